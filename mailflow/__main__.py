@@ -1,0 +1,3 @@
+from mailflow.cli.app import main
+
+main()
