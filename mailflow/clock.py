@@ -1,0 +1,88 @@
+"""Sources of "now". One clock is injected everywhere; the domain itself takes `now` as a value."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, in UTC."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Wait `seconds` of this clock's time."""
+        ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(max(0.0, seconds))
+
+
+class ManualClock:
+    """A clock that moves only when told to; for tests. Thread-safe."""
+
+    def __init__(self, start: datetime) -> None:
+        _require_aware(start)
+        self._now = start.astimezone(UTC)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def set(self, instant: datetime) -> None:
+        _require_aware(instant)
+        with self._lock:
+            self._now = instant.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> datetime:
+        with self._lock:
+            self._now += delta
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        # Sleeping on a manual clock advances it, so loops under test terminate.
+        self.advance(timedelta(seconds=max(0.0, seconds)))
+
+
+class ScaledClock:
+    """Runs `factor` times faster than real time from `start`; for the demo's accelerated SOP."""
+
+    def __init__(self, start: datetime, factor: float) -> None:
+        _require_aware(start)
+        if factor <= 0:
+            raise ValueError("factor must be positive")
+        self._start = start.astimezone(UTC)
+        self._factor = factor
+        self._origin = time.monotonic()
+        self._offset = timedelta()
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            real = time.monotonic() - self._origin
+            return self._start + self._offset + timedelta(seconds=real * self._factor)
+
+    def jump(self, delta: timedelta) -> datetime:
+        """Skip ahead instantly (e.g. over a night) without waiting."""
+        with self._lock:
+            self._offset += delta
+        return self.now()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(max(0.0, seconds) / self._factor)
+
+
+def _require_aware(instant: datetime) -> None:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError("a clock needs a timezone-aware datetime")

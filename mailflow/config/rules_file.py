@@ -1,0 +1,279 @@
+"""Read and validate `inbox_rules/*.yaml` into domain Rules; errors name file, rule, field and line.
+
+A file holds `rules:`, a list of rules:
+
+    rules:
+      - name: lapor-portal                 # unique across all files
+        description: Notifikasi SP4N-LAPOR!
+        automated: true                    # may take machine mail (bulk, auto-generated)
+        match:                             # all must hold; text is compared ignoring case
+          from: {contains: "@lapor.go.id"} # exact / contains / regex; a value or a list (any of)
+          subject: "laporan baru"          # a plain text means contains
+          headers: {List-Id: {regex: ".+"}}
+        unless: {subject: "uji coba"}      # none of these may hold
+        reply: false                       # require (true) / forbid (false) reply signals
+        action: complaint                  # complaint / reply / ignore / quarantine
+        complaint: {category: Infrastruktur, opd: [DPUPR], track: normal,
+                    confidentiality: biasa, channel: lapor, acknowledge: false}
+        continue: false                    # true: keep these settings and try the next rules
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from mailflow.config.errors import to_config_error
+from mailflow.config.locate import yaml_line
+from mailflow.domain.rules import (
+    FIELDS,
+    Action,
+    ComplaintSettings,
+    Condition,
+    MatchKind,
+    Pattern,
+    Rule,
+)
+from mailflow.errors import ConfigError
+from mailflow.i18n import language_from_env, translate
+
+Texts = str | list[str]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class PatternSpec(_Spec):
+    exact: Texts | None = None
+    contains: Texts | None = None
+    regex: Texts | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> PatternSpec:
+        if not (self.exact or self.contains or self.regex):
+            raise ValueError(translate("ingest.rules.err.pattern", language_from_env()))
+        return self
+
+
+ConditionSpec = str | list[str] | PatternSpec
+
+
+class MatchSpec(_Spec):
+    mailbox: ConditionSpec | None = None
+    from_: ConditionSpec | None = Field(None, alias="from")
+    to: ConditionSpec | None = None
+    subject: ConditionSpec | None = None
+    body: ConditionSpec | None = None
+    attachment_type: ConditionSpec | None = None
+    headers: dict[str, ConditionSpec] = Field(default_factory=dict)
+
+
+class ComplaintSpec(_Spec):
+    category: str | None = None
+    opd: Texts | None = None
+    track: Literal["normal", "special"] | None = None
+    confidentiality: Literal["biasa", "rahasia", "anonim"] | None = None
+    channel: str | None = None
+    acknowledge: bool | None = None
+
+
+class RuleSpec(_Spec):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    match: MatchSpec = Field(default_factory=MatchSpec)
+    unless: MatchSpec | None = None
+    reply: bool | None = None
+    automated: bool = False
+    action: Literal["complaint", "reply", "ignore", "quarantine"] | None = None
+    complaint: ComplaintSpec | None = None
+    reason: str | None = None
+    continue_: bool = Field(False, alias="continue")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", value):
+            raise ValueError(translate("ingest.rules.err.name", language_from_env()))
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> RuleSpec:
+        if self.action is None and not self.continue_:
+            raise ValueError(translate("ingest.rules.err.action", language_from_env()))
+        if self.complaint is not None and self.action not in (None, "complaint"):
+            raise ValueError(translate("ingest.rules.err.settings", language_from_env(), action=self.action))
+        return self
+
+
+class RulesFileSpec(_Spec):
+    rules: list[RuleSpec] = Field(default_factory=list)
+
+
+def rule_files(folder: Path) -> list[Path]:
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")], key=lambda p: p.name)
+
+
+def load_rules(folder: Path, *, known_opds: Collection[str] | None = None, lang: str = "id") -> list[Rule]:
+    """Every rule of every file in `folder`, in order; ConfigError on the first mistake."""
+    files = rule_files(folder)
+    if not files:
+        raise ConfigError(
+            translate("ingest.rules.err.no_files", lang, folder=folder), key="paths.inbox_rules"
+        )
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        for rule, line in load_rule_file(path, known_opds=known_opds, lang=lang):
+            if rule.name in seen:
+                raise ConfigError(
+                    translate("ingest.rules.err.twice", lang, name=rule.name, other=seen[rule.name]),
+                    file=str(path),
+                    key=f"rule {rule.name!r}.name",
+                    line=line,
+                )
+            seen[rule.name] = path.name
+            rules.append(rule)
+    return rules
+
+
+def load_rule_file(
+    path: Path, *, known_opds: Collection[str] | None = None, lang: str = "id"
+) -> list[tuple[Rule, int | None]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(translate("config.unreadable", lang, error=exc), file=str(path)) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            translate("config.yaml_syntax", lang, error=getattr(exc, "problem", exc)),
+            file=str(path),
+            line=mark.line + 1 if mark is not None else None,
+        ) from None
+    raw = raw if raw is not None else {}
+    try:
+        spec = RulesFileSpec.model_validate(raw)
+    except ValidationError as exc:
+        error = to_config_error(exc, RulesFileSpec, file=path, text=text, line_of=yaml_line, lang=lang)
+        loc = exc.errors(include_url=False)[0]["loc"]
+        raise _with_rule_name(error, raw, loc) from None
+    out: list[tuple[Rule, int | None]] = []
+    for index, item in enumerate(spec.rules):
+        line = yaml_line(text, ("rules", index))
+        out.append((_to_rule(item, path, text, index, known_opds, lang), line))
+    return out
+
+
+def _with_rule_name(error: ConfigError, raw: Any, loc: tuple[Any, ...]) -> ConfigError:
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int) and isinstance(raw, dict):
+        items = raw.get("rules")
+        if isinstance(items, list) and loc[1] < len(items) and isinstance(items[loc[1]], dict):
+            name = items[loc[1]].get("name")
+            if name:
+                key = f"rule {name!r}: {error.key}" if error.key else f"rule {name!r}"
+                return ConfigError(error.message, file=error.file, key=key, line=error.line)
+    return error
+
+
+def _to_rule(
+    spec: RuleSpec, path: Path, text: str, index: int, known_opds: Collection[str] | None, lang: str
+) -> Rule:
+    def fail(field: tuple[str | int, ...], message: str) -> ConfigError:
+        return ConfigError(
+            message,
+            file=str(path),
+            key=f"rule {spec.name!r}: " + ".".join(str(p) for p in field),
+            line=yaml_line(text, ("rules", index, *field)),
+        )
+
+    match = _conditions(spec.match, ("match",), fail, lang)
+    unless = _conditions(spec.unless, ("unless",), fail, lang) if spec.unless else ()
+    settings = ComplaintSettings()
+    if spec.complaint is not None:
+        opds = _texts(spec.complaint.opd)
+        if known_opds is not None:
+            known = {code.upper() for code in known_opds}
+            for code in opds:
+                if code.upper() not in known:
+                    known_text = ", ".join(sorted(known))
+                    message = translate("ingest.rules.err.opd", lang, code=code, known=known_text)
+                    raise fail(("complaint", "opd"), message)
+        settings = ComplaintSettings(
+            category=spec.complaint.category,
+            opds=tuple(code.upper() for code in opds),
+            track=spec.complaint.track,
+            confidentiality=spec.complaint.confidentiality,
+            channel=spec.complaint.channel,
+            acknowledge=spec.complaint.acknowledge,
+        )
+    return Rule(
+        name=spec.name,
+        source=path.name,
+        description=spec.description,
+        match=match,
+        unless=unless,
+        reply=spec.reply,
+        automated=spec.automated,
+        action=Action(spec.action) if spec.action else None,
+        settings=settings,
+        continue_=spec.continue_,
+        reason=spec.reason,
+    )
+
+
+def _conditions(spec: MatchSpec, prefix: tuple[str, ...], fail: Any, lang: str) -> tuple[Condition, ...]:
+    out: list[Condition] = []
+    values = {
+        "mailbox": spec.mailbox,
+        "from": spec.from_,
+        "to": spec.to,
+        "subject": spec.subject,
+        "body": spec.body,
+        "attachment_type": spec.attachment_type,
+    }
+    for name in FIELDS:
+        value = values[name]
+        if value is not None:
+            out.append(Condition(name, _patterns(value, (*prefix, name), fail, lang)))
+    for header, value in spec.headers.items():
+        out.append(
+            Condition(f"header:{header.lower()}", _patterns(value, (*prefix, "headers", header), fail, lang))
+        )
+    return tuple(out)
+
+
+def _patterns(value: Any, where: tuple[str, ...], fail: Any, lang: str) -> tuple[Pattern, ...]:
+    if isinstance(value, PatternSpec):
+        pairs = [
+            (MatchKind.EXACT, value.exact),
+            (MatchKind.CONTAINS, value.contains),
+            (MatchKind.REGEX, value.regex),
+        ]
+    else:
+        pairs = [(MatchKind.CONTAINS, value)]
+    patterns: list[Pattern] = []
+    for kind, texts in pairs:
+        for text in _texts(texts):
+            if not text.strip():
+                raise fail(where, translate("ingest.rules.err.empty", lang))
+            try:
+                patterns.append(Pattern.make(kind, text))
+            except re.error as exc:
+                raise fail(
+                    where, translate("ingest.rules.err.regex", lang, pattern=text, error=exc)
+                ) from None
+    return tuple(patterns)
+
+
+def _texts(value: Texts | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)

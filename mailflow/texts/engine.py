@@ -1,0 +1,284 @@
+"""User-facing texts of the conversation engine: action mails, replies, reminders, CLI."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- subjects ----------------------------------------------------------------------------
+    "engine.subject.2": ("Aduan baru, mohon diperiksa: {title}", "New complaint, please check: {title}"),
+    "engine.subject.4": ("Mohon arahan: {title}", "Direction requested: {title}"),
+    "engine.subject.5": (
+        "Arahan pimpinan Diskominfo: {title}",
+        "Direction from the head of Diskominfo: {title}",
+    ),
+    "engine.subject.6": ("Mohon disposisi: {title}", "Please dispose: {title}"),
+    "engine.subject.7": ("Mohon susun tanggapan: {title}", "Please draft the response: {title}"),
+    "engine.subject.8": (
+        "Mohon tanda tangan surat tanggapan: {title}",
+        "Please sign the response letter: {title}",
+    ),
+    "engine.subject.10": (
+        "Tanggapan OPD diterima, mohon disposisi: {title}",
+        "Department response received, please dispose: {title}",
+    ),
+    "engine.subject.11": ("Mohon kirim jawaban kepada pelapor: {title}", "Please send the answer: {title}"),
+    "engine.subject.reminder": ("Pengingat: {title}", "Reminder: {title}"),
+    "engine.subject.overdue": ("Melewati batas waktu: {title}", "Overdue: {title}"),
+    "engine.subject.digest": (
+        "Pengingat: {count} langkah aduan menunggu Anda",
+        "Reminder: {count} complaint steps are waiting for you",
+    ),
+    "engine.subject.escalation": (
+        "Eskalasi: langkah {step} melewati batas waktu ({title})",
+        "Escalation: step {step} is overdue ({title})",
+    ),
+    "engine.subject.explain": ("Balasan Anda belum dapat diproses", "Your reply could not be processed"),
+    "engine.subject.status": ("Status aduan {number}", "Status of complaint {number}"),
+    "engine.subject.help": ("Panduan perintah untuk aduan {number}", "Commands for complaint {number}"),
+    "engine.subject.confirm": ("Dicatat: {title}", "Recorded: {title}"),
+    "engine.subject.rejected": (
+        "Aduan Anda tidak dapat ditindaklanjuti",
+        "Your complaint cannot be processed",
+    ),
+    "engine.subject.answer": ("Jawaban atas aduan Anda", "The answer to your complaint"),
+    # --- what each step asks ----------------------------------------------------------------
+    "engine.ask.2": (
+        "Mohon periksa aduan yang telah teregister berikut dan tentukan apakah aduan ini valid serta "
+        "OPD mana yang berwenang menindaklanjutinya.",
+        "Please check the registered complaint below: is it valid, and which department should handle it?",
+    ),
+    "engine.ask.4": (
+        "Aduan ini telah diperiksa oleh Bidang IKP dan diusulkan diteruskan ke {opds}. Nota dinas "
+        "terlampir. Mohon arahan Bapak/Ibu.",
+        "The IKP division checked this complaint and proposes forwarding it to {opds}. The memo is "
+        "attached. Your direction, please.",
+    ),
+    "engine.ask.5": (
+        "Pimpinan Diskominfo meneruskan aduan berikut kepada {opd} (lembar disposisi terlampir). Mohon "
+        "terima dan sampaikan kepada pimpinan OPD.",
+        "The head of Diskominfo forwards the complaint below to {opd} (disposition sheet attached). "
+        "Please acknowledge it and pass it to the head of the department.",
+    ),
+    "engine.ask.6": (
+        "Aduan berikut telah diterima oleh Sekretariat {opd}. Mohon disposisi kepada bidang terkait "
+        "beserta arahan Bapak/Ibu.",
+        "The secretariat of {opd} has received the complaint below. Please dispose it to the concerned "
+        "division with your instructions.",
+    ),
+    "engine.ask.7": (
+        'Kepala {opd} mendisposisikan aduan berikut kepada {bidang} dengan arahan: "{arahan}". Mohon '
+        "susun tanggapan aduan; tanggapan akan dituangkan ke dalam surat tanggapan resmi.",
+        'The head of {opd} disposed the complaint below to {bidang} with the instruction: "{arahan}". '
+        "Please draft the response; it will be put into the formal response letter.",
+    ),
+    "engine.ask.8": (
+        "Konsep surat tanggapan untuk aduan berikut terlampir (DOCX dan PDF). Mohon setujui dan tanda "
+        "tangani secara elektronik, lalu kirim PDF yang sudah ditandatangani sebagai lampiran balasan "
+        "email ini, atau simpan di folder surat kembali.",
+        "The draft response letter for the complaint below is attached (DOCX and PDF). Please approve and "
+        "sign it electronically, then send the signed PDF back as an attachment to a reply to this mail, "
+        "or save it in the returned-letters folder.",
+    ),
+    "engine.ask.10": (
+        "Tanggapan dari {opds} telah diterima dan ditandatangani (terlampir). Mohon disposisi agar "
+        "jawaban dikirim kepada pelapor.",
+        "The response from {opds} has been received and signed (attached). Please dispose it so that "
+        "the answer is sent to the complainant.",
+    ),
+    "engine.ask.11": (
+        "Jawaban atas aduan berikut telah disetujui. Mohon kirim jawaban kepada pelapor dan "
+        "dokumentasikan; surat tanggapan yang ditandatangani ikut terlampir.",
+        "The answer to the complaint below has been approved. Please send it to the complainant and "
+        "document it; the signed response letter goes with it.",
+    ),
+    # --- commands and what they do ------------------------------------------------------------
+    "engine.cmd.VALID": ("VALID [kode OPD]", "VALID [department code]"),
+    "engine.cmd.VALID.desc": (
+        "aduan valid; teruskan ke OPD usulan ({opds}) atau OPD yang disebut",
+        "the complaint is valid; send to the proposed department ({opds}) or the one named",
+    ),
+    "engine.cmd.TOLAK": ("TOLAK <alasan>", "TOLAK <reason>"),
+    "engine.cmd.TOLAK.desc": (
+        "aduan ditolak dan ditutup; pelapor diberi tahu alasannya",
+        "reject and close; the complainant is told the reason",
+    ),
+    "engine.cmd.SETUJU": ("SETUJU", "SETUJU"),
+    "engine.cmd.SETUJU.desc": ("teruskan ke {opds}", "forward to {opds}"),
+    "engine.cmd.SETUJU.desc10": ("setujui jawaban untuk dikirim", "approve the answer for sending"),
+    "engine.cmd.TERUSKAN": ("TERUSKAN <kode OPD>[, <kode OPD>]", "TERUSKAN <code>[, <code>]"),
+    "engine.cmd.TERUSKAN.desc": (
+        "teruskan ke OPD lain (bisa lebih dari satu, pisahkan dengan koma)",
+        "forward to other departments (several allowed, separated by commas)",
+    ),
+    "engine.cmd.TERUSKAN.desc10": ("teruskan kepada Admin untuk dikirim", "pass to the admin for sending"),
+    "engine.cmd.KHUSUS": ("KHUSUS", "KHUSUS"),
+    "engine.cmd.KHUSUS.desc": (
+        "tambahkan bila perlu tinjauan lapangan / lintas sektor (batas 14 hari)",
+        "add when a field review or cross-sector coordination is needed (14-day limit)",
+    ),
+    "engine.cmd.KHUSUS7": ("KHUSUS <alasan>", "KHUSUS <reason>"),
+    "engine.cmd.KHUSUS7.desc": (
+        "perlu tinjauan lapangan / lintas sektor: batas waktu menjadi 14 hari kerja",
+        "needs a field review / cross-sector coordination: the limit becomes 14 working days",
+    ),
+    "engine.cmd.TERIMA": ("TERIMA", "TERIMA"),
+    "engine.cmd.TERIMA.desc": (
+        "arahan diterima dan diteruskan kepada pimpinan OPD",
+        "direction received and passed to the department head",
+    ),
+    "engine.cmd.DISPOSISI": ("DISPOSISI <bidang>: <arahan>", "DISPOSISI <division>: <instruction>"),
+    "engine.cmd.DISPOSISI.desc": ("bidang: {bidang}", "divisions: {bidang}"),
+    "engine.cmd.TANGGAPAN": ("TANGGAPAN", "TANGGAPAN"),
+    "engine.cmd.TANGGAPAN.desc": (
+        "tulis isi tanggapan di bawah kata TANGGAPAN, atau lampirkan berkas DOCX",
+        "write the response below the word TANGGAPAN, or attach a DOCX file",
+    ),
+    "engine.cmd.KIRIM": ("KIRIM [teks pengantar]", "KIRIM [covering text]"),
+    "engine.cmd.KIRIM.desc": (
+        "kirim jawaban beserta surat tanggapan kepada pelapor; aduan ditutup",
+        "send the answer with the response letter to the complainant; the case is closed",
+    ),
+    "engine.cmd.STATUS": ("STATUS", "STATUS"),
+    "engine.cmd.STATUS.desc": ("status aduan ini", "status of this complaint"),
+    "engine.cmd.BANTUAN": ("BANTUAN", "HELP"),
+    "engine.cmd.BANTUAN.desc": ("daftar perintah", "list of commands"),
+    "engine.cmd.PDF": ("(lampirkan PDF bertanda tangan)", "(attach the signed PDF)"),
+    "engine.cmd.PDF.desc": (
+        "balas email ini dengan PDF yang sudah ditandatangani secara elektronik",
+        "reply to this mail with the electronically signed PDF",
+    ),
+    # --- explanations (refusals) --------------------------------------------------------------
+    "engine.explain.unknown_sender": (
+        "Alamat {sender} tidak terdaftar sebagai petugas yang berwenang untuk langkah ini.",
+        "The address {sender} is not registered as an official allowed to act on this step.",
+    ),
+    "engine.explain.not_actor": (
+        "Langkah {step} aduan {number} menunggu tindakan {actor}. Balasan dari {sender} tidak "
+        "dapat memajukan langkah ini.",
+        "Step {step} of complaint {number} waits for {actor}. A reply from {sender} cannot advance it.",
+    ),
+    "engine.explain.forged": (
+        "Alamat balasan pada email Anda tidak sah atau telah diubah. Mohon balas langsung email terakhir "
+        "dari sistem.",
+        "The reply address of your mail is not valid or has been altered. Please reply directly to the "
+        "system's latest mail.",
+    ),
+    "engine.explain.expired": (
+        "Email yang Anda balas sudah kedaluwarsa. Mohon balas email terbaru dari sistem untuk "
+        "aduan {number}.",
+        "The mail you replied to has expired. Please reply to the newest mail about complaint {number}.",
+    ),
+    "engine.explain.already_done": (
+        "Langkah {step} aduan {number} sudah selesai ({finished}); balasan ini tidak mengubah apa pun.",
+        "Step {step} of complaint {number} is already done ({finished}); this reply changes nothing.",
+    ),
+    "engine.explain.unmatched": (
+        "Kami tidak dapat menemukan aduan yang Anda maksud. Mohon balas langsung email dari sistem.",
+        "We could not find the complaint you mean. Please reply directly to a mail from the system.",
+    ),
+    "engine.explain.unauthenticated": (
+        "Email Anda tidak lolos pemeriksaan keaslian pengirim (DKIM/SPF) oleh server surat kami.",
+        "Your mail did not pass the sender authentication (DKIM/SPF) of our mail server.",
+    ),
+    "engine.explain.empty": (
+        "Baris pertama balasan Anda kosong. Tulis perintah pada baris pertama.",
+        "The first line of your reply is empty. Write the command on the first line.",
+    ),
+    "engine.explain.unknown": (
+        '"{word}" bukan perintah yang dikenal.',
+        '"{word}" is not a known command.',
+    ),
+    "engine.explain.wrong_command": (
+        "Perintah {word} tidak berlaku untuk langkah {step}.",
+        "The command {word} does not apply to step {step}.",
+    ),
+    "engine.explain.unknown_opd": (
+        'OPD "{word}" tidak dikenal. Pilihan: {choices}.',
+        'Unknown department "{word}". Choices: {choices}.',
+    ),
+    "engine.explain.missing_opd": (
+        "Sebutkan kode OPD tujuan. Pilihan: {choices}.",
+        "Name the department. Choices: {choices}.",
+    ),
+    "engine.explain.unknown_bidang": (
+        'Bidang "{word}" tidak dikenal. Pilihan: {choices}.',
+        'Unknown division "{word}". Choices: {choices}.',
+    ),
+    "engine.explain.missing_bidang": (
+        "Sebutkan bidang tujuan disposisi. Pilihan: {choices}.",
+        "Name the division. Choices: {choices}.",
+    ),
+    "engine.explain.missing_text": (
+        "Perintah {word} memerlukan alasan setelahnya, misalnya: {word} di luar kewenangan Pemerintah Kota.",
+        "The command {word} needs a reason after it.",
+    ),
+    "engine.explain.missing_reason": (
+        "KHUSUS memerlukan alasan, misalnya: KHUSUS perlu tinjauan lapangan bersama DLH.",
+        "KHUSUS needs a reason, e.g.: KHUSUS needs a field review with DLH.",
+    ),
+    "engine.explain.missing_response": (
+        "Isi tanggapan kosong. Tulis tanggapan di bawah kata TANGGAPAN atau lampirkan berkas DOCX.",
+        "The response is empty. Write it below the word TANGGAPAN or attach a DOCX file.",
+    ),
+    "engine.explain.needs_pdf": (
+        "Langkah ini menunggu surat tanggapan yang sudah ditandatangani: lampirkan berkas PDF-nya.",
+        "This step waits for the signed response letter: attach its PDF.",
+    ),
+    "engine.explain.case_closed": (
+        "Aduan {number} sudah ditutup; balasan ini tidak mengubah apa pun.",
+        "Complaint {number} is closed; this reply changes nothing.",
+    ),
+    "engine.explain.docx_unreadable": (
+        "Berkas DOCX terlampir tidak dapat dibaca.",
+        "The attached DOCX file cannot be read.",
+    ),
+    "engine.explain.allowed": ("Perintah yang berlaku untuk langkah ini:", "Commands for this step:"),
+    # --- confirmations, status -----------------------------------------------------------------
+    "engine.confirm.special_track": (
+        "Aduan {number} dialihkan ke jalur khusus (tinjauan lapangan/lintas sektor). Batas waktu "
+        "langkah penyusunan tanggapan kini {due}.",
+        "Complaint {number} is now on the special track (field review/cross-sector). The deadline for "
+        "drafting the response is now {due}.",
+    ),
+    "engine.status.open": ("Langkah yang sedang berjalan:", "Steps in progress:"),
+    "engine.status.closed": ("Aduan ini sudah selesai ({status}).", "This complaint is finished ({status})."),
+    "engine.status.line": (
+        "Langkah {step} ({name}), {who}, batas waktu {due}{late}",
+        "Step {step} ({name}), {who}, due {due}{late}",
+    ),
+    "engine.status.late": (", terlambat {late}", ", late by {late}"),
+    "engine.case.status.open": ("berjalan", "open"),
+    "engine.case.status.closed": ("selesai", "closed"),
+    "engine.case.status.rejected": ("ditolak", "rejected"),
+    "engine.reminder.half": ("Separuh batas waktu telah berlalu.", "Half of the time limit has passed."),
+    "engine.escalation.intro": (
+        "Langkah aduan berikut, tugas pegawai yang Bapak/Ibu bawahi, telah melewati batas waktu SOP:",
+        "The following complaint step, assigned to someone who reports to you, is past its SOP deadline:",
+    ),
+    "engine.reminder.due": (
+        "Batas waktu langkah ini telah tercapai.",
+        "The time limit of this step is reached.",
+    ),
+    # --- CLI ----------------------------------------------------------------------------------
+    "engine.cli.col.number": ("Nomor", "Number"),
+    "engine.cli.col.received": ("Diterima", "Received"),
+    "engine.cli.col.subject": ("Perihal", "Subject"),
+    "engine.cli.col.status": ("Status", "Status"),
+    "engine.cli.col.step": ("Langkah", "Step"),
+    "engine.cli.col.actor": ("Pelaksana", "Actor"),
+    "engine.cli.col.started": ("Mulai", "Started"),
+    "engine.cli.col.finished": ("Selesai", "Finished"),
+    "engine.cli.col.taken": ("Waktu kerja", "Business time"),
+    "engine.cli.col.limit": ("Batas", "Limit"),
+    "engine.cli.col.result": ("Hasil", "Result"),
+    "engine.cli.col.source": ("Sumber", "Source"),
+    "engine.cli.col.due": ("Tenggat", "Due"),
+    "engine.cli.on_time": ("tepat waktu", "on time"),
+    "engine.cli.late": ("terlambat {late}", "late by {late}"),
+    "engine.cli.open": ("berjalan", "open"),
+    "engine.cli.overdue": ("lewat {late}", "overdue by {late}"),
+    "engine.cli.rejected": ("ditolak", "rejected"),
+    "engine.cli.cancelled": ("dibatalkan", "cancelled"),
+    "engine.cli.no_cases": ("Tidak ada aduan.", "No complaints."),
+    "engine.cli.not_found": ("Aduan {number} tidak ditemukan.", "Complaint {number} not found."),
+    "engine.cli.case_title": ("Aduan {number}: {subject}", "Complaint {number}: {subject}"),
+    "engine.cli.documents": ("Dokumen:", "Documents:"),
+    "engine.cli.system": ("sistem", "system"),
+}

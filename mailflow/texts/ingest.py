@@ -1,0 +1,121 @@
+"""User-facing texts of the ingest area: {key: (Indonesian, English)}."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "ingest.no_mailboxes": (
+        "Tidak ada kotak surat di konfigurasi ([[mailboxes]])",
+        "No mailbox in the configuration ([[mailboxes]])",
+    ),
+    "ingest.poll_result": (
+        "{mailbox}: {seen} pesan di folder, {processed} diproses, {skipped} sudah diproses, "
+        "{quarantined} dikarantina",
+        "{mailbox}: {seen} messages in the folder, {processed} processed, {skipped} already done, "
+        "{quarantined} quarantined",
+    ),
+    "ingest.polling": (
+        "Membaca {count} kotak surat (IDLE bila tersedia). Hentikan dengan Ctrl+C.",
+        "Reading {count} mailbox(es) (IDLE where offered). Stop with Ctrl+C.",
+    ),
+    "ingest.stopped": ("Berhenti.", "Stopped."),
+    "ingest.send_result": (
+        "Terkirim {sent}, ditunda (batas harian) {held}, gagal {failed}, dicoba lagi nanti {deferred}, "
+        "menunggu lampiran {waiting}, ringkasan {digests}",
+        "Sent {sent}, held (daily limit) {held}, failed {failed}, retry later {deferred}, "
+        "waiting for attachments {waiting}, digests {digests}",
+    ),
+    "ingest.sending": (
+        "Mengirim email dari outbox terus-menerus. Hentikan dengan Ctrl+C.",
+        "Sending outbox mail continuously. Stop with Ctrl+C.",
+    ),
+    "ingest.q.empty": ("Karantina kosong.", "Quarantine is empty."),
+    "ingest.q.col.id": ("ID", "ID"),
+    "ingest.q.col.when": ("Waktu", "When"),
+    "ingest.q.col.mailbox": ("Kotak surat", "Mailbox"),
+    "ingest.q.col.from": ("Dari", "From"),
+    "ingest.q.col.subject": ("Perihal", "Subject"),
+    "ingest.q.col.reason": ("Alasan", "Reason"),
+    "ingest.q.title": ("Karantina ({count})", "Quarantine ({count})"),
+    "ingest.q.field.message": ("Pesan", "Message"),
+    "ingest.q.field.status": ("Status", "Status"),
+    "ingest.q.field.attempts": ("Percobaan", "Attempts"),
+    "ingest.q.field.raw": ("Berkas asli", "Raw file"),
+    "ingest.q.field.retries": ("Dicoba ulang", "Retried"),
+    "ingest.q.field.released": ("Dilepas", "Released"),
+    "ingest.q.retried": (
+        "Item {id} diproses ulang: status pesan {status}{case}",
+        "Item {id} processed again: message status {status}{case}",
+    ),
+    "ingest.q.retry_case": (", aduan {number}", ", case {number}"),
+    "ingest.rules.ok": (
+        "{count} aturan sah dalam {files} berkas ({folder})",
+        "{count} valid rules in {files} files ({folder})",
+    ),
+    "ingest.rules.sample": ("Contoh {file}:", "Sample {file}:"),
+    "ingest.rules.noise": (
+        "  Email otomatis ({kind}): {reason}; dicatat, tidak diklasifikasikan, tidak dibalas",
+        "  Automatic mail ({kind}): {reason}; recorded, not classified, never answered",
+    ),
+    "ingest.rules.automated": (
+        "  Email mesin ({reason}): hanya aturan dengan automated: true yang boleh mengambilnya",
+        "  Machine mail ({reason}): only rules with automated: true may take it",
+    ),
+    "ingest.rules.hit": (
+        "  Kena aturan {rule} ({source}): tindakan {action}",
+        "  Matches rule {rule} ({source}): action {action}",
+    ),
+    "ingest.rules.nohit": (
+        "  Tidak ada aturan yang cocok: pesan akan dikarantina (no_rule)",
+        "  No rule matches: the message would be quarantined (no_rule)",
+    ),
+    "ingest.rules.because": ("    karena: {why}", "    because: {why}"),
+    "ingest.rules.settings": ("    pengaturan aduan: {settings}", "    complaint settings: {settings}"),
+    "ingest.rules.signals": ("    tanda balasan: {signals}", "    reply signals: {signals}"),
+    "ingest.rules.trace": ("    {mark} {rule}: {why}", "    {mark} {rule}: {why}"),
+    "ingest.rules.no_file": ("berkas contoh tidak ditemukan: {file}", "sample file not found: {file}"),
+    # --- inbox rule files -------------------------------------------------------------------
+    "ingest.rules.err.no_files": (
+        "tidak ada berkas aturan (*.yaml) di {folder}",
+        "no rule files (*.yaml) in {folder}",
+    ),
+    "ingest.rules.err.twice": (
+        "nama aturan {name!r} dipakai dua kali (juga di {other})",
+        "rule name {name!r} is used twice (also in {other})",
+    ),
+    "ingest.rules.err.pattern": ("isi exact, contains atau regex", "give exact, contains or regex"),
+    "ingest.rules.err.empty": ("pola kosong", "empty pattern"),
+    "ingest.rules.err.regex": ("regex tidak sah {pattern!r}: {error}", "invalid regex {pattern!r}: {error}"),
+    "ingest.rules.err.opd": (
+        "OPD {code!r} tidak dikenal; direktori mengenal {known}",
+        "unknown OPD {code!r}; the directory knows {known}",
+    ),
+    "ingest.rules.err.action": (
+        "aturan perlu action (complaint, reply, ignore, quarantine) atau continue: true",
+        "a rule needs an action (complaint, reply, ignore, quarantine) or continue: true",
+    ),
+    "ingest.rules.err.settings": (
+        "pengaturan 'complaint' tidak berlaku untuk action {action!r}",
+        "'complaint' settings do not apply to action {action!r}",
+    ),
+    "ingest.rules.err.name": (
+        "pakai huruf, angka, '.', '-' dan '_' (mis. lapor-portal)",
+        "use letters, digits, '.', '-' and '_' (e.g. lapor-portal)",
+    ),
+    # --- quarantine reasons and lookups -----------------------------------------------------
+    "ingest.reason.too_large": (
+        "pesan {size} byte melebihi batas {limit} MB",
+        "message of {size} bytes is over the {limit} MB limit",
+    ),
+    "ingest.reason.no_rule": ("tidak ada aturan kotak masuk yang cocok", "no inbox rule matched"),
+    "ingest.reason.rule": ("aturan {rule}", "rule {rule}"),
+    "ingest.err.no_item": ("tidak ada item karantina {id}", "no quarantine item {id}"),
+    "ingest.err.not_message": (
+        "item karantina {id} bukan pesan email",
+        "quarantine item {id} is not a mail message",
+    ),
+    "ingest.err.no_message": ("pesan {id} tidak ada", "message {id} does not exist"),
+    "ingest.err.no_mailbox": (
+        "tidak ada kotak surat {name!r}; yang ada: {known}",
+        "no mailbox {name!r}; configured: {known}",
+    ),
+    "ingest.err.template_missing": ("templat email tidak ada: {name}", "mail template missing: {name}"),
+    "ingest.err.template": ("kesalahan templat email: {error}", "mail template error: {error}"),
+}
