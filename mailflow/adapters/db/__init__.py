@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, engine and Alembic migrations (SQLite by default, PostgreSQL by URL)."""

@@ -1,0 +1,97 @@
+"""Database engines and transactions for SQLite (WAL) and PostgreSQL (psycopg 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailflow.errors import ConfigError, StorageError
+
+
+class Database:
+    """One database: `transaction()` for work that writes, `reader()` for reports and listings.
+
+    On SQLite every write transaction starts with BEGIN IMMEDIATE: two workers then queue for the
+    write lock up front instead of failing with "database is locked" when a read turns into a write,
+    which is what makes counters gapless and claims safe there. Readers use deferred transactions
+    so a long report never blocks the poller.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise ConfigError(f"cannot read database URL: {exc}", key="database.url") from None
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.is_postgres = parsed.get_backend_name() == "postgresql"
+        try:
+            if self.is_sqlite:
+                self.engine = self._sqlite_engine(url, parsed.database, echo, immediate=True)
+                self.read_engine = self._sqlite_engine(url, parsed.database, echo, immediate=False)
+            else:
+                self.engine = create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+                self.read_engine = self.engine
+        except (NoSuchModuleError, ModuleNotFoundError) as exc:
+            raise ConfigError(
+                f"no driver for {parsed.get_backend_name()} ({exc}); for PostgreSQL install "
+                "mailflow[postgres] and use postgresql+psycopg://",
+                key="database.url",
+            ) from None
+        self._writer = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @staticmethod
+    def _sqlite_engine(url: str, path: str | None, echo: bool, *, immediate: bool) -> Engine:
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 60}, future=True)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy's "begin" event own transactions instead of pysqlite's implicit ones.
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")  # a committed row survives power loss too
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work commits together at the end, or not at all."""
+        try:
+            with self._writer() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            raise StorageError(f"database error: {exc.orig}") from exc
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A read-only session (never committed). Closing it ends the database transaction but
+        leaves loaded objects readable (a rollback would expire them)."""
+        with self._reader() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
+
+    def describe(self) -> str:
+        """The URL without password, for messages."""
+        return make_url(self.url).render_as_string(hide_password=True)

@@ -1,0 +1,76 @@
+"""Where letters live on disk: `<letters>/<year>/<case number>/`, written atomically and durably."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from mailflow.errors import StorageError
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_component(text: str) -> str:
+    """A file-name part from a number or case number: "700.1.2.4/0042/Dishub/2026" ->
+    "700.1.2.4-0042-Dishub-2026"; never empty, never "." or "..", never a path."""
+    cleaned = _UNSAFE.sub("-", text).strip("-.")
+    return cleaned[:120] or "x"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    path: Path
+    sha256: str
+    size: int
+
+
+class LetterStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def folder(self, year: int, case_number: str) -> Path:
+        return self.root / str(year) / safe_component(case_number)
+
+    def write(self, path: Path, data: bytes) -> StoredFile:
+        """Write `data` to `path` via a temporary file, fsynced, then renamed into place."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with temporary.open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            temporary.replace(path)
+            sync_folder(path.parent)
+        except OSError as exc:
+            raise StorageError(f"cannot write {path}: {exc.strerror}") from exc
+        return StoredFile(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (the directory entry itself is fsynced)."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def move_into_place(temporary: Path, final: Path) -> None:
+    """Rename a finished temporary file over its final name, durably."""
+    try:
+        temporary.replace(final)
+        sync_folder(final.parent)
+    except OSError as exc:
+        raise StorageError(f"cannot move {temporary} to {final}: {exc.strerror}") from exc

@@ -1,0 +1,157 @@
+"""A content-addressed store for raw mail and attachments: <root>/<ab>/<sha256><suffix>.
+
+A file is written to a temporary name, fsynced, renamed into place and its directory fsynced,
+so once `put` returns the bytes survive a crash or power loss. Writing the same content again
+is a no-op, which is what makes repeated work after a crash harmless.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from mailflow.errors import StorageError
+
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    sha256: str
+    path: Path
+    size: int
+
+
+class ContentStore:
+    def __init__(self, root: Path, suffix: str = "") -> None:
+        self.root = root
+        self.suffix = suffix
+
+    def path_for(self, sha256: str, suffix: str | None = None) -> Path:
+        return self.root / sha256[:2] / f"{sha256}{self.suffix if suffix is None else suffix}"
+
+    def put(self, data: bytes, suffix: str | None = None) -> StoredBlob:
+        """Store `data` durably; returns where it is."""
+        digest = hashlib.sha256(data).hexdigest()
+        final = self.path_for(digest, suffix)
+        if final.exists() and final.stat().st_size == len(data):
+            return StoredBlob(digest, final, len(data))
+        try:
+            ensure_dir(final.parent)
+            temp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
+            with temp.open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            temp.replace(final)
+            fsync_dir(final.parent)
+        except OSError as exc:
+            raise StorageError(f"cannot write {final}: {exc}") from exc
+        return StoredBlob(digest, final, len(data))
+
+    def put_many(self, items: list[bytes], suffix: str | None = None) -> list[StoredBlob]:
+        """Store several blobs durably with one directory fsync per directory (a fetched batch)."""
+        pending: list[tuple[Path, Path, int, str]] = []
+        blobs: list[StoredBlob] = []
+        try:
+            for data in items:
+                digest = hashlib.sha256(data).hexdigest()
+                final = self.path_for(digest, suffix)
+                blobs.append(StoredBlob(digest, final, len(data)))
+                if final.exists() and final.stat().st_size == len(data):
+                    continue
+                ensure_dir(final.parent)
+                temp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
+                with temp.open("wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                pending.append((temp, final, len(data), digest))
+            for temp, final, _size, _digest in pending:
+                temp.replace(final)
+            for directory in {final.parent for _t, final, _s, _d in pending}:
+                fsync_dir(directory)
+        except OSError as exc:
+            raise StorageError(f"cannot write to {self.root}: {exc}") from exc
+        return blobs
+
+    def writer(self, suffix: str | None = None) -> BlobWriter:
+        """A streaming writer: write chunks, then `commit()` (or `abort()`)."""
+        return BlobWriter(self, suffix)
+
+    def read(self, path: str | Path) -> bytes:
+        try:
+            return Path(path).read_bytes()
+        except OSError as exc:
+            raise StorageError(f"cannot read {path}: {exc}") from exc
+
+
+class BlobWriter:
+    """Stream bytes into the store without holding them in memory; hashed on the way."""
+
+    def __init__(self, store: ContentStore, suffix: str | None) -> None:
+        self.store = store
+        self.suffix = suffix
+        self.store.root.mkdir(parents=True, exist_ok=True)
+        self.temp = self.store.root / f".incoming.{secrets.token_hex(8)}.tmp"
+        self._handle: BinaryIO | None = self.temp.open("wb")
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        assert self._handle is not None
+        self._handle.write(chunk)
+        self._hash.update(chunk)
+        self.size += len(chunk)
+
+    def commit(self) -> StoredBlob:
+        assert self._handle is not None
+        digest = self._hash.hexdigest()
+        final = self.store.path_for(digest, self.suffix)
+        try:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            self._handle = None
+            ensure_dir(final.parent)
+            if final.exists() and final.stat().st_size == self.size:
+                self.temp.unlink()
+            else:
+                self.temp.replace(final)
+                fsync_dir(final.parent)
+        except OSError as exc:
+            raise StorageError(f"cannot write {final}: {exc}") from exc
+        return StoredBlob(digest, final, self.size)
+
+    def abort(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        with contextlib.suppress(FileNotFoundError):
+            self.temp.unlink()
+
+
+def ensure_dir(directory: Path) -> None:
+    """Create `directory` and its missing parents, making each new entry durable."""
+    if directory.is_dir():
+        return
+    ensure_dir(directory.parent)
+    try:
+        directory.mkdir()
+    except FileExistsError:
+        return
+    fsync_dir(directory.parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename inside `directory` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,329 @@
+"""Build an official report (Tata Naskah Dinas look) as DOCX with python-docx.
+
+Kop surat (government, the dinas, address and contacts over a double rule), the title and
+period, numbered sections each with a table (header row shaded and repeated on every page),
+notes, and the signature block of the head of the dinas (place and date, jabatan, name,
+pangkat, NIP). The caller gives already formatted text: this module only lays it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Emu, Pt, RGBColor
+from docx.table import Table as DocxTable
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
+
+from mailflow.errors import StorageError
+
+Align = Literal["left", "right", "center"]
+_ALIGN = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+}
+_FONT = "Arial"
+_HEADER_SHADE = "D9E2F3"
+_A4 = (Cm(21.0), Cm(29.7))
+_MARGIN = Cm(2.0)
+_CHAR_CM = 0.2  # one character of 8.5 pt text with some air
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass(frozen=True)
+class Kop:
+    government: str  # PEMERINTAH KOTA BONTANG
+    name: str  # DINAS KOMUNIKASI DAN INFORMATIKA
+    address: str = ""
+    contacts: str = ""  # phone, email, website on one line
+    logo: Path | None = None
+
+
+@dataclass(frozen=True)
+class DocTable:
+    heading: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    align: Sequence[Align] = ()
+    widths: Sequence[float] = ()  # in characters: the table takes what they need, up to the page
+    note: str | None = None
+    empty: str = "Nihil."
+    vertical: bool = False  # one record shown as "label | value" lines
+
+
+@dataclass(frozen=True)
+class Signature:
+    place_date: str
+    jabatan: str
+    name: str
+    pangkat: str = ""
+    nip_line: str = ""
+
+
+@dataclass(frozen=True)
+class DocReport:
+    kop: Kop
+    title: str
+    subtitle: str
+    lines: Sequence[str] = ()  # under the subtitle (as-of, basis)
+    tables: Sequence[DocTable] = ()
+    signature: Signature | None = None
+    footer: str = ""
+    landscape: bool = True
+    meta_title: str = ""
+    meta_subject: str = ""
+    intro: Sequence[str] = field(default_factory=tuple)
+
+
+def write_report_docx(report: DocReport, path: Path) -> Path:
+    """Write the report to `path` atomically."""
+    document = Document()
+    _page(document, report.landscape, report.footer)
+    _kop(document, report.kop)
+    _title(document, report)
+    for number, table in enumerate(report.tables, start=1):
+        _section(document, number, table, _usable_width(report.landscape))
+    if report.signature is not None:
+        _signature(document, report.signature, _usable_width(report.landscape))
+    props = document.core_properties
+    props.title = report.meta_title or report.title
+    props.subject = report.meta_subject
+    props.author = "mailflow"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        document.save(str(temp))
+        temp.replace(path)
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc}") from exc
+    return path
+
+
+def _usable_width(landscape: bool) -> float:
+    width = _A4[1] if landscape else _A4[0]
+    return float(Cm(width.cm - 2 * _MARGIN.cm))
+
+
+def _page(document: DocxDocument, landscape: bool, footer: str) -> None:
+    style = document.styles["Normal"]
+    style.font.name = _FONT
+    style.font.size = Pt(10)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), _FONT)
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (_A4[1], _A4[0]) if landscape else _A4
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, _MARGIN)
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _run(paragraph, f"{footer}  ·  " if footer else "", size=8, color="595959")
+    _page_field(paragraph)
+
+
+def _page_field(paragraph: Paragraph) -> None:
+    run = paragraph.add_run()
+    run.font.size = Pt(8)
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+
+
+def _run(paragraph: Paragraph, text: str, *, size: float = 10, bold: bool = False, color: str = "") -> None:
+    run = paragraph.add_run(text)
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.name = _FONT
+    if color:
+        run.font.color.rgb = RGBColor.from_string(color)
+
+
+def _para(document: DocxDocument | _Cell, align: Align = "left", after: float = 0) -> Paragraph:
+    paragraph = document.add_paragraph()
+    paragraph.alignment = _ALIGN[align]
+    paragraph.paragraph_format.space_after = Pt(after)
+    paragraph.paragraph_format.space_before = Pt(0)
+    return paragraph
+
+
+def _kop(document: DocxDocument, kop: Kop) -> None:
+    target: DocxDocument | _Cell = document
+    if kop.logo is not None and kop.logo.is_file():
+        layout = document.add_table(rows=1, cols=2)
+        layout.alignment = WD_TABLE_ALIGNMENT.CENTER
+        logo_cell, text_cell = layout.cell(0, 0), layout.cell(0, 1)
+        logo_cell.width, text_cell.width = Cm(2.6), Cm(14)
+        logo_cell.paragraphs[0].add_run().add_picture(str(kop.logo), height=Cm(2.3))
+        target = text_cell
+    lines: list[tuple[str, float, bool]] = [(kop.government.upper(), 14, True), (kop.name.upper(), 16, True)]
+    lines += [(text, 9.5, False) for text in (kop.address, kop.contacts) if text]
+    for index, (text, size, bold) in enumerate(lines):
+        paragraph = target.paragraphs[0] if index == 0 and target is not document else _para(target, "center")
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(paragraph, text, size=size, bold=bold)
+    rule = _para(document, "center", after=10)
+    _bottom_border(rule)
+
+
+def _bottom_border(paragraph: Paragraph) -> None:
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (
+        ("w:val", "thinThickSmallGap"),
+        ("w:sz", "18"),
+        ("w:space", "1"),
+        ("w:color", "000000"),
+    ):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    paragraph._p.get_or_add_pPr().append(borders)
+
+
+def _title(document: DocxDocument, report: DocReport) -> None:
+    _run(_para(document, "center", after=2), report.title.upper(), size=13, bold=True)
+    _run(_para(document, "center", after=2), report.subtitle, size=11, bold=True)
+    for line in report.lines:
+        _run(_para(document, "center", after=2), line, size=9, color="404040")
+    for text in report.intro:
+        _run(_para(document, "left", after=4), text, size=10)
+    _para(document, after=4)
+
+
+def _section(document: DocxDocument, number: int, table: DocTable, width: float) -> None:
+    heading = _para(document, after=4)
+    heading.paragraph_format.keep_with_next = True
+    heading.paragraph_format.space_before = Pt(8)
+    _run(heading, f"{number}. {table.heading}", size=11, bold=True)
+    if not table.rows:
+        _run(_para(document, after=6), table.empty, size=10)
+        return
+    if table.vertical:
+        _vertical(document, table, width)
+    else:
+        _grid(document, table, width)
+    if table.note:
+        note = _para(document, after=6)
+        note.paragraph_format.space_before = Pt(3)
+        run = note.add_run(table.note)
+        run.font.size, run.font.italic = Pt(8), True
+
+
+def _grid(document: DocxDocument, table: DocTable, width: float) -> None:
+    grid = document.add_table(rows=1, cols=len(table.headers))
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    relative = table.widths or [12.0] * len(table.headers)
+    widths = _widths(relative, min(width, float(Cm(sum(relative) * _CHAR_CM))))
+    for index, text in enumerate(table.headers):
+        cell = grid.rows[0].cells[index]
+        _cell_text(cell, text, "center", bold=True)
+        _shade(cell, _HEADER_SHADE)
+    _repeat_header(grid)
+    for row in table.rows:
+        cells = grid.add_row().cells
+        for index, text in enumerate(row):
+            align = table.align[index] if index < len(table.align) else "left"
+            _cell_text(cells[index], text, align)
+    _set_widths(grid, widths)
+
+
+def _vertical(document: DocxDocument, table: DocTable, width: float) -> None:
+    grid = document.add_table(rows=0, cols=2)
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.LEFT
+    values = table.rows[0]
+    for label, value in zip(table.headers, values, strict=True):
+        cells = grid.add_row().cells
+        _cell_text(cells[0], label, "left", bold=True)
+        _shade(cells[0], "F2F2F2")
+        _cell_text(cells[1], value, "right")
+    _set_widths(grid, _widths([0.7, 0.3], min(width, float(Cm(14)))))
+
+
+def _widths(relative: Sequence[float], total: float) -> list[int]:
+    whole = sum(relative) or 1.0
+    return [int(total * part / whole) for part in relative]
+
+
+def _set_widths(grid: DocxTable, widths: Sequence[int]) -> None:
+    """Cell widths and the table grid both: Word reads the cells, LibreOffice the grid."""
+    grid.autofit = False
+    for column, width in zip(grid._tbl.tblGrid.gridCol_lst, widths, strict=True):
+        column.w = Emu(width)
+    for row in grid.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    grid._tbl.tblPr.append(layout)
+
+
+def _cell_text(cell: _Cell, text: str, align: Align, *, bold: bool = False) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = _ALIGN[align]
+    paragraph.paragraph_format.space_after = Pt(0)
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        _run(paragraph, line, size=8.5, bold=bold)
+        if index < len(lines) - 1:
+            paragraph.add_run().add_break()
+
+
+def _shade(cell: _Cell, color: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), color)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _repeat_header(grid: DocxTable) -> None:
+    properties = grid.rows[0]._tr.get_or_add_trPr()
+    element = OxmlElement("w:tblHeader")
+    element.set(qn("w:val"), "true")
+    properties.append(element)
+
+
+def _signature(document: DocxDocument, signature: Signature, width: float) -> None:
+    _para(document, after=6)
+    layout = document.add_table(rows=1, cols=2)
+    layout.alignment = WD_TABLE_ALIGNMENT.CENTER
+    left, right = layout.cell(0, 0), layout.cell(0, 1)
+    _set_widths(layout, _widths([0.55, 0.45], width))
+    left.paragraphs[0].text = ""
+    first = right.paragraphs[0]
+    first.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(first, signature.place_date)
+    _run(_para(right, "center"), signature.jabatan, bold=True)
+    for _ in range(3):
+        _para(right, "center", after=6)
+    name = _para(right, "center")
+    run = name.add_run(signature.name)
+    run.font.bold, run.font.underline, run.font.size = True, True, Pt(10)
+    for line in (signature.pangkat, signature.nip_line):
+        if line:
+            _run(_para(right, "center"), line)
+    row = layout.rows[0]._tr
+    row.get_or_add_trPr().append(_cant_split())
+
+
+def _cant_split() -> OxmlElement:  # type: ignore[valid-type]
+    element = OxmlElement("w:cantSplit")
+    element.set(qn("w:val"), "true")
+    return element
