@@ -1,0 +1,1 @@
+"""Use cases: carry out what the domain decides, through the adapters."""

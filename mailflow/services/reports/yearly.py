@@ -1,0 +1,65 @@
+"""Laporan Pengelolaan Pengaduan Per Tahun: the year month by month, per step, per OPD, per
+category and channel, and what is still overdue at the end of the year."""
+
+from __future__ import annotations
+
+from mailflow.adapters.db.models import Case
+from mailflow.domain.periods import Period
+from mailflow.services.figures import Key, Timing, case_timing, cases_by_bucket, compute_figures
+from mailflow.services.reports.context import ReportContext
+from mailflow.services.reports.model import Cell, Report, Table, columns, t
+from mailflow.services.reports.tables import standard_tables
+
+
+def build_yearly(ctx: ReportContext, period: Period) -> Report:
+    months = period.months()
+    buckets = [m.bounds(ctx.zone) for m in months]
+    with ctx.database.reader() as session:
+        figures = compute_figures(session, period, now=ctx.now, calendar=ctx.calendar, sop=ctx.sop)
+        received = cases_by_bucket(session, Case.received_at, buckets)
+        finished = case_timing(session, period.bounds(ctx.zone), buckets=buckets)
+    summary, *rest = standard_tables(ctx, figures)
+    return Report(
+        kind="yearly",
+        title=t("title.yearly", ctx.lang),
+        period=period,
+        period_label=period.label(ctx.lang),
+        generated_at=ctx.now,
+        as_of=figures.as_of,
+        tables=(summary, months_table(ctx, months, received, finished), *rest),
+        lang=ctx.lang,
+        landscape=True,
+    )
+
+
+def months_table(
+    ctx: ReportContext, months: tuple[Period, ...], received: dict[int, int], finished: dict[Key, Timing]
+) -> Table:
+    lang = ctx.lang
+    cols = columns(
+        lang,
+        ("month", "text", 16), ("received", "int", 12), ("case_finished", "int", 10),
+        ("case_on_time", "int", 14), ("case_share", "percent", 12), ("case_median", "duration", 14),
+        ("case_p90", "duration", 14),
+    )  # fmt: skip
+    rows: list[tuple[Cell, ...]] = []
+    for index, month in enumerate(months):
+        timing = finished.get((index,), Timing())
+        rows.append(
+            (
+                month.label(lang),
+                received.get(index, 0),
+                timing.finished,
+                timing.on_time,
+                timing.on_time_share,
+                timing.median_seconds,
+                timing.p90_seconds,
+            )
+        )
+    return Table(
+        key=t("sheet.months", lang),
+        title=t("table.months", lang),
+        columns=cols,
+        rows=tuple(rows),
+        note=t("note.timing", lang),
+    )

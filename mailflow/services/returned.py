@@ -1,0 +1,413 @@
+"""Signed response letters coming back (SOP steps 8 and 9): one path for mail and folder.
+
+    service = ReturnedLetterService(engine)
+    service.from_reply(session, message, inbound, event, now)   # the reply processor, step 8
+    service.from_file(session, path, now)                        # a file in a watched folder
+
+Each file: content hash -> `returned_files` row (unique hash: a file is decided once; the same
+bytes again get the first answer) -> the letter it names (document id from the signed revision or
+the page, see services.returned_inspection) -> pyHanko's verdict and the expected signer
+(domain.signatures) -> accepted: the signed PDF stored beside the case, a `surat_tanggapan_ttd`
+document, and the engine finishes steps 8 and 9 and notifies the next actor; refused: nothing
+advances, a quarantine row, an audit entry, and (mail) one explanation per address, reason and day.
+Everything happens in the caller's transaction, so the decision and its effects commit together.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailflow.adapters.db.models import (
+    AuditEntry,
+    Document,
+    Message,
+    QuarantineItem,
+    ReturnedFile,
+    StepEvent,
+)
+from mailflow.adapters.letter_store import LetterStore, safe_component
+from mailflow.adapters.pdf_signatures import TrustStore
+from mailflow.config.model import Settings
+from mailflow.domain import signatures as sig
+from mailflow.domain.documents import ID_SPACE, DocumentKind, DocumentStatus, make_doc_id
+from mailflow.domain.inbound import AttachmentInfo, InboundMail
+from mailflow.domain.workflow import Refusal
+from mailflow.i18n import translate
+from mailflow.services.engine import Engine
+from mailflow.services.replies import ReplyOutcome
+from mailflow.services.returned_inspection import Inspection, inspect_pdf
+from mailflow.services.returned_letters import EMPTY_VALUES, LetterFinder, LetterMatch, signature_detail
+from mailflow.services.returned_mail import explain
+
+log = logging.getLogger("mailflow.returned")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a returned file came from."""
+
+    kind: str  # "mail" / "folder"
+    path: Path
+    original_name: str | None = None
+    sender: str | None = None  # the mail's From (mail only)
+    message_id: int | None = None
+    route_id: int | None = None  # mail: the route whose step 8 the reply answers
+
+
+@dataclass(frozen=True)
+class ReturnedOutcome:
+    status: str  # accepted / rejected / duplicate
+    code: str  # "signed" / "scan" when accepted, else a reason code (domain.signatures)
+    accepted: bool
+    note: str  # the result in words (settings language): the reason file, the log
+    returned_file_id: int | None = None
+    letter_id: int | None = None
+    signed_document_id: int | None = None
+    case_id: int | None = None
+    security: bool = False
+    values: dict[str, str] = field(default_factory=dict)  # for texts in another language
+
+
+def trust_store(settings: Settings) -> TrustStore:
+    """The configured trust roots; relative paths are relative to the config file."""
+    section = settings.signatures
+
+    def absolute(paths: Sequence[Path]) -> list[Path]:
+        return [p if p.is_absolute() else settings.base_dir / p for p in paths]
+
+    return TrustStore.from_files(
+        absolute(section.trust_roots), absolute(section.intermediates), allow_fetching=section.allow_fetching
+    )
+
+
+class ReturnedLetterService:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        trust: TrustStore | None = None,
+        random_below: Callable[[int], int] = secrets.randbelow,
+    ) -> None:
+        self.engine = engine
+        self.settings = engine.settings
+        self.directory = engine.directory
+        self.trust = trust if trust is not None else trust_store(engine.settings)
+        self.policy = sig.Policy(self.settings.signatures.policy)
+        self.store = LetterStore(self.settings.paths.letters)
+        self.zone = ZoneInfo(self.settings.general.timezone)
+        self.lang = self.settings.general.language
+        self.max_bytes = int(self.settings.limits.max_attachment_mb * 1024 * 1024)
+        self.letters = LetterFinder(
+            self.directory, accept_delegates=self.settings.signatures.accept_delegates
+        )
+        self._random_below = random_below
+
+    # --- entry points ------------------------------------------------------------------------
+
+    def inspect(self, data: bytes) -> Inspection:
+        """Read a file's signatures and document id; no database (run it outside transactions)."""
+        return inspect_pdf(data, self.trust, max_bytes=self.max_bytes)
+
+    def from_file(
+        self,
+        session: Session,
+        path: Path,
+        now: datetime,
+        *,
+        data: bytes | None = None,
+        inspection: Inspection | None = None,
+    ) -> ReturnedOutcome:
+        """A file from a watched folder (the watcher moves it afterwards, by the outcome)."""
+        data = path.read_bytes() if data is None else data
+        inspection = inspection or self.inspect(data)
+        return self.record(session, Source("folder", path, path.name), inspection, data, now)
+
+    def from_reply(
+        self, session: Session, message: Message, inbound: InboundMail, event: StepEvent, now: datetime
+    ) -> ReplyOutcome:
+        """An authorised reply at step 8 with PDF attachments (services.replies.ReturnedLetters)."""
+        sender = (inbound.from_addr or "").strip().lower() or None
+        outcomes: list[ReturnedOutcome] = []
+        for attachment in (a for a in inbound.attachments if _is_pdf(a)):
+            outcome = self._attachment(session, message, attachment, sender, event, now)
+            if outcome.accepted and outcome.status == "accepted":
+                return ReplyOutcome("applied", outcome.code, outcome.note)
+            outcomes.append(outcome)
+        best = next((o for o in outcomes if o.letter_id is not None), outcomes[0] if outcomes else None)
+        if best is None:
+            best = self._outcome_only(sig.UNSIGNED, event.case_id)
+        explain(self, session, message, sender, event, best, now)
+        status = "quarantined" if best.security else "answered"
+        return ReplyOutcome(status, best.code, best.note)
+
+    def _attachment(
+        self,
+        session: Session,
+        message: Message,
+        attachment: AttachmentInfo,
+        sender: str | None,
+        event: StepEvent,
+        now: datetime,
+    ) -> ReturnedOutcome:
+        if not attachment.stored_path:
+            detail = attachment.refused_reason or "-"
+            return self._outcome_only(sig.TOO_LARGE, event.case_id, detail=detail)
+        path = Path(attachment.stored_path)
+        data = path.read_bytes()
+        source = Source("mail", path, attachment.original_name, sender, message.id, event.route_id)
+        return self.record(session, source, self.inspect(data), data, now)
+
+    # --- the one path ------------------------------------------------------------------------
+
+    def record(
+        self, session: Session, source: Source, inspection: Inspection, data: bytes, now: datetime
+    ) -> ReturnedOutcome:
+        """Decide about one inspected file and carry the decision out, in `session`."""
+        prior = session.execute(
+            select(ReturnedFile).where(ReturnedFile.sha256 == inspection.sha256)
+        ).scalar_one_or_none()
+        if prior is not None:
+            return self.duplicate(prior)
+        row = ReturnedFile(
+            sha256=inspection.sha256,
+            source=source.kind,
+            original_name=(source.original_name or source.path.name)[:500],
+            stored_path=str(source.path),
+            sender=source.sender,
+            message_id=source.message_id,
+            status="received",
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        if inspection.error_code:
+            verdict = sig.Verdict(False, inspection.error_code, detail=inspection.error)
+            return self._refuse(session, row, source, verdict, None, now)
+        letter, found, how = self.letters.find(session, inspection)
+        verdict = sig.decide(
+            self._facts(inspection, letter, found, how),
+            letter.expected if letter else (),
+            self.policy,
+            sender=source.sender if source.kind == "mail" else None,
+            scan_senders=letter.scan_senders if letter else (),
+        )
+        if not verdict.accepted:
+            return self._refuse(session, row, source, verdict, letter, now)
+        assert letter is not None
+        problem = self.letters.problem(session, letter, source.route_id)
+        if problem is not None:
+            return self._refuse(session, row, source, sig.Verdict(False, problem), letter, now)
+        matched = replace(inspection, matched_by=how)
+        return self._accept(session, row, source, matched, data, letter, verdict, now)
+
+    def _facts(self, inspection: Inspection, letter: LetterMatch | None, found: int, how: str) -> sig.Facts:
+        missing: tuple[str, ...] = ()
+        if letter is not None and inspection.signed and not sig.is_scan_like(inspection.text):
+            # a signed scan has no text to compare: its QR code in the signed bytes names it
+            missing = sig.missing_in_text(inspection.text, (letter.document.number or "", letter.case.number))
+        return sig.Facts(
+            signatures=inspection.signatures,
+            letter_found=letter is not None,
+            ambiguous=found > 1,
+            matched_by=how,
+            missing_in_text=missing,
+            scan_like=inspection.scan_like,
+        )
+
+    # --- effects -------------------------------------------------------------------------------
+
+    def _accept(
+        self,
+        session: Session,
+        row: ReturnedFile,
+        source: Source,
+        inspection: Inspection,
+        data: bytes,
+        letter: LetterMatch,
+        verdict: sig.Verdict,
+        now: datetime,
+    ) -> ReturnedOutcome:
+        doc_uid = self._new_doc_id(session)
+        year = letter.case.received_at.astimezone(self.zone).year
+        number = safe_component(letter.document.number or "")
+        name = f"{DocumentKind.SIGNED_RESPONSE.value}_{number}_{doc_uid}.pdf"
+        stored = self.store.write(self.store.folder(year, letter.case.number) / name, data)
+        signer_person = verdict.signer
+        sender_person = self.directory.person_by_email(source.sender) if source.sender else None
+        if verdict.code == "scan":
+            label = f"{sender_person.name if sender_person else source.sender} <{source.sender}> (scan)"
+            by = source.sender or "system"
+            signed_at = now
+        else:
+            assert signer_person is not None and verdict.signature is not None
+            label = sig.signer_label(verdict)
+            by = signer_person.addresses[0]
+            signed_at = verdict.signature.signed_at or now
+        document = Document(
+            doc_uid=doc_uid,
+            case_id=letter.case.id,
+            route_id=letter.route.id,
+            parent_id=letter.document.id,
+            kind=DocumentKind.SIGNED_RESPONSE.value,
+            audience=letter.document.audience,
+            number=letter.document.number,
+            unit=letter.document.unit,
+            pdf_path=str(stored.path),
+            pdf_sha256=stored.sha256,
+            status=DocumentStatus.SIGNED.value,
+            signature_status="valid" if verdict.code == "signed" else "scan",
+            signer=label,
+            signed_at=signed_at,
+            signature_detail=json.dumps(
+                signature_detail(inspection, verdict, row.id, source.kind, source.sender),
+                ensure_ascii=False,
+                default=str,
+            ),
+            source_message_id=source.message_id,
+            created_at=now,
+        )
+        session.add(document)
+        session.flush()
+        result = self.engine.letter_signed(
+            session,
+            letter.document,
+            label,
+            now,
+            by=by,
+            signed_document_id=document.id,
+            message_id=source.message_id,
+        )
+        if isinstance(result, Refusal):  # the checks above make this a race lost to another worker
+            session.delete(document)
+            session.flush()
+            stored.path.unlink(missing_ok=True)
+            return self._refuse(session, row, source, sig.Verdict(False, result.code), letter, now)
+        letter.document.signature_status = "signed"
+        row.status, row.document_id, row.processed_at = "accepted", document.id, now
+        row.stored_path, row.reason = str(stored.path), None
+        values = self.letters.values(letter, verdict, source.sender)
+        note = translate("signatures.accepted", self.lang, **values)
+        self._audit(session, now, by, "signature.accepted", letter, source, document.id, {"signer": label})
+        log.info("returned file %s accepted: %s", row.id, note)
+        return ReturnedOutcome(
+            "accepted",
+            verdict.code,
+            True,
+            note,
+            row.id,
+            letter.document.id,
+            document.id,
+            letter.case.id,
+            values=values,
+        )
+
+    def _refuse(
+        self,
+        session: Session,
+        row: ReturnedFile,
+        source: Source,
+        verdict: sig.Verdict,
+        letter: LetterMatch | None,
+        now: datetime,
+    ) -> ReturnedOutcome:
+        values = self.letters.values(letter, verdict, source.sender)
+        reason = translate(f"signatures.reason.{verdict.code}", self.lang, **values)
+        row.status, row.processed_at = "rejected", now
+        row.reason = f"{verdict.code}: {reason}"
+        row.document_id = letter.document.id if letter else None
+        session.add(
+            QuarantineItem(
+                kind="file",
+                message_id=source.message_id,
+                returned_file_id=row.id,
+                path=str(source.path),
+                reason_code=verdict.code[:40],
+                reason=f"{reason}\n{verdict.detail}".strip(),
+                created_at=now,
+                retries=0,
+            )
+        )
+        detail = {"code": verdict.code, "detail": verdict.detail, "returned_file": row.id}
+        self._audit(
+            session, now, source.sender or source.kind, "signature.refused", letter, source, None, detail
+        )
+        log.warning(
+            "returned file %s (%s) refused: %s %s", row.id, source.path.name, verdict.code, verdict.detail
+        )
+        note = (
+            translate("signatures.rejected", self.lang, reason=reason)
+            + f"\n\n[{verdict.code}] sha256={row.sha256}"
+        )
+        return ReturnedOutcome(
+            "rejected",
+            verdict.code,
+            False,
+            note,
+            row.id,
+            letter.document.id if letter else None,
+            None,
+            letter.case.id if letter else None,
+            security=verdict.security,
+            values=values,
+        )
+
+    def duplicate(self, prior: ReturnedFile) -> ReturnedOutcome:
+        """The same bytes again: the first decision stands (nothing is decided or done twice)."""
+        earlier = prior.reason or prior.status
+        values = {**EMPTY_VALUES, "detail": earlier}
+        note = translate("signatures.reason.duplicate", self.lang, **values)
+        accepted = prior.status == "accepted"
+        return ReturnedOutcome("duplicate", sig.DUPLICATE, accepted, note, prior.id, values=values)
+
+    def _outcome_only(self, code: str, case_id: int | None, *, detail: str = "") -> ReturnedOutcome:
+        """A refusal with no file to record (e.g. the attachment was refused for its size)."""
+        values = {**EMPTY_VALUES, "detail": detail}
+        note = translate(f"signatures.reason.{code}", self.lang, **values)
+        return ReturnedOutcome("rejected", code, False, note, case_id=case_id, values=values)
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _new_doc_id(self, session: Session) -> str:
+        for _ in range(8):
+            candidate = make_doc_id(self._random_below(ID_SPACE))
+            if session.execute(select(Document.id).where(Document.doc_uid == candidate)).first() is None:
+                return candidate
+        raise RuntimeError("no free document id after 8 draws: the random source is broken")
+
+    def _audit(
+        self,
+        session: Session,
+        now: datetime,
+        actor: str,
+        action: str,
+        letter: LetterMatch | None,
+        source: Source,
+        document_id: int | None,
+        detail: dict[str, Any],
+    ) -> None:
+        session.add(
+            AuditEntry(
+                at=now,
+                actor=actor[:320],
+                action=action,
+                case_id=letter.case.id if letter else None,
+                message_id=source.message_id,
+                document_id=document_id or (letter.document.id if letter else None),
+                detail=json.dumps({"source": source.kind, **detail}, ensure_ascii=False, default=str),
+            )
+        )
+
+
+def _is_pdf(attachment: AttachmentInfo) -> bool:
+    return attachment.content_type == "application/pdf" or attachment.extension == "pdf"

@@ -1,0 +1,131 @@
+"""Reading one returned file, before any database work: its hash, its signatures, the document id.
+
+Runs outside the database transaction (a validation takes tens of milliseconds; a QR decode of a
+scan a few hundred), so a folder of files does not hold the writer lock while PDFs are read.
+
+Where the document id comes from, most trusted first, and never from anything appended after a
+signature:
+- signed PDF: the text of the signed revision (the bytes the first signature covers), else that
+  revision's document information (covered by the signature too), else the QR code rendered
+  from that revision's first page;
+- unsigned PDF: a scan (no text layer) by its QR code; otherwise the page text, kept only to name
+  the letter in the refusal (an unsigned PDF is never accepted on its text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from mailflow.adapters.pdf_qr import page_text, qr_payloads
+from mailflow.adapters.pdf_signatures import (
+    SignedPdf,
+    TrustStore,
+    check_pdf_bytes,
+    read_signed_pdf,
+    revision_info,
+)
+from mailflow.domain import signatures as sig
+from mailflow.domain.documents import find_doc_ids, parse_qr_payload
+from mailflow.errors import QuarantineError
+
+INFO_KEYS = ("/MailflowDocId", "/Keywords", "/Subject", "/Title")
+
+
+@dataclass(frozen=True)
+class Inspection:
+    sha256: str
+    size: int
+    error_code: str = ""  # not_pdf / corrupt / encrypted / too_large: nothing else was read
+    error: str = ""
+    signatures: tuple[sig.SignatureCheck, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+    matched_by: str = ""  # text / metadata / qr
+    text: str = ""  # the signed revision's text (signed PDF) or the page text (unsigned)
+    scan_like: bool = False
+    qr_payloads: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def signed(self) -> bool:
+        return bool(self.signatures)
+
+
+def inspect_pdf(data: bytes, trust: TrustStore, *, max_bytes: int | None = None) -> Inspection:
+    digest, size = hashlib.sha256(data).hexdigest(), len(data)
+    try:
+        check_pdf_bytes(data, max_bytes=max_bytes)
+        signed = read_signed_pdf(data, trust)
+        if signed.signatures:
+            return _signed(digest, size, signed)
+        return _unsigned(digest, size, data)
+    except QuarantineError as exc:
+        return Inspection(digest, size, error_code=exc.code, error=exc.reason)
+
+
+def _signed(digest: str, size: int, signed: SignedPdf) -> Inspection:
+    revision = signed.signed_revision
+    if revision is None:  # a signature without a usable byte range covers nothing
+        return Inspection(digest, size, signatures=signed.signatures)
+    try:
+        text = page_text(revision).text
+    except QuarantineError:
+        text = ""
+    ids = find_doc_ids(text)
+    if ids:
+        return Inspection(
+            digest, size, signatures=signed.signatures, doc_ids=tuple(ids), matched_by="text", text=text
+        )
+    info_ids = _info_ids(revision_info(revision))
+    if info_ids:
+        return Inspection(
+            digest, size, signatures=signed.signatures, doc_ids=info_ids, matched_by="metadata", text=text
+        )
+    payloads, qr_ids = _qr(revision)
+    return Inspection(
+        digest,
+        size,
+        signatures=signed.signatures,
+        doc_ids=qr_ids,
+        matched_by="qr" if qr_ids else "",
+        text=text,
+        qr_payloads=payloads,
+    )
+
+
+def _unsigned(digest: str, size: int, data: bytes) -> Inspection:
+    pages = page_text(data)
+    if not sig.is_scan_like(pages.first_page):
+        ids = tuple(find_doc_ids(pages.text))
+        return Inspection(digest, size, doc_ids=ids, matched_by="text" if ids else "", text=pages.text)
+    payloads, ids = _qr(data)
+    return Inspection(
+        digest,
+        size,
+        doc_ids=ids,
+        matched_by="qr" if ids else "",
+        text=pages.text,
+        scan_like=True,
+        qr_payloads=payloads,
+    )
+
+
+def _info_ids(info: dict[str, str]) -> tuple[str, ...]:
+    found: list[str] = []
+    for key in INFO_KEYS:
+        for doc_id in find_doc_ids(info.get(key, "")):
+            if doc_id not in found:
+                found.append(doc_id)
+    return tuple(found)
+
+
+def _qr(data: bytes) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    try:
+        payloads = qr_payloads(data)
+    except QuarantineError:
+        return (), ()
+    ids: list[str] = []
+    for payload in payloads:
+        doc_id = parse_qr_payload(payload)
+        if doc_id and doc_id not in ids:
+            ids.append(doc_id)
+    return payloads, tuple(ids)
