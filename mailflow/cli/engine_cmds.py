@@ -1,0 +1,143 @@
+"""`mailflow cases` and `mailflow case <number>`: the complaints and one complaint's timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from mailflow.adapters.db.models import Case
+from mailflow.cli.common import JsonOption, LangOption, console, emit_json, h, state, t
+from mailflow.domain.calendar import format_local
+from mailflow.domain.durations import format_seconds
+from mailflow.errors import NotFoundError
+from mailflow.services.timeline import StepRow, documents, list_cases, timeline
+
+
+def register(app: typer.Typer) -> None:
+    app.command("cases", help=h("Daftar aduan", "List complaints"))(cases_command)
+    app.command("case", help=h("Linimasa satu aduan", "Timeline of one complaint"))(case_command)
+
+
+def cases_command(
+    ctx: typer.Context,
+    only_open: bool = typer.Option(False, "--open", help=h("Hanya yang berjalan", "Only open ones")),
+    only_overdue: bool = typer.Option(
+        False, "--overdue", help=h("Hanya yang terlambat", "Only overdue ones")
+    ),
+    lang: str | None = LangOption,
+    as_json: bool = JsonOption,
+) -> None:
+    st = state(ctx)
+    app = st.app()
+    language = st.lang(lang)
+    now = app.clock.now()
+    with app.database.reader() as session:
+        rows = list_cases(session, now, only_open=only_open, only_overdue=only_overdue)
+    if as_json:
+        emit_json([row.__dict__ for row in rows])
+        return
+    if not rows:
+        console.print(t("engine.cli.no_cases", language))
+        return
+    table = Table()
+    for key in ("number", "received", "subject", "status", "step"):
+        table.add_column(t(f"engine.cli.col.{key}", language))
+    table.add_column("OPD")
+    for row in rows:
+        status = t(f"engine.case.status.{row.status}", language)
+        if row.overdue:
+            status += " (!)"
+        table.add_row(
+            row.number,
+            _when(row.received, app.zone, language),
+            row.subject[:60],
+            status,
+            str(row.current_step or "-"),
+            row.opds,
+        )
+    console.print(table)
+
+
+def case_command(
+    ctx: typer.Context,
+    number: str = typer.Argument(..., help=h("Nomor aduan, mis. LPR-2026-00042", "Complaint number")),
+    lang: str | None = LangOption,
+    as_json: bool = JsonOption,
+) -> None:
+    st = state(ctx)
+    app = st.app()
+    language = st.lang(lang)
+    now = app.clock.now()
+    with app.database.reader() as session:
+        case = session.execute(select(Case).where(Case.number == number.strip().upper())).scalar_one_or_none()
+        if case is None:
+            raise NotFoundError(t("engine.cli.not_found", language, number=number))
+        rows = timeline(session, case, app.sop, app.calendar, app.directory, now, language)
+        docs = documents(session, case)
+        header = {
+            "number": case.number,
+            "subject": case.subject,
+            "status": case.status,
+            "track": case.track,
+            "received": case.received_at.isoformat(),
+            "closed": case.closed_at.isoformat() if case.closed_at else None,
+        }
+        doc_rows = [
+            {
+                "kind": d.kind,
+                "number": d.number,
+                "doc_id": d.doc_uid,
+                "docx": d.docx_path,
+                "pdf": d.pdf_path,
+                "status": d.status,
+            }
+            for d in docs
+        ]
+    if as_json:
+        emit_json({**header, "steps": [r.__dict__ for r in rows], "documents": doc_rows})
+        return
+    console.print(t("engine.cli.case_title", language, number=header["number"], subject=header["subject"]))
+    table = Table()
+    for key in ("step", "actor", "started", "finished", "taken", "limit", "result", "source"):
+        table.add_column(t(f"engine.cli.col.{key}", language), overflow="fold")
+    for row in rows:
+        table.add_row(
+            f"{row.step}{' ' + row.opd if row.opd else ''}\n{row.name}",
+            row.actor,
+            _when(row.started, app.zone, language),
+            _when(row.finished, app.zone, language) if row.finished else "-",
+            format_seconds(row.business_seconds, language),
+            row.limit,
+            _result(row, language),
+            (row.command or "") + (f"\n{row.source}" if row.source else ""),
+        )
+    console.print(table)
+    if doc_rows:
+        console.print(t("engine.cli.documents", language))
+        for doc in doc_rows:
+            console.print(
+                f"  {doc['kind']} {doc['number'] or ''} [{doc['doc_id']}] {doc['pdf'] or doc['docx'] or ''}"
+            )
+
+
+def _when(instant: datetime | None, zone: tzinfo, lang: str) -> str:
+    if instant is None:
+        return "-"
+    return format_local(instant, zone, lang).rsplit(" ", 1)[0]
+
+
+def _result(row: StepRow, lang: str) -> str:
+    if row.outcome == "rejected":
+        return t("engine.cli.rejected", lang)
+    if row.outcome == "cancelled":
+        return t("engine.cli.cancelled", lang)
+    if row.finished is None:
+        if row.late_seconds:
+            return t("engine.cli.overdue", lang, late=format_seconds(row.late_seconds, lang))
+        return t("engine.cli.open", lang)
+    if row.on_time:
+        return t("engine.cli.on_time", lang)
+    return t("engine.cli.late", lang, late=format_seconds(row.late_seconds, lang))

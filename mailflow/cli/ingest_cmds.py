@@ -1,0 +1,251 @@
+"""`mailflow poll`, `send`, `quarantine list|show|retry` and `rules check [FILE.eml]`."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from mailflow.bootstrap import App
+from mailflow.cli.common import JsonOption, console, emit_json, h, state, stop_on_signals, t
+from mailflow.errors import ConfigError, NotFoundError, UsageError
+
+quarantine_app = typer.Typer(
+    help=h(
+        "Pesan yang dikarantina: daftar, rincian, proses ulang", "Quarantined messages: list, show, retry"
+    ),
+    no_args_is_help=True,
+)
+rules_app = typer.Typer(
+    help=h("Aturan kotak masuk (inbox_rules)", "Inbox rules (inbox_rules)"), no_args_is_help=True
+)
+MailboxOption = typer.Option(None, "--mailbox", "-m", help=h("Hanya kotak surat ini", "Only this mailbox"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("poll", help=h("Baca kotak surat IMAP dan proses email masuk", "Read the IMAP mailboxes"))(
+        poll_command
+    )
+    app.command("send", help=h("Kirim email dari outbox lewat SMTP", "Deliver outbox mail over SMTP"))(
+        send_command
+    )
+    app.add_typer(quarantine_app, name="quarantine")
+    app.add_typer(rules_app, name="rules")
+
+
+def poll_command(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help=h("Satu kali lalu berhenti", "One pass, then stop")),
+    mailbox: str | None = MailboxOption,
+    as_json: bool = JsonOption,
+) -> None:
+    from mailflow.services import ingest_app  # noqa: PLC0415 - imapclient loads only here
+
+    st = state(ctx)
+    app = st.app()
+    lang = st.lang()
+    if not app.settings.mailboxes:
+        raise ConfigError(t("ingest.no_mailboxes", lang), key="mailboxes")
+    if once:
+        results = ingest_app.poll_once(app, mailbox)
+        if as_json:
+            emit_json({name: _stats(s) for name, s in results.items()})
+            return
+        for name, stats in results.items():
+            console.print(t("ingest.poll_result", lang, mailbox=name, **_stats(stats)))
+        return
+    stop = threading.Event()
+    stop_on_signals(stop)
+    pollers = ingest_app.run_pollers(app, stop, mailbox)
+    console.print(t("ingest.polling", lang, count=len(pollers)))
+    stop.wait()
+    for poller in pollers:  # let each finish its message (a kill would be safe too, only slower)
+        if poller.thread is not None:
+            poller.thread.join(timeout=60)
+    console.print(t("ingest.stopped", lang))
+
+
+def _stats(stats: object) -> dict[str, int]:
+    keys = ("seen", "processed", "skipped", "quarantined", "marked", "cycles", "reconnects")
+    return {k: int(getattr(stats, k)) for k in keys}
+
+
+def send_command(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help=h("Satu kali lalu berhenti", "One pass, then stop")),
+    as_json: bool = JsonOption,
+) -> None:
+    from mailflow.services import ingest_app  # noqa: PLC0415
+
+    st = state(ctx)
+    app = st.app()
+    lang = st.lang()
+    sender = ingest_app.build_sender(app)
+    if once:
+        stats = sender.send_pass()
+        if as_json:
+            emit_json(asdict(stats))
+        else:
+            console.print(t("ingest.send_result", lang, **asdict(stats)))
+        return
+    stop = threading.Event()
+    stop_on_signals(stop)
+    console.print(t("ingest.sending", lang))
+    sender.run(stop)
+    console.print(t("ingest.stopped", lang))
+
+
+# --- quarantine -----------------------------------------------------------------------------
+
+
+@quarantine_app.command("list", help=h("Daftar pesan di karantina", "List quarantined messages"))
+def quarantine_list(
+    ctx: typer.Context,
+    include_released: bool = typer.Option(
+        False, "--all", help=h("Termasuk yang sudah diproses ulang", "Include released items")
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    from mailflow.services.quarantine import list_items  # noqa: PLC0415
+
+    st = state(ctx)
+    app = st.app()
+    lang = st.lang()
+    items = list_items(app.database, include_released=include_released)
+    if as_json:
+        emit_json([asdict(item) for item in items])
+        return
+    if not items:
+        console.print(t("ingest.q.empty", lang))
+        return
+    table = Table(title=t("ingest.q.title", lang, count=len(items)))
+    for key in ("id", "when", "mailbox", "from", "subject", "reason"):
+        table.add_column(t(f"ingest.q.col.{key}", lang), overflow="fold")
+    for item in items:
+        table.add_row(
+            str(item.id),
+            _local(app, item.created_at),
+            item.account or "-",
+            item.from_addr or "-",
+            item.subject or "-",
+            f"{item.reason_code}: {item.reason}",
+        )
+    console.print(table)
+
+
+@quarantine_app.command("show", help=h("Rincian satu item karantina", "Show one quarantine item"))
+def quarantine_show(
+    ctx: typer.Context,
+    item_id: int = typer.Argument(..., help=h("ID item", "Item id")),
+    as_json: bool = JsonOption,
+) -> None:
+    from mailflow.services.quarantine import show_item  # noqa: PLC0415
+
+    st = state(ctx)
+    app = st.app()
+    lang = st.lang()
+    item = show_item(app.database, item_id, lang)
+    if as_json:
+        emit_json(asdict(item))
+        return
+    rows = [
+        ("ingest.q.col.id", str(item.id)),
+        ("ingest.q.col.when", _local(app, item.created_at)),
+        ("ingest.q.col.mailbox", item.account or "-"),
+        ("ingest.q.col.from", item.from_addr or "-"),
+        ("ingest.q.col.subject", item.subject or "-"),
+        ("ingest.q.col.reason", f"{item.reason_code}: {item.reason}"),
+        ("ingest.q.field.message", str(item.message_id or "-")),
+        ("ingest.q.field.status", item.status or "-"),
+        ("ingest.q.field.attempts", str(item.attempts if item.attempts is not None else "-")),
+        ("ingest.q.field.raw", item.raw_path or "-"),
+        ("ingest.q.field.retries", str(item.retries)),
+        ("ingest.q.field.released", _local(app, item.released_at) if item.released_at else "-"),
+    ]
+    for key, value in rows:
+        console.print(f"{t(key, lang)}: {value}")
+
+
+@quarantine_app.command(
+    "retry", help=h("Proses ulang pesan dari karantina", "Process a quarantined message again")
+)
+def quarantine_retry(
+    ctx: typer.Context,
+    item_id: int = typer.Argument(..., help=h("ID item", "Item id")),
+    as_json: bool = JsonOption,
+) -> None:
+    from mailflow.adapters.db.models import Case  # noqa: PLC0415
+    from mailflow.services import ingest_app  # noqa: PLC0415
+    from mailflow.services.quarantine import release_for_retry, show_item  # noqa: PLC0415
+
+    st = state(ctx)
+    app = st.app()
+    lang = st.lang()
+    item = show_item(app.database, item_id, lang)
+    if item.message_id is None:
+        raise NotFoundError(t("ingest.err.not_message", lang, id=item_id))
+    boxes = [b for b in app.settings.mailboxes if b.name == item.account] or list(app.settings.mailboxes)
+    if not boxes:
+        raise ConfigError(t("ingest.no_mailboxes", lang), key="mailboxes")
+    message_id = release_for_retry(app.database, item_id, app.clock.now(), lang)
+    outcome = ingest_app.build_ingest(app).reprocess(message_id, boxes[0])
+    number = None
+    if outcome.case_id is not None:
+        with app.database.reader() as session:
+            case = session.get(Case, outcome.case_id)
+            number = case.number if case else None
+    if as_json:
+        emit_json({"item": item_id, "message": message_id, "status": outcome.status, "case": number})
+        return
+    case_text = t("ingest.q.retry_case", lang, number=number) if number else ""
+    console.print(t("ingest.q.retried", lang, id=item_id, status=outcome.status, case=case_text))
+
+
+def _local(app: App, instant: object) -> str:
+    from datetime import datetime  # noqa: PLC0415
+
+    if not isinstance(instant, datetime):
+        return "-"
+    return instant.astimezone(app.zone).strftime("%Y-%m-%d %H:%M")
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+@rules_app.command(
+    "check",
+    help=h(
+        "Periksa semua berkas aturan; dengan FILE.eml tunjukkan aturan yang kena dan alasannya",
+        "Validate all rule files; with FILE.eml show which rule it hits and why",
+    ),
+)
+def rules_check(
+    ctx: typer.Context,
+    samples: list[Path] = typer.Argument(None, help=h("Contoh email (.eml)", "Sample mails (.eml)")),
+    mailbox: str | None = MailboxOption,
+    as_json: bool = JsonOption,
+) -> None:
+    from mailflow.cli.rules_report import check_samples  # noqa: PLC0415
+    from mailflow.config.rules_file import rule_files  # noqa: PLC0415
+    from mailflow.services import ingest_app  # noqa: PLC0415
+
+    st = state(ctx)
+    app = st.app()
+    lang = st.lang()
+    folder = ingest_app.rules_folder(app)
+    rules = ingest_app.load_app_rules(app)
+    for sample in samples or []:
+        if not sample.is_file():
+            raise UsageError(t("ingest.rules.no_file", lang, file=sample))
+    box = mailbox or (app.settings.mailboxes[0].name if app.settings.mailboxes else "diskominfo")
+    reports = check_samples(app, rules, samples or [], box)
+    if as_json:
+        emit_json({"folder": str(folder), "rules": len(rules), "samples": reports})
+        return
+    console.print(t("ingest.rules.ok", lang, count=len(rules), files=len(rule_files(folder)), folder=folder))
+    for report in reports:
+        for line in report["lines"]:
+            console.print(line, markup=False)
