@@ -1,0 +1,1 @@
+"""`mailflow demo`: the whole procedure played on embedded servers by simulated officials."""

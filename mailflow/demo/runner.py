@@ -1,0 +1,497 @@
+"""Plays the demo script on the real system: every mail goes over SMTP and IMAP, every step is
+done by the same services `mailflow run` uses, and the clock moves only when the script says.
+
+Between two scripted moments the runner ticks the reminder job at exactly the instants where a
+reminder or an escalation falls due, so they go out on the right business minute."""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from mailflow.adapters.db.migrate import upgrade
+from mailflow.adapters.db.models import Case, Complainant, Document, Message, OutboxMail, StepEvent
+from mailflow.adapters.imap import ImapConnection, ImapError
+from mailflow.adapters.pdf_text import pdf_text
+from mailflow.bootstrap import App
+from mailflow.config.loader import load_config
+from mailflow.demo import people
+from mailflow.demo.mailserver import ImapServer, MailboxServer, Received, SmtpServer
+from mailflow.demo.people import HARI_PENDEK
+from mailflow.demo.pki import Pki, sign_pdf
+from mailflow.demo.plain_pdf import docx_lines, text_pdf
+from mailflow.demo.scenario import ACTIONS, COMPLAINTS, Action, Answer, Complaint, Sign
+from mailflow.demo.setup import (
+    IMAP_PASSWORD,
+    MAILBOX,
+    DemoClock,
+    libreoffice_available,
+    start_of_demo,
+    write_site,
+)
+from mailflow.domain.directory import Person
+from mailflow.domain.durations import BusinessDuration, format_seconds
+from mailflow.domain.periods import PeriodKind, period_containing
+from mailflow.errors import UsageError
+from mailflow.i18n import translate
+from mailflow.services.conversion import ConversionService
+from mailflow.services.ingest_app import build_ingest, build_sender, pollers
+from mailflow.services.poller import account_for
+from mailflow.services.reminders import REMINDER_KINDS, ReminderService
+from mailflow.services.reports import context_from_app
+from mailflow.services.returned_watch import build_watcher
+from mailflow.services.weekly import build_weekly_email, write_weekly_files
+
+WITA = ZoneInfo("Asia/Makassar")
+Report = Callable[[datetime, str, str], None]  # (demo time, kind, text): the progress lines
+
+
+@dataclass
+class Outcome:
+    """How the demo ended, for the summary and the exit code."""
+
+    folder: Path
+    numbers: dict[str, str] = field(default_factory=dict)  # scenario key -> case number
+    problems: list[str] = field(default_factory=list)
+    converted: bool = True
+    weekly_files: dict[str, Path] = field(default_factory=dict)
+
+
+class DemoRunner:
+    """`imap` is the complaint mailbox's server: pymap by default; the tests pass Dovecot."""
+
+    def __init__(
+        self,
+        folder: Path | None,
+        *,
+        lang: str = "id",
+        report: Report | None = None,
+        imap: MailboxServer | None = None,
+        convert: bool | None = None,
+        shift: timedelta = timedelta(0),
+    ) -> None:
+        """`shift` moves the whole script in time (whole weeks keep its weekdays); the tests play
+        it in the past because Dovecot will not file a message under a date in the future."""
+        self.folder = (folder or Path(tempfile.mkdtemp(prefix="mailflow-demo-"))).resolve()
+        self.lang = lang
+        self.report: Report = report or (lambda when, kind, text: None)
+        self.shift = shift
+        self.clock = DemoClock(start_of_demo() + shift)
+        self.imap: MailboxServer = imap or ImapServer(MAILBOX, IMAP_PASSWORD, self.folder / "servers")
+        self.convert = convert
+        self.smtp: SmtpServer | None = None
+        self.app: App | None = None
+        self._imap_connection: ImapConnection | None = None
+        self.cases: set[str] = set()
+        self.outcome = Outcome(self.folder)
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> App:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.imap.start()
+        self.smtp = SmtpServer(self.imap, self.clock, MAILBOX)
+        self.smtp.start()
+        self.pki = Pki.create(self.folder / "pki")
+        self.outcome.converted = libreoffice_available() if self.convert is None else self.convert
+        config = write_site(
+            self.folder,
+            imap_port=self.imap.port,
+            imap_user=self.imap.user,
+            imap_password=self.imap.password,
+            smtp_port=self.smtp.port,
+            root_pem=self.pki.root_pem,
+            convert=self.outcome.converted,
+            lang=self.lang,
+        )
+        app = App(settings=load_config(config, env={}), clock=self.clock)
+        upgrade(app.database)
+        self.app = app
+        self.post = people.Post(self.smtp.port, WITA)
+        self.ingest = build_ingest(app)
+        self.poller = pollers(app, self.ingest)[0]
+        self.sender = build_sender(app)
+        self.conversion = ConversionService(app.database, app.settings, clock=self.clock)
+        self.watcher = build_watcher(app)
+        self.reminders = ReminderService(app.engine)
+        return app
+
+    def stop(self) -> None:
+        if self._imap_connection is not None:
+            self._imap_connection.close()
+            self._imap_connection = None
+        if hasattr(self, "conversion"):
+            self.conversion.close()
+        if self.app is not None:
+            self.app.close()
+        if self.smtp is not None:
+            self.smtp.stop()
+        self.imap.stop()
+
+    # --- the script ------------------------------------------------------------------------------
+
+    def say(self, kind: str, text: str) -> None:
+        self.report(self.clock.now(), kind, text)
+
+    def play(self, cases: set[str] | None = None) -> Outcome:
+        """Play the script (or only the complaints whose keys are in `cases`), then check."""
+        assert self.app is not None
+        known = {c.key for c in COMPLAINTS}
+        if cases is not None and not cases <= known:
+            unknown, choices = ", ".join(sorted(cases - known)), ", ".join(sorted(known))
+            raise UsageError(self._t("demo.unknown_cases", unknown=unknown, choices=choices))
+        self.cases = known if cases is None else cases
+        events: list[tuple[datetime, Complaint | Action]] = [
+            (_at(c.at) + self.shift, c) for c in COMPLAINTS if c.key in self.cases
+        ]
+        events += [(_at(a.at) + self.shift, a) for a in ACTIONS if a.case in self.cases]
+        events.sort(key=lambda item: item[0])
+        self.pump()
+        for when, event in events:
+            self.advance_to(when)
+            if isinstance(event, Complaint):
+                self.complain(event)
+            elif isinstance(event, Answer):
+                self.answer(event)
+            else:
+                self.sign(event)
+            self.pump()
+            self.tell_changes(event.key if isinstance(event, Complaint) else event.case)
+        self.check()
+        return self.outcome
+
+    def complain(self, complaint: Complaint) -> None:
+        message = people.complaint(
+            name=complaint.name,
+            address=complaint.address,
+            to=MAILBOX,
+            subject=complaint.subject,
+            body=complaint.body,
+            when=self.clock.now(),
+            zone=WITA,
+        )
+        self.post.send(message)
+        self.pump()
+        number = self._case_number(complaint.subject)
+        self.outcome.numbers[complaint.key] = number
+        self.say("complaint", f"{complaint.name} <{complaint.address}> → {number}: {complaint.subject}")
+
+    def answer(self, answer: Answer) -> None:
+        person = self._person(answer.person)
+        mail = self._action_mail(answer.case, answer.step, person.email)
+        message = people.reply(
+            mail,
+            name=person.name,
+            address=person.email,
+            body=answer.body,
+            style=answer.style,
+            when=self.clock.now(),
+            zone=WITA,
+        )
+        self.post.send(message)
+        first_line = answer.body.splitlines()[0]
+        self.say("reply", f"{person.jabatan or person.name} ({answer.style}): {first_line[:70]}")
+
+    def sign(self, sign: Sign) -> None:
+        assert self.app is not None
+        opd = self.app.directory.opd(sign.opd)
+        head = self.app.directory.person(opd.kepala)
+        mail = self._action_mail(sign.case, 8, head.email)
+        signed = sign_pdf(self._letter_pdf(mail), self.pki.person(head.name, head.email))
+        name = f"surat_tanggapan_{self.outcome.numbers[sign.case]}_{sign.opd}_ttd.pdf"
+        if sign.via == "mail":
+            message = people.reply(
+                mail,
+                name=head.name,
+                address=head.email,
+                style="gmail",
+                when=self.clock.now(),
+                zone=WITA,
+                body="Terlampir surat tanggapan yang sudah saya tandatangani secara elektronik.",
+                attachments=(people.Attachment(name, "application/pdf", signed),),
+            )
+            self.post.send(message)
+            self.say("signed", f"{head.jabatan}: {self._t('demo.signed.mail')}")
+            return
+        returned = self.app.settings.paths.letters / "returned"
+        returned.mkdir(parents=True, exist_ok=True)
+        partial = returned / f"{name}.part"  # written whole, then renamed in: never read half-written
+        partial.write_bytes(signed)
+        partial.rename(returned / name)
+        self.say("signed", f"{head.jabatan}: {self._t('demo.signed.folder', folder=returned)}")
+
+    # --- moving the system and the clock -------------------------------------------------------------
+
+    def pump(self, rounds: int = 20) -> None:
+        """Let the system work until it is quiet: read the mailbox, convert, send, take files."""
+        for _ in range(rounds):
+            before = self._activity()
+            self._poll()
+            self.conversion.run_once()  # without LibreOffice: letters become pdf_failed, sent as DOCX
+            self.sender.send_pass()
+            self.watcher.run_once(settle=False)
+            if self._activity() == before:
+                return
+
+    def _poll(self) -> None:
+        """One pass over the complaint mailbox on a kept connection (a login costs pymap ~0.25 s)."""
+        if self._imap_connection is None:
+            self._imap_connection = ImapConnection.open(account_for(self.poller.mailbox))
+        try:
+            self.poller.sync(self._imap_connection)
+        except ImapError:
+            self._imap_connection.close()
+            self._imap_connection = None
+            self.poller.poll_once()
+
+    def advance_to(self, when: datetime) -> None:
+        """Move the clock to `when`, ticking the reminders at every instant one falls due."""
+        assert self.app is not None
+        while True:
+            due = self._next_reminder(self.clock.now(), when)
+            if due is None:
+                break
+            self.clock.set(due)
+            if self.reminders.run(self.app.database, due):
+                self.tell_reminders(due)
+            self.pump()
+        self.clock.set(max(when, self.clock.now()))
+
+    def tell_changes(self, key: str) -> None:
+        """What the last action did to its case: steps finished (and how long they took), started."""
+        assert self.app is not None
+        now, app = self.clock.now(), self.app
+        number = self.outcome.numbers.get(key)
+        with app.database.reader() as session:
+            events = (
+                session.execute(
+                    select(StepEvent)
+                    .join(Case, Case.id == StepEvent.case_id)
+                    .where(
+                        Case.number == number, (StepEvent.finished_at == now) | (StepEvent.started_at == now)
+                    )
+                    .order_by(StepEvent.id)
+                )
+                .scalars()
+                .all()
+            )
+            status = session.execute(select(Case.status).where(Case.number == number)).scalar_one_or_none()
+        for event in events:
+            where = f" {event.opd_code}" if event.opd_code else ""
+            if event.finished_at == now and event.outcome in ("done", "rejected"):
+                taken = format_seconds(event.business_seconds or 0, self.lang)
+                verdict = (
+                    self._t("engine.cli.on_time")
+                    if event.on_time
+                    else self._t("engine.cli.late", late=format_seconds(event.late_seconds or 0, self.lang))
+                )
+                self.say(
+                    "step",
+                    self._t("demo.step.done", step=event.step, where=where, taken=taken, verdict=verdict),
+                )
+            if event.started_at == now and event.finished_at is None:
+                actor = app.directory.person(event.actor_person) if event.actor_person else None
+                who = (actor.jabatan or actor.name) if actor else event.actor_role
+                local = event.due_at.astimezone(app.zone)
+                due = f"{HARI_PENDEK[local.weekday()]} {local:%d/%m %H.%M}"
+                self.say("step", self._t("demo.step.started", step=event.step, where=where, who=who, due=due))
+        if status in ("closed", "rejected"):
+            self.say(
+                "step",
+                self._t("demo.case.end", number=number, status=self._t(f"engine.case.status.{status}")),
+            )
+
+    def tell_reminders(self, when: datetime) -> None:
+        assert self.app is not None
+        with self.app.database.reader() as session:
+            mails = (
+                session.execute(
+                    select(OutboxMail).where(
+                        OutboxMail.created_at == when, OutboxMail.kind.in_(REMINDER_KINDS)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for mail in mails:
+                person = self.app.directory.person_by_email(mail.to_addr)
+                who = (person.jabatan or person.name) if person else mail.to_addr
+                kind = "escalation" if mail.kind == "escalation" else "reminder"
+                self.say(kind, f"{who}: {mail.subject}")
+
+    def _t(self, key: str, **values: object) -> str:
+        return translate(key, self.lang, **values)
+
+    def _next_reminder(self, after: datetime, until: datetime) -> datetime | None:
+        assert self.app is not None
+        calendar, sop = self.app.calendar, self.app.sop
+        fractions = self.app.settings.reminders.at_fractions
+        candidates: list[datetime] = []
+        with self.app.database.reader() as session:
+            rows = session.execute(
+                select(StepEvent)
+                .join(Case, Case.id == StepEvent.case_id)
+                .where(StepEvent.finished_at.is_(None), Case.status == "open")
+            ).scalars()
+            for event in rows:
+                if sop.step(event.step).by_system:
+                    continue
+                total = calendar.business_seconds(event.started_at, event.due_at)
+                for index, fraction in enumerate(fractions):
+                    if event.reminders_sent & (1 << index):
+                        continue
+                    minutes = math.ceil(total * fraction / 60)
+                    candidates.append(calendar.add(event.started_at, BusinessDuration(minutes=minutes)))
+                if event.escalated_at is None:
+                    candidates.append(event.due_at)
+        upcoming = []
+        for instant in candidates:
+            moment = calendar.next_working_instant(instant)
+            if after < moment <= until:
+                upcoming.append(moment)
+        return min(upcoming) if upcoming else None
+
+    def _activity(self) -> tuple[int, int, int, int]:
+        assert self.app is not None
+        with self.app.database.reader() as session:
+            messages = len(session.execute(select(Message.id)).all())
+            sent = len(session.execute(select(OutboxMail.id).where(OutboxMail.status == "sent")).all())
+            documents = len(session.execute(select(Document.id).where(Document.status != "generated")).all())
+            queued = len(session.execute(select(OutboxMail.id)).all())
+        return messages, sent, documents, queued
+
+    # --- finding things ----------------------------------------------------------------------------
+
+    def _person(self, person_id: str) -> Person:
+        assert self.app is not None
+        return self.app.directory.person(person_id)
+
+    def _case_number(self, subject: str) -> str:
+        assert self.app is not None
+        with self.app.database.reader() as session:
+            number = (
+                session.execute(select(Case.number).where(Case.subject == subject).order_by(Case.id.desc()))
+                .scalars()
+                .first()
+            )
+        if number is None:
+            raise RuntimeError(f"the complaint {subject!r} was not registered")
+        return number
+
+    def _action_mail(self, key: str, step: int, address: str) -> Received:
+        assert self.smtp is not None
+        number = self.outcome.numbers[key]
+        for received in reversed(self.smtp.inbox(address)):
+            message = received.message
+            if message["X-Mailflow-Case"] == number and message["X-Mailflow-Step"] == str(step):
+                return received
+        raise RuntimeError(f"{address} has no mail for step {step} of {number}")
+
+    def _letter_pdf(self, mail: Received) -> bytes:
+        """The PDF the head received; without LibreOffice a plain rendition of the DOCX."""
+        docx = None
+        for part in mail.message.iter_attachments():
+            name = part.get_filename() or ""
+            if name.endswith(".pdf"):
+                return bytes(part.get_payload(decode=True) or b"")
+            if name.endswith(".docx"):
+                docx = bytes(part.get_payload(decode=True) or b"")
+        if docx is None:
+            raise RuntimeError("the mail for step 8 carries no letter")
+        scratch = self.folder / "servers" / "draft.docx"
+        scratch.write_bytes(docx)
+        return text_pdf(docx_lines(scratch))
+
+    # --- the end ---------------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Every case reached its expected state (and a rahasia identity never left Diskominfo)."""
+        assert self.app is not None and self.smtp is not None
+        problems = self.outcome.problems
+        with self.app.database.reader() as session:
+            for complaint in (c for c in COMPLAINTS if c.key in self.cases):
+                number = self.outcome.numbers.get(complaint.key)
+                case = session.execute(select(Case).where(Case.number == number)).scalar_one_or_none()
+                if case is None:
+                    problems.append(f"{complaint.key}: no case registered")
+                    continue
+                if case.status != complaint.expect:
+                    problems.append(f"{number}: status {case.status}, expected {complaint.expect}")
+                if case.track != complaint.expect_track:
+                    problems.append(f"{number}: track {case.track}, expected {complaint.expect_track}")
+                if complaint.confidential:
+                    self._check_redacted(case, complaint, problems)
+
+    def _check_redacted(self, case: Case, complaint: Complaint, problems: list[str]) -> None:
+        """What reached anyone outside Diskominfo, decoded (bodies, letters), holds no identity."""
+        assert self.app is not None and self.smtp is not None
+        with self.app.database.reader() as session:
+            person = session.get(Complainant, case.complainant_id) if case.complainant_id else None
+            confidentiality = person.confidentiality if person else None
+        if confidentiality != "rahasia":
+            problems.append(f"{case.number}: not registered as rahasia")
+            return
+        kominfo = self.app.directory.diskominfo
+        internal = {
+            self.app.directory.person(p).email for p in (*kominfo.admin, kominfo.ikp, kominfo.pimpinan)
+        }
+        secrets = (complaint.name, complaint.address, "0813-5566-7788", "Hartanto")
+        checked = 0
+        for received in self.smtp.all_received():
+            if received.to in internal or received.to == complaint.address:
+                continue
+            if received.message["X-Mailflow-Case"] != case.number:
+                continue
+            checked += 1
+            text = visible_text(received.message, self.folder / "servers")
+            problems.extend(f"{case.number}: {s!r} reached {received.to}" for s in secrets if s in text)
+        if checked == 0:
+            problems.append(f"{case.number}: no OPD mail to check for redaction")
+
+    def weekly_email(self) -> dict[str, Path]:
+        """The week's compliance email as the admins get it: .eml, .html and the chart .png."""
+        assert self.app is not None
+        ctx = context_from_app(self.app, now=self.clock.now())
+        first_week = (start_of_demo() + self.shift).astimezone(WITA).date()
+        period = period_containing(PeriodKind.WEEKLY, first_week)
+        email = build_weekly_email(ctx, period, out_dir=self.folder / "laporan" / "mingguan")
+        files = write_weekly_files(
+            email,
+            self.folder / "laporan" / "mingguan",
+            from_addr=MAILBOX,
+            from_name=self.app.settings.smtp.from_name,
+            to_addr="admin.lapor@bontangkota.go.id",
+            now=self.clock.now(),
+        )
+        self.outcome.weekly_files = files
+        return files
+
+
+def visible_text(message: EmailMessage, scratch: Path) -> str:
+    """Headers, every decoded text part and the text of attached letters (DOCX, PDF)."""
+    parts = [f"{k}: {v}" for k, v in message.items()]
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        name = part.get_filename() or ""
+        payload = bytes(part.get_payload(decode=True) or b"")
+        if name.endswith((".docx", ".pdf")):
+            scratch.mkdir(parents=True, exist_ok=True)
+            path = scratch / f"check{Path(name).suffix}"
+            path.write_bytes(payload)
+            parts.append(" ".join(docx_lines(path)) if name.endswith(".docx") else pdf_text(path))
+        elif part.get_content_maintype() == "text":
+            parts.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
+    return "\n".join(parts)
+
+
+def _at(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=WITA)
