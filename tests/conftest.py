@@ -1,0 +1,88 @@
+"""Session-wide real servers and per-test databases.
+
+PostgreSQL starts once per session; each test that asks for `database` gets a fresh, migrated
+database (a copy of a migrated template on PostgreSQL, a new file on SQLite).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from mailflow.adapters.db.engine import Database
+from mailflow.adapters.db.migrate import upgrade
+from mailflow.clock import ManualClock
+from tests.fixtures.libreoffice import warm_converter  # noqa: F401 - shared fixture
+from tests.fixtures.mail_servers import dovecot, smtp, smtp_server  # noqa: F401 - shared fixtures
+from tests.fixtures.postgres import PostgresCluster
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: PostgresCluster) -> str:
+    """A migrated database every test database is copied from (CREATE DATABASE ... TEMPLATE)."""
+    admin = create_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE mailflow_template"))
+    admin.dispose()
+    db = Database(pg_cluster.url("mailflow_template"))
+    upgrade(db)
+    db.dispose()
+    return "mailflow_template"
+
+
+def new_pg_database(cluster: PostgresCluster, template: str) -> str:
+    name = f"t{next(_counter)}_{datetime.now(UTC):%H%M%S%f}"
+    admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {template}'))
+    admin.dispose()
+    return cluster.url(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh migrated database on each backend."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'mailflow.sqlite3'}")
+        upgrade(db)
+    else:
+        cluster = request.getfixturevalue("pg_cluster")
+        template = request.getfixturevalue("pg_template")
+        db = Database(new_pg_database(cluster, template))
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'mailflow.sqlite3'}")
+    upgrade(db)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Monday 30 November 2026, 08:05 WITA (the worked example's first mail)."""
+    return ManualClock(datetime(2026, 11, 30, 0, 5, tzinfo=UTC))

@@ -1,0 +1,92 @@
+"""The SOP shipped with mailflow, and validation of other SOP files."""
+
+from __future__ import annotations
+
+import copy
+from importlib import resources
+from typing import Any
+
+import pytest
+import yaml
+
+from mailflow.config.sop_file import load_sop
+from mailflow.domain.durations import BusinessDuration
+from mailflow.domain.sop import Role, Scope, Track, sop_from_mapping
+from mailflow.errors import SopError
+
+
+@pytest.fixture(scope="module")
+def shipped_raw() -> dict[str, Any]:
+    return yaml.safe_load(resources.files("mailflow.data").joinpath("sop_lapor_bontang.yaml").read_text())
+
+
+def test_shipped_sop_has_the_eleven_steps_of_the_scan() -> None:
+    sop = load_sop()
+    assert [s.number for s in sop.steps] == list(range(1, 12))
+    actors = [s.actor for s in sop.steps]
+    assert actors == [
+        Role.ADMIN, Role.IKP, Role.IKP, Role.PIMPINAN, Role.SEKRETARIS, Role.KEPALA_OPD,
+        Role.KABID, Role.KEPALA_OPD, Role.SEKRETARIS, Role.IKP, Role.ADMIN,
+    ]  # fmt: skip
+    assert [s.number for s in sop.steps if s.by_system] == [1, 3, 9]
+    assert [s.number for s in sop.route_steps()] == [5, 6, 7, 8, 9]
+    assert sop.step(4).fast_path
+    assert sop.step(10).alternate_actors == (Role.PIMPINAN,)
+    assert sop.step(7).limit_for(Track.NORMAL) == BusinessDuration(days=3)
+    assert sop.step(7).limit_for(Track.SPECIAL) == BusinessDuration(days=14)
+    assert sop.step(10).limit == BusinessDuration(minutes=30)
+
+
+def test_total_budget_is_four_days_eight_hours_thirty_minutes() -> None:
+    sop = load_sop()
+    assert sop.total() == BusinessDuration(days=4, minutes=8 * 60 + 30)
+    assert sop.total().format() == "4 hari 8 jam 30 menit"
+    assert sop.total(Track.SPECIAL) == BusinessDuration(days=15, minutes=510)
+
+
+def test_a_changed_limit_contradicting_the_stated_total_is_refused(shipped_raw: dict[str, Any]) -> None:
+    raw = copy.deepcopy(shipped_raw)
+    raw["steps"][1]["limit"] = "90 menit"
+    with pytest.raises(SopError, match="stated_total"):
+        sop_from_mapping(raw, "custom.yaml")
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (lambda r: r["steps"][2].update(actor="KEPALA"), "steps[2].actor"),
+        (lambda r: r["steps"][0].update(limit="enam puluh"), "steps[0].limit"),
+        (lambda r: r["steps"][0].update(limt="60 menit"), "steps[0].limt"),
+        (lambda r: r["steps"][4].update(scope="opd"), "steps[4].scope"),
+        (lambda r: r["steps"][3].update(number=7), "steps"),
+        (lambda r: r["steps"][0]["name"].pop("en"), "steps[0].name.en"),
+        (lambda r: r.pop("steps"), "steps"),
+    ],
+)
+def test_errors_name_the_key(shipped_raw: dict[str, Any], change: Any, key: str) -> None:
+    raw = copy.deepcopy(shipped_raw)
+    raw.pop("stated_total")
+    change(raw)
+    with pytest.raises(SopError) as info:
+        sop_from_mapping(raw, "custom.yaml")
+    assert info.value.key == key
+    assert str(info.value).startswith("custom.yaml: ")
+
+
+def test_a_configured_sop_file_is_read(tmp_path: Any, shipped_raw: dict[str, Any]) -> None:
+    raw = copy.deepcopy(shipped_raw)
+    raw.pop("stated_total")
+    raw["steps"][6]["limit"] = "5 hari"
+    path = tmp_path / "sop.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    sop = load_sop(path)
+    assert sop.step(7).limit == BusinessDuration(days=5)
+    assert sop.step(7).scope is Scope.ROUTE
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path: Any) -> None:
+    path = tmp_path / "sop.yaml"
+    path.write_text("code: x\nsteps:\n  - number: 1\n   key: [\n", encoding="utf-8")
+    with pytest.raises(SopError) as info:
+        load_sop(path)
+    assert info.value.line is not None

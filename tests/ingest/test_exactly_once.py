@@ -1,0 +1,138 @@
+"""Exactly once, proven with real processes: kill -9 at random moments, and two pollers at once.
+
+A crash may repeat work; it must never register a message twice, open a step twice, queue or
+send a mail twice (beyond the documented SMTP window), and it must lose nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from mailflow.adapters.db.models import Case, Message, OutboxMail, StepEvent
+from mailflow.adapters.db.models import Counter as SerialCounter
+from tests.ingest.builders import complaint
+from tests.ingest.conftest import IngestEnv, make_env
+
+pytestmark = [pytest.mark.imap, pytest.mark.slow]
+
+
+def mailflow(config: Path, *args: str) -> subprocess.Popen[bytes]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MAILFLOW_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "mailflow", "-c", str(config), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=environ,
+    )
+
+
+def kill_repeatedly(config: Path, args: tuple[str, ...], rounds: int, rng: random.Random) -> int:
+    """Start `mailflow <args>` and SIGKILL it at a random moment, `rounds` times; then let one run
+    finish. Returns how many runs were really killed (not already finished)."""
+    kills = 0
+    for _ in range(rounds):
+        child = mailflow(config, *args)
+        time.sleep(rng.uniform(0.8, 4.5))  # startup is ~2 s: kills land in start, fetch, commit, move
+        if child.poll() is None:
+            child.send_signal(signal.SIGKILL)
+            kills += 1
+        child.wait(timeout=60)
+        assert child.stderr is not None
+        child.stderr.close()
+    final = mailflow(config, *args)
+    _, err = final.communicate(timeout=300)
+    assert final.returncode == 0, err.decode(errors="replace")
+    return kills
+
+
+def assert_registered_exactly_once(env: IngestEnv, message_ids: set[str]) -> None:
+    messages = env.rows(Message)
+    assert Counter(m.message_id for m in messages) == Counter(dict.fromkeys(message_ids, 1))
+    assert {m.status for m in messages} == {"processed"}
+    cases = env.rows(Case)
+    assert len(cases) == len(message_ids)
+    assert len({c.source_message_id for c in cases}) == len(cases)
+    assert sorted(c.number for c in cases) == [f"LPR-2026-{n:05d}" for n in range(1, len(cases) + 1)]
+    assert env.count(StepEvent, StepEvent.step == 1) == len(cases)
+    # the engine started step 2 once per case, and each mail was queued once
+    assert env.count(StepEvent, StepEvent.step == 2) == len(cases)
+    mails = env.rows(OutboxMail)
+    assert Counter(m.kind for m in mails) == {"ack": len(cases), "action.2": len(cases)}
+    assert len({m.dedup_key for m in mails}) == len(mails)
+    assert len({m.case_id for m in mails if m.kind == "action.2"}) == len(cases)
+    with env.db.reader() as session:
+        serial = session.execute(select(func.max(SerialCounter.value))).scalar_one()
+    assert serial == len(cases)  # gapless: no number was used and lost
+    assert env.dovecot.uids(env.user, "INBOX") == []
+    moved = env.dovecot.messages(env.user, "Diproses")
+    assert len(moved) == len(message_ids)
+
+
+def test_kill_9_at_random_moments_registers_every_message_exactly_once(
+    tmp_path, dovecot, smtp, clock
+) -> None:
+    seed = int(os.environ.get("MAILFLOW_TEST_SEED", time.time()))
+    rng = random.Random(seed)
+    print(f"seed {seed}")
+    # small batches: more commit/move boundaries for the kills to hit; no quarantine from kills
+    env = make_env(tmp_path, dovecot, smtp, clock, batch_size=25,
+                   limits="max_attempts = 50\nmax_mails_per_address_per_day = 1000")  # fmt: skip
+    try:
+        raws = [complaint(i) for i in range(300)]
+        dovecot.append_many(env.user, raws)
+        ids = {env_message_id(raw) for raw in raws}
+
+        kills = kill_repeatedly(env.config, ("poll", "--once"), rounds=14, rng=rng)
+
+        assert kills >= 5, "the child finished before most kills: the test proved too little"
+        assert_registered_exactly_once(env, ids)
+
+        # the same for delivery: every acknowledgement leaves, none twice beyond the SMTP window
+        smtp.clear()
+        send_kills = kill_repeatedly(env.config, ("send", "--once"), rounds=6, rng=rng)
+        rows = env.rows(OutboxMail)
+        assert {r.status for r in rows} == {"sent"}
+        delivered = Counter(d.message_id for d in smtp.deliveries)
+        assert set(delivered) == {r.message_id for r in rows}
+        repeats = sum(n - 1 for n in delivered.values())
+        assert repeats <= send_kills, f"{repeats} repeated deliveries with {send_kills} kills"
+    finally:
+        env.app.close()
+
+
+@pytest.mark.postgres
+def test_two_pollers_on_postgresql_never_register_a_message_twice(
+    tmp_path, dovecot, smtp, clock, pg_url
+) -> None:
+    env = make_env(tmp_path, dovecot, smtp, clock, database_url=pg_url, batch_size=20,
+                   limits="max_mails_per_address_per_day = 1000")  # fmt: skip
+    try:
+        ids: set[str] = set()
+        for round_ in range(2):
+            raws = [complaint(round_ * 1000 + i) for i in range(120)]
+            ids |= {env_message_id(raw) for raw in raws}
+            dovecot.append_many(env.user, raws)
+            first, second = mailflow(env.config, "poll", "--once"), mailflow(env.config, "poll", "--once")
+            for child in (first, second):
+                _, err = child.communicate(timeout=300)
+                assert child.returncode == 0, err.decode(errors="replace")
+        assert_registered_exactly_once(env, ids)
+    finally:
+        env.app.close()
+
+
+def env_message_id(raw: bytes) -> str:
+    for line in raw.split(b"\n"):
+        if line.lower().startswith(b"message-id:"):
+            return line.split(b":", 1)[1].strip().decode()
+    raise AssertionError("no Message-ID")

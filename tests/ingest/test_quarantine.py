@@ -1,0 +1,99 @@
+"""Poison isolation: a message that keeps failing is quarantined (row, reason, IMAP folder) and
+the loop goes on; `mailflow quarantine list|show|retry` works on it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mailflow.adapters.db.models import Case, Message, QuarantineItem
+from mailflow.errors import PolicyError
+from tests.cli.helpers import run_cli
+from tests.ingest.builders import complaint
+from tests.ingest.conftest import make_env
+
+pytestmark = [pytest.mark.imap]
+
+
+class PoisonHooks:
+    """The engine's seam, failing on purpose for one kind of case (a real failure inside the
+    message's transaction; no mock of anything mailflow uses)."""
+
+    def case_registered(self, session, case, now) -> None:
+        if "RACUN" in case.subject:
+            raise RuntimeError("engine cannot start step 2 for this case")
+        if "TOLAK" in case.subject:
+            raise PolicyError("sender not allowed", code="policy")
+
+    def handle_reply(self, session, message, inbound, now) -> None:
+        return None
+
+
+@pytest.mark.slow
+def test_a_failing_message_is_quarantined_after_max_attempts_and_the_loop_goes_on(
+    tmp_path, dovecot, smtp, clock
+) -> None:
+    env = make_env(tmp_path, dovecot, smtp, clock, limits="max_attempts = 3")
+    try:
+        env.append(complaint(1, subject="Aduan RACUN"))
+        env.append(complaint(2))
+        env.append(complaint(3, subject="Aduan TOLAK"))
+        hooks = PoisonHooks()
+        env.poll_once(hooks)
+        [poison] = env.rows(Message, Message.subject == "Aduan RACUN")
+        assert (poison.status, poison.attempts) == ("received", 1)
+        assert "engine cannot start step 2" in (poison.last_error or "")
+        assert env.count(Case) == 1  # complaint 2 went on; the failed case was rolled back
+        [policy] = env.rows(Message, Message.subject == "Aduan TOLAK")
+        assert policy.status == "quarantined" and (policy.quarantine_reason or "").startswith("policy:")
+
+        env.append(complaint(4))
+        env.poll_once(hooks)
+        env.poll_once(hooks)
+
+        [poison] = env.rows(Message, Message.subject == "Aduan RACUN")
+        assert (poison.status, poison.attempts) == ("quarantined", 3)
+        assert (poison.quarantine_reason or "").startswith("failed: RuntimeError")
+        assert env.count(Case) == 2
+        assert env.count(QuarantineItem) == 2
+        assert len(dovecot.uids(env.user, "Karantina")) == 2
+        assert dovecot.uids(env.user, "INBOX") == []
+
+        listed = run_cli("-c", env.config, "quarantine", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        items = json.loads(listed.stdout)
+        assert sorted(i["subject"] for i in items) == ["Aduan RACUN", "Aduan TOLAK"]
+        item = next(i for i in items if i["subject"] == "Aduan RACUN")
+        shown = run_cli("-c", env.config, "quarantine", "show", str(item["id"]))
+        assert shown.returncode == 0 and "RuntimeError" in shown.stdout and "Karantina" not in shown.stderr
+
+        retried = run_cli("-c", env.config, "quarantine", "retry", str(item["id"]), "--json")
+        assert retried.returncode == 0, retried.stderr
+        result = json.loads(retried.stdout)
+        assert result["status"] == "processed" and result["case"] == "LPR-2026-00003"
+        left = json.loads(run_cli("-c", env.config, "quarantine", "list", "--json").stdout)
+        assert [i["subject"] for i in left] == ["Aduan TOLAK"]
+    finally:
+        env.app.close()
+
+
+def test_a_rule_can_quarantine_at_once(tmp_path, dovecot, smtp, clock) -> None:
+    env = make_env(tmp_path, dovecot, smtp, clock)
+    try:
+        (env.root / "inbox_rules" / "05-karantina.yaml").write_text(
+            "rules:\n"
+            "  - name: lampiran-berbahaya\n"
+            "    match: {subject: {regex: 'virus|\\.exe'}}\n"
+            "    action: quarantine\n"
+            "    reason: lampiran berbahaya\n",
+            encoding="utf-8",
+        )
+        env.append(complaint(1, subject="Hadiah.exe untuk Anda"))
+        env.poll_once()
+        [message] = env.rows(Message)
+        assert (message.status, message.rule) == ("quarantined", "lampiran-berbahaya")
+        assert message.quarantine_reason == "rule: lampiran berbahaya"
+        assert len(dovecot.uids(env.user, "Karantina")) == 1
+    finally:
+        env.app.close()
