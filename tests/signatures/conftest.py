@@ -8,7 +8,7 @@ would receive. `pki` signs it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,14 +17,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from mailflow.adapters.converter import WarmConverter
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.migrate import upgrade
-from mailflow.adapters.db.models import Case, CaseRoute, Document
-from mailflow.domain.documents import Audience, DocumentKind
-from mailflow.domain.letters import EXTRA_KEYS
+from mailflow.adapters.db.models import Case, Document
+from mailflow.domain.documents import DocumentKind
 from mailflow.services.conversion import ConversionService
 from mailflow.services.letters import LetterService
 from mailflow.services.returned import ReturnedLetterService
@@ -38,27 +36,6 @@ KADIS = "kadis.kominfo@bontangkota.go.id"
 SEK_DISHUB = "sekretaris.dishub@bontangkota.go.id"
 KADIS_DISHUB = "kadis.dishub@bontangkota.go.id"
 KABID_PJU = "pju.dishub@bontangkota.go.id"
-
-
-class PipelineLetters:
-    """The real LetterService as the engine's LetterMaker. Extra keys the letters service does not
-    (yet) know are dropped: the engine and the letters service are being joined by another issue."""
-
-    def __init__(self, service: LetterService) -> None:
-        self.service = service
-
-    def create(
-        self,
-        session: Session,
-        kind: DocumentKind,
-        case: Case,
-        route: CaseRoute | None,
-        audience: Audience,
-        now: datetime,
-        extra: Mapping[str, Any],
-    ) -> Document:
-        known = {k: v for k, v in extra.items() if k in EXTRA_KEYS[kind]}
-        return self.service.create(session, kind, case, route, audience, now, known)
 
 
 @dataclass
@@ -133,7 +110,7 @@ def step8(tmp_path: Path, warm_converter: WarmConverter, pki: TestPki) -> Callab
         h = make_harness(
             database, tmp_path / folder, start, edit={**signatures_config(pki, policy), **(edit or {})}
         )
-        h.engine.letters = PipelineLetters(LetterService(h.engine.settings, h.engine.directory))
+        h.engine.letters = LetterService(h.engine.settings, h.engine.directory)
         number, letter, pdf = drive_to_step8(h, warm_converter)
         service = ReturnedLetterService(h.engine)
         assert letter.number is not None
@@ -158,7 +135,7 @@ def letter_pdf(tmp_path_factory: pytest.TempPathFactory, warm_converter: WarmCon
     upgrade(database)
     try:
         h = make_harness(database, base, START)
-        h.engine.letters = PipelineLetters(LetterService(h.engine.settings, h.engine.directory))
+        h.engine.letters = LetterService(h.engine.settings, h.engine.directory)
         number, letter, pdf = drive_to_step8(h, warm_converter)
     finally:
         database.dispose()
