@@ -140,6 +140,10 @@ class ImapConnection:
         )
         return self.selected
 
+    def has_folder(self, folder: str) -> bool:
+        with _guard(f"list {folder}"):
+            return bool(self.client.folder_exists(folder))
+
     def ensure_folder(self, folder: str) -> None:
         with _guard(f"create {folder}"):
             if self.client.folder_exists(folder):
@@ -156,6 +160,11 @@ class ImapConnection:
         criteria: list[Any] = ["UNKEYWORD", without_keyword] if without_keyword else ["ALL"]
         with _guard("search"):
             return sorted(int(uid) for uid in self.client.search(criteria))
+
+    def search_header(self, name: str, value: str) -> list[int]:
+        """UIDs in the selected folder whose header `name` contains `value` (server-side SEARCH)."""
+        with _guard(f"search {name}"):
+            return sorted(int(uid) for uid in self.client.search(["HEADER", name, value]))
 
     def envelopes(self, uids: Sequence[int], chunk: int = 1000) -> list[Envelope]:
         """Size and INTERNALDATE of each message (cheap: no bodies)."""

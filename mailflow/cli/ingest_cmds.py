@@ -10,8 +10,9 @@ import typer
 from rich.table import Table
 
 from mailflow.bootstrap import App
-from mailflow.cli.common import JsonOption, console, emit_json, h, state, stop_on_signals, t
-from mailflow.errors import ConfigError, NotFoundError, UsageError
+from mailflow.cli.common import JsonOption, console, emit_json, err_console, h, state, stop_on_signals, t
+from mailflow.config.model import MailboxSection
+from mailflow.errors import ConfigError, MailflowError, NotFoundError, UsageError
 
 quarantine_app = typer.Typer(
     help=h(
@@ -177,7 +178,7 @@ def quarantine_retry(
     item_id: int = typer.Argument(..., help=h("ID item", "Item id")),
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.adapters.db.models import Case  # noqa: PLC0415
+    from mailflow.adapters.db.models import Case, Message  # noqa: PLC0415
     from mailflow.services import ingest_app  # noqa: PLC0415
     from mailflow.services.quarantine import release_for_retry, show_item  # noqa: PLC0415
 
@@ -193,15 +194,49 @@ def quarantine_retry(
     message_id = release_for_retry(app.database, item_id, app.clock.now(), lang)
     outcome = ingest_app.build_ingest(app).reprocess(message_id, boxes[0])
     number = None
-    if outcome.case_id is not None:
-        with app.database.reader() as session:
+    with app.database.reader() as session:
+        message = session.get(Message, message_id)
+        header_id, sha256 = (message.message_id, message.sha256) if message else (None, "")
+        if outcome.case_id is not None:
             case = session.get(Case, outcome.case_id)
             number = case.number if case else None
+    moved, server_problem = None, None
+    if outcome.status != "quarantined":
+        moved, server_problem = _release_server_copy(boxes[0], header_id, sha256, lang)
     if as_json:
-        emit_json({"item": item_id, "message": message_id, "status": outcome.status, "case": number})
+        emit_json({"item": item_id, "message": message_id, "status": outcome.status, "case": number,
+                   "server_moved": moved, "server_problem": server_problem})  # fmt: skip
         return
     case_text = t("ingest.q.retry_case", lang, number=number) if number else ""
     console.print(t("ingest.q.retried", lang, id=item_id, status=outcome.status, case=case_text))
+    if moved:
+        console.print(t("ingest.q.server_moved", lang, folder=boxes[0].quarantine_folder))
+    if server_problem:
+        err_console.print(server_problem)
+
+
+def _release_server_copy(
+    box: MailboxSection, header_id: str | None, sha256: str, lang: str
+) -> tuple[int | None, str | None]:
+    """Best effort: the database already says the message is processed; a server that cannot be
+    reached now only leaves a stale copy in the quarantine folder, which is said, not fatal."""
+    from mailflow.adapters.imap import ImapConnection  # noqa: PLC0415
+    from mailflow.services.poller import account_for  # noqa: PLC0415
+    from mailflow.services.quarantine_server import release_server_copy  # noqa: PLC0415
+
+    folder = box.quarantine_folder
+    if not header_id:
+        return None, t("ingest.q.server_no_id", lang, folder=folder)
+    try:
+        conn = ImapConnection.open(account_for(box, timeout=30.0))
+    except MailflowError as exc:
+        return None, t("ingest.q.server_failed", lang, folder=folder, error=str(exc))
+    try:
+        return release_server_copy(conn, box, header_id, sha256), None
+    except MailflowError as exc:
+        return None, t("ingest.q.server_failed", lang, folder=folder, error=str(exc))
+    finally:
+        conn.close()
 
 
 def _local(app: App, instant: object) -> str:

@@ -2,8 +2,9 @@
 
 A quarantined message has `messages.status = 'quarantined'`, `quarantine_reason`, and a row in
 `quarantine`; the poller then moves it on the server to the mailbox's quarantine folder
-(`Karantina` by default). `retry` processes the stored raw message again (the server copy stays
-in the quarantine folder; the database is what counts).
+(`Karantina` by default). `retry` processes the stored raw message again; the database is what
+counts, and the CLI then moves the server copy out of the quarantine folder
+(services.quarantine_server) when it can.
 """
 
 from __future__ import annotations

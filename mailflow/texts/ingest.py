@@ -45,6 +45,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Item {id} processed again: message status {status}{case}",
     ),
     "ingest.q.retry_case": (", aduan {number}", ", case {number}"),
+    "ingest.q.server_moved": (
+        "Salinan di server dipindahkan keluar dari folder {folder}.",
+        "The server copy was moved out of the {folder} folder.",
+    ),
+    "ingest.q.server_no_id": (
+        "Pesan tanpa Message-ID: salinannya di server tetap di folder {folder}; hapus atau pindahkan "
+        "dengan klien surel bila perlu.",
+        "The message has no Message-ID: its server copy stays in the {folder} folder; delete or move "
+        "it with a mail client if needed.",
+    ),
+    "ingest.q.server_failed": (
+        "Pesan sudah diproses, tetapi salinannya di server tetap di folder {folder}: {error}",
+        "The message is processed, but its server copy stays in the {folder} folder: {error}",
+    ),
     "ingest.rules.ok": (
         "{count} aturan sah dalam {files} berkas ({folder})",
         "{count} valid rules in {files} files ({folder})",

@@ -72,8 +72,12 @@ def test_a_failing_message_is_quarantined_after_max_attempts_and_the_loop_goes_o
         assert retried.returncode == 0, retried.stderr
         result = json.loads(retried.stdout)
         assert result["status"] == "processed" and result["case"] == "LPR-2026-00003"
+        assert result["server_moved"] == 1 and result["server_problem"] is None
         left = json.loads(run_cli("-c", env.config, "quarantine", "list", "--json").stdout)
         assert [i["subject"] for i in left] == ["Aduan TOLAK"]
+        # the mail client shows the same: only the still-quarantined message stays in Karantina
+        assert [b"Aduan TOLAK" in raw for raw in dovecot.messages(env.user, "Karantina")] == [True]
+        assert sum(b"Aduan RACUN" in raw for raw in dovecot.messages(env.user, "Diproses")) == 1
     finally:
         env.app.close()
 
@@ -95,5 +99,68 @@ def test_a_rule_can_quarantine_at_once(tmp_path, dovecot, smtp, clock) -> None:
         assert (message.status, message.rule) == ("quarantined", "lampiran-berbahaya")
         assert message.quarantine_reason == "rule: lampiran berbahaya"
         assert len(dovecot.uids(env.user, "Karantina")) == 1
+    finally:
+        env.app.close()
+
+
+def test_a_retried_message_leaves_karantina_flagged_and_is_not_ingested_again(
+    tmp_path, dovecot, smtp, clock
+) -> None:
+    env = make_env(tmp_path, dovecot, smtp, clock, mark_processed="flag")
+    try:
+        rule = env.root / "inbox_rules" / "05-karantina.yaml"
+        rule.write_text(
+            "rules:\n"
+            "  - name: tahan-dulu\n"
+            "    match: {subject: {contains: 'Lampu'}}\n"
+            "    action: quarantine\n"
+            "    reason: periksa manual\n",
+            encoding="utf-8",
+        )
+        raw = complaint(1, subject="Lampu jalan mati di Jl. Ahmad Yani")
+        env.append(raw)
+        env.poll_once()
+        assert len(dovecot.uids(env.user, "Karantina")) == 1
+        # another message reusing the Message-ID (different bytes) must stay where it is
+        decoy = raw.replace(b"Lampu jalan mati", b"Lampu taman mati")
+        env.dovecot.append(env.user, decoy, folder="Karantina")
+
+        rule.unlink()  # the admin decided the message is a normal complaint after all
+        [item] = json.loads(run_cli("-c", env.config, "quarantine", "list", "--json").stdout)
+        retried = run_cli("-c", env.config, "quarantine", "retry", str(item["id"]), "--json")
+        assert retried.returncode == 0, retried.stderr
+        result = json.loads(retried.stdout)
+        assert (result["status"], result["server_moved"]) == ("processed", 1)
+        assert [b"Lampu taman" in m for m in dovecot.messages(env.user, "Karantina")] == [True]
+        assert [b"Lampu jalan" in m for m in dovecot.messages(env.user, "INBOX")] == [True]
+
+        env.poll_once()  # carries the processed keyword: the poller must not take it as new mail
+        assert env.count(Message) == 1
+        assert env.count(Case) == 1
+    finally:
+        env.app.close()
+
+
+def test_a_retry_says_so_when_the_server_copy_cannot_be_moved(tmp_path, dovecot, smtp, clock) -> None:
+    env = make_env(tmp_path, dovecot, smtp, clock)
+    try:
+        rule = env.root / "inbox_rules" / "05-karantina.yaml"
+        rule.write_text(
+            "rules:\n  - name: tahan\n    match: {subject: {contains: 'Lampu'}}\n    action: quarantine\n",
+            encoding="utf-8",
+        )
+        env.append(complaint(1, subject="Lampu jalan mati"))
+        env.poll_once()
+        rule.unlink()
+        # the mailbox's server is gone by the time the admin retries (a closed port: a real refusal)
+        config = env.config.read_text(encoding="utf-8").replace(f"port = {dovecot.port}", "port = 9")
+        env.config.write_text(config, encoding="utf-8")
+        [item] = json.loads(run_cli("-c", env.config, "quarantine", "list", "--json").stdout)
+        retried = run_cli("-c", env.config, "quarantine", "retry", str(item["id"]))
+        assert retried.returncode == 0, retried.stderr
+        assert "status pesan processed" in retried.stdout
+        assert "tetap di folder Karantina" in retried.stderr
+        assert len(dovecot.uids(env.user, "Karantina")) == 1
+        assert env.count(Case) == 1
     finally:
         env.app.close()
