@@ -14,9 +14,10 @@
   or `sending.max_attempts` marks the row `failed`. A letter whose PDF is not converted yet
   (`resolve_attachments` returns None) is put back without counting an attempt.
 - **Rate limit and digest**: at most `limits.max_mails_per_address_per_day` mails are sent to
-  one address per local day; later ones are `held`. In the first pass after local midnight the
-  held mails of each address are bundled into one `digest` mail (never held itself) and marked
-  `digested`.
+  one address per local day; later ones are `held`. An address's mails are claimed by one
+  sender at a time, so several senders cannot each send the last allowed one. In the first pass
+  after local midnight the held mails of each address are bundled into one `digest` mail (never
+  held itself) and marked `digested`.
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ def smtp_account(settings: Settings) -> SmtpAccount:
     )
 
 
+CLAIM_LOCK_KEY = 0x6D61696C666C6F77  # "mailflow": the advisory lock that serialises claims
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -145,9 +149,21 @@ class OutboxSender:
             (OutboxMail.status == "sending") & (OutboxMail.lease_until < now),
             (OutboxMail.status == "sending") & OutboxMail.lease_owner.in_(orphaned),
         )
+        # An address belongs to one sender at a time, so the daily limit, counted in _prepare,
+        # cannot be passed by two senders each seeing one mail short of it.
+        busy = select(OutboxMail.to_addr).where(
+            OutboxMail.status == "sending",
+            OutboxMail.lease_owner != self.owner,
+            OutboxMail.lease_until >= now,
+            OutboxMail.lease_owner.not_in(orphaned),
+        )
+        due = due & OutboxMail.to_addr.not_in(busy)
         batch = self.settings.sending.batch_size
         with self.database.transaction() as session:
             if self.database.is_postgres:
+                # Claims are short; serialising them is what makes the `busy` test above exact
+                # under READ COMMITTED (SQLite's single writer does the same by itself).
+                session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK_KEY)))
                 ids = list(
                     session.execute(
                         select(OutboxMail.id)

@@ -138,3 +138,37 @@ def test_two_senders_on_postgresql_never_send_a_row_twice(tmp_path, dovecot, smt
         assert {r.status for r in env.rows(OutboxMail)} == {"sent"}
     finally:
         env.app.close()
+
+
+@pytest.mark.postgres
+def test_several_senders_never_pass_the_daily_limit_of_an_address(
+    tmp_path, dovecot, smtp, clock, pg_url
+) -> None:
+    env = make_env(tmp_path, dovecot, smtp, clock, database_url=pg_url,
+                   limits="max_mails_per_address_per_day = 3", sending="batch_size = 1")  # fmt: skip
+    try:
+        addresses = [f"kabid{n}@bontangkota.go.id" for n in range(4)]
+        for address in addresses:
+            _queue(env, 8, to=address)
+        senders = [ingest_app.build_sender(env.app) for _ in range(4)]
+        start = threading.Barrier(len(senders))
+
+        def work(sender: object) -> None:
+            start.wait()  # all four claim at the same moment
+            for _ in range(8):
+                sender.send_pass()  # type: ignore[attr-defined]
+
+        threads = [threading.Thread(target=work, args=(s,)) for s in senders]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        delivered: dict[str, int] = {}
+        for delivery in smtp.deliveries:
+            for rcpt in delivery.rcpt_tos:
+                delivered[rcpt] = delivered.get(rcpt, 0) + 1
+        assert {a: delivered.get(a, 0) for a in addresses} == dict.fromkeys(addresses, 3)
+        statuses = [r.status for r in env.rows(OutboxMail)]
+        assert (statuses.count("sent"), statuses.count("held")) == (12, 20)
+    finally:
+        env.app.close()
