@@ -55,7 +55,7 @@ class App:
 
     @cached_property
     def sop(self) -> Sop:
-        return load_sop(self.settings.paths.sop)
+        return load_sop(self.settings.paths.sop, self.lang)
 
     @cached_property
     def calendar(self) -> BusinessCalendar:

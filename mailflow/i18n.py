@@ -67,6 +67,38 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "`mailflow --config {config} db upgrade`.",
         "Next: edit {config} and {directory}, then run `mailflow --config {config} db upgrade`.",
     ),
+    "sop.err.steps_list": ("harus daftar langkah yang tidak kosong", "must be a non-empty list of steps"),
+    "sop.err.numbers": (
+        "nomor langkah harus berurutan 1..{count}, ditemukan {found}",
+        "step numbers must run 1..{count} in order, found {found}",
+    ),
+    "sop.err.keys_unique": ("kunci langkah (key) harus unik", "step keys must be unique"),
+    "sop.err.total": (
+        "jumlah waktu langkah {total}, tetapi stated_total menyebut {stated}",
+        "the steps add up to {total}, but stated_total says {stated}",
+    ),
+    "sop.err.route_consecutive": (
+        "langkah per OPD (scope: route) harus berurutan",
+        "per-OPD (route) steps must be consecutive",
+    ),
+    "sop.err.text": ("harus teks yang tidak kosong", "must be a non-empty text"),
+    "sop.err.role": (
+        "peran {value!r} tidak dikenal; gunakan salah satu: {names}",
+        "unknown role {value!r}; use one of {names}",
+    ),
+    "sop.err.duration_type": (
+        'harus teks durasi seperti "60 menit" atau "3 hari"',
+        'must be a duration text like "60 menit" or "3 hari"',
+    ),
+    "sop.err.duration": ("durasi tidak sah: {error}", "invalid duration: {error}"),
+    "sop.err.unknown_key": (
+        "kunci tidak dikenal; kunci yang dikenal: {keys}",
+        "unknown key; known keys: {keys}",
+    ),
+    "sop.err.number": ("harus bilangan bulat positif", "must be a positive whole number"),
+    "sop.err.scope": ("harus 'case' atau 'route'", "must be 'case' or 'route'"),
+    "sop.err.roles_list": ("harus daftar peran", "must be a list of roles"),
+    "sop.err.zero_limit": ("harus lebih dari nol", "must be longer than zero"),
     "sop.title": ("SOP {code}: {title}", "SOP {code}: {title}"),
     "sop.col.step": ("No", "No"),
     "sop.col.name": ("Kegiatan", "Activity"),

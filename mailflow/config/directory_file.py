@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from mailflow.config.errors import to_config_error
 from mailflow.config.locate import yaml_line
+from mailflow.config.yaml_file import read_yaml
 from mailflow.domain.directory import Directory
 from mailflow.errors import DirectoryError
 from mailflow.i18n import translate
@@ -17,19 +17,7 @@ from mailflow.i18n import translate
 def load_directory(path: Path, lang: str = "id") -> Directory:
     if not path.is_file():
         raise DirectoryError(translate("config.not_found", lang), file=str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DirectoryError(translate("config.unreadable", lang, error=exc), file=str(path)) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DirectoryError(
-            translate("config.yaml_syntax", lang, error=getattr(exc, "problem", exc)),
-            file=str(path),
-            line=mark.line + 1 if mark is not None else None,
-        ) from None
+    text, raw = read_yaml(path, DirectoryError, lang)
     try:
         directory = Directory.model_validate(raw)
     except ValidationError as exc:

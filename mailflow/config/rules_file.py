@@ -25,11 +25,11 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mailflow.config.errors import to_config_error
 from mailflow.config.locate import yaml_line
+from mailflow.config.yaml_file import read_yaml
 from mailflow.domain.rules import (
     FIELDS,
     Action,
@@ -145,19 +145,7 @@ def load_rules(folder: Path, *, known_opds: Collection[str] | None = None, lang:
 def load_rule_file(
     path: Path, *, known_opds: Collection[str] | None = None, lang: str = "id"
 ) -> list[tuple[Rule, int | None]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(translate("config.unreadable", lang, error=exc), file=str(path)) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            translate("config.yaml_syntax", lang, error=getattr(exc, "problem", exc)),
-            file=str(path),
-            line=mark.line + 1 if mark is not None else None,
-        ) from None
+    text, raw = read_yaml(path, ConfigError, lang)
     raw = raw if raw is not None else {}
     try:
         spec = RulesFileSpec.model_validate(raw)

@@ -13,6 +13,7 @@ from typing import Any
 
 from mailflow.domain.durations import BusinessDuration
 from mailflow.errors import SopError
+from mailflow.i18n import translate
 
 
 class Role(StrEnum):
@@ -100,9 +101,9 @@ class Sop:
         return text.get(lang) if text else role.value
 
 
-def sop_from_mapping(data: Any, source: str = "SOP") -> Sop:
-    """Build and validate a Sop; every error names `source` and the key path."""
-    reader = _Reader(source)
+def sop_from_mapping(data: Any, source: str = "SOP", lang: str = "id") -> Sop:
+    """Build and validate a Sop; every error names `source` and the key path, in `lang`."""
+    reader = _Reader(source, lang)
     root = reader.mapping(data, "")
     code = reader.string(root, "code")
     title = reader.text(root, "title")
@@ -113,52 +114,49 @@ def sop_from_mapping(data: Any, source: str = "SOP") -> Sop:
         role_names[role] = reader.text({"_": value}, "_", path=f"roles.{key}")
     steps_raw = root.get("steps")
     if not isinstance(steps_raw, list) or not steps_raw:
-        raise SopError("must be a non-empty list of steps", file=source, key="steps")
+        raise reader.fail("steps", "sop.err.steps_list")
     steps = tuple(reader.step(raw, f"steps[{i}]") for i, raw in enumerate(steps_raw))
     numbers = [s.number for s in steps]
     if numbers != list(range(1, len(steps) + 1)):
-        raise SopError(
-            f"step numbers must run 1..{len(steps)} in order, found {numbers}",
-            file=source,
-            key="steps",
-        )
+        raise reader.fail("steps", "sop.err.numbers", count=len(steps), found=numbers)
     keys = [s.key for s in steps]
     if len(set(keys)) != len(keys):
-        raise SopError("step keys must be unique", file=source, key="steps")
+        raise reader.fail("steps", "sop.err.keys_unique")
     stated = root.get("stated_total")
     stated_total = reader.duration(stated, "stated_total") if stated is not None else None
     sop = Sop(code=code, title=title, steps=steps, role_names=role_names, stated_total=stated_total)
     if stated_total is not None and sop.total() != stated_total:
-        raise SopError(
-            f"the steps add up to {sop.total().format('en')}, "
-            f"but stated_total says {stated_total.format('en')}",
-            file=source,
-            key="stated_total",
+        raise reader.fail(
+            "stated_total",
+            "sop.err.total",
+            total=sop.total().format(lang),
+            stated=stated_total.format(lang),
         )
     route = [s.number for s in steps if s.scope is Scope.ROUTE]
     if route and route != list(range(route[0], route[-1] + 1)):
-        raise SopError("per-OPD (route) steps must be consecutive", file=source, key="steps")
+        raise reader.fail("steps", "sop.err.route_consecutive")
     return sop
 
 
 class _Reader:
     """Small typed accessors that raise SopError with the path of the bad value."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, lang: str) -> None:
         self.source = source
+        self.lang = lang
 
-    def fail(self, key: str, message: str) -> SopError:
-        return SopError(message, file=self.source, key=key or None)
+    def fail(self, key: str, message_key: str, **values: Any) -> SopError:
+        return SopError(translate(message_key, self.lang, **values), file=self.source, key=key or None)
 
     def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
-            raise self.fail(path, "must be a mapping")
+            raise self.fail(path, "dict_type")
         return value
 
     def string(self, data: Mapping[str, Any], key: str, path: str | None = None) -> str:
         value = data.get(key)
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(path or key, "must be a non-empty text")
+            raise self.fail(path or key, "sop.err.text")
         return value.strip()
 
     def text(self, data: Mapping[str, Any], key: str, path: str | None = None) -> Text:
@@ -171,20 +169,20 @@ class _Reader:
             return Role(str(value).strip().upper())
         except ValueError:
             names = ", ".join(r.value for r in Role)
-            raise self.fail(path, f"unknown role {value!r}; use one of {names}") from None
+            raise self.fail(path, "sop.err.role", value=value, names=names) from None
 
     def duration(self, value: Any, path: str) -> BusinessDuration:
         if not isinstance(value, str):
-            raise self.fail(path, 'must be a duration text like "60 menit" or "3 hari"')
+            raise self.fail(path, "sop.err.duration_type")
         try:
             return BusinessDuration.parse(value)
         except ValueError as exc:
-            raise self.fail(path, str(exc)) from None
+            raise self.fail(path, "sop.err.duration", error=exc) from None
 
     def boolean(self, data: Mapping[str, Any], key: str, path: str) -> bool:
         value = data.get(key, False)
         if not isinstance(value, bool):
-            raise self.fail(f"{path}.{key}", "must be true or false")
+            raise self.fail(f"{path}.{key}", "bool_type")
         return value
 
     def step(self, raw: Any, path: str) -> Step:
@@ -195,22 +193,22 @@ class _Reader:
         data = self.mapping(raw, path)
         unknown = sorted(set(data) - known)
         if unknown:
-            raise self.fail(f"{path}.{unknown[0]}", f"unknown key; known keys: {', '.join(sorted(known))}")
+            raise self.fail(f"{path}.{unknown[0]}", "sop.err.unknown_key", keys=", ".join(sorted(known)))
         number = data.get("number")
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            raise self.fail(f"{path}.number", "must be a positive whole number")
+            raise self.fail(f"{path}.number", "sop.err.number")
         scope_raw = data.get("scope", "case")
         try:
             scope = Scope(scope_raw)
         except ValueError:
-            raise self.fail(f"{path}.scope", "must be 'case' or 'route'") from None
+            raise self.fail(f"{path}.scope", "sop.err.scope") from None
         alternates = data.get("alternate_actors", [])
         if not isinstance(alternates, list):
-            raise self.fail(f"{path}.alternate_actors", "must be a list of roles")
+            raise self.fail(f"{path}.alternate_actors", "sop.err.roles_list")
         special = data.get("special_limit")
         limit = self.duration(data.get("limit"), f"{path}.limit")
         if limit.is_zero:
-            raise self.fail(f"{path}.limit", "must be longer than zero")
+            raise self.fail(f"{path}.limit", "sop.err.zero_limit")
         return Step(
             number=number,
             key=self.string(data, "key", f"{path}.key"),

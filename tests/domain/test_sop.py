@@ -90,3 +90,26 @@ def test_yaml_syntax_error_has_a_line(tmp_path: Any) -> None:
     with pytest.raises(SopError) as info:
         load_sop(path)
     assert info.value.line is not None
+
+
+def test_errors_are_indonesian_by_default_and_english_on_request(shipped_raw: dict[str, Any]) -> None:
+    raw = copy.deepcopy(shipped_raw)
+    raw["steps"][1]["limit"] = "90 menit"
+    with pytest.raises(SopError) as indonesian:
+        sop_from_mapping(raw, "custom.yaml")
+    assert "jumlah waktu langkah 4 hari 9 jam" in str(indonesian.value)
+    with pytest.raises(SopError) as english:
+        sop_from_mapping(raw, "custom.yaml", lang="en")
+    assert "the steps add up to 4 days 9 hours" in str(english.value)
+
+    raw["steps"][2]["actor"] = "KEPALA"
+    with pytest.raises(SopError, match="peran 'KEPALA' tidak dikenal; gunakan salah satu: ADMIN"):
+        sop_from_mapping(raw, "custom.yaml")
+
+
+def test_an_unreadable_sop_file_is_named_in_indonesian(tmp_path: Any) -> None:
+    path = tmp_path / "sop.yaml"
+    path.write_bytes(b"code: \xff\xfe\n")
+    with pytest.raises(SopError, match="berkas tidak dapat dibaca") as info:
+        load_sop(path)
+    assert info.value.file == str(path)
