@@ -31,15 +31,16 @@ from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import AuditEntry, Case, Message, MessageAttachment, OutboxMail
+from mailflow.adapters.inflight import InFlight
 from mailflow.adapters.mailstore import ContentStore, StoredBlob
-from mailflow.adapters.mime_parse import ParseLimits, parse_message
+from mailflow.adapters.mime_parse import ParseLimits, parse_header_only, parse_message, split_header
 from mailflow.clock import Clock
 from mailflow.config.model import MailboxSection, Settings
 from mailflow.domain.inbound import InboundMail
 from mailflow.domain.noise import Noise, NoiseKind, detect_noise
 from mailflow.domain.reply_signals import case_tag_regex, reply_signals
 from mailflow.domain.rules import Action, Decision, MailFacts, Rule, evaluate
-from mailflow.errors import NotFoundError, QuarantineError
+from mailflow.errors import NotFoundError, QuarantineError, StorageError
 from mailflow.i18n import translate
 from mailflow.services.quarantine import quarantine_message
 from mailflow.services.registration import Registrar
@@ -156,6 +157,26 @@ class IngestService:
         except Exception as exc:
             log.warning("processing %s uid %s failed: %s", item.mailbox.name, item.uid, exc, exc_info=True)
             return self._record_failure(item, blob.sha256, str(blob.path), mail, exc, quarantine=False)
+
+    def record_crash(self, mailbox: MailboxSection, marker: InFlight) -> Outcome | None:
+        """Count the attempt a dead process was making on the message `marker` names (it never
+        reached `_record_failure`); after `limits.max_attempts` the message is quarantined
+        instead of killing every poller that takes it. None when its raw file is gone."""
+        try:
+            raw = self.raw_store.read(marker.raw_path)
+        except StorageError as exc:
+            log.warning("in-flight message %s uid %s: %s; not counted", mailbox.name, marker.uid, exc)
+            return None
+        item = Incoming(mailbox, marker.folder, marker.uidvalidity, marker.uid, raw, None)
+        log.error(
+            "%s uid %s: the process stopped while processing this message; counted as a failed attempt",
+            mailbox.name, marker.uid,
+        )  # fmt: skip
+        reason = translate("ingest.reason.crashed", self.lang)
+        return self._record_failure(
+            item, marker.sha256, marker.raw_path, _header_facts(raw), None,
+            quarantine=False, code="crashed", reason=reason,
+        )  # fmt: skip
 
     def reprocess(self, message_id: int, mailbox: MailboxSection) -> Outcome:
         """Process a stored message again from its raw file (quarantine retry)."""
@@ -354,12 +375,21 @@ class IngestService:
             )
 
     def _record_failure(
-        self, item: Incoming, sha256: str, path: str, mail: InboundMail, exc: Exception, *, quarantine: bool
+        self,
+        item: Incoming,
+        sha256: str,
+        path: str,
+        mail: InboundMail,
+        exc: Exception | None,
+        *,
+        quarantine: bool,
+        code: str | None = None,
+        reason: str | None = None,
     ) -> Outcome:
         """Count the failed attempt in its own transaction; quarantine when it is time."""
         now = self.clock.now()
-        code = exc.code if isinstance(exc, QuarantineError) else "failed"
-        reason = f"{type(exc).__name__}: {exc}"
+        code = code or (exc.code if isinstance(exc, QuarantineError) else "failed")
+        reason = reason or f"{type(exc).__name__}: {exc}"
         with self.database.transaction() as session:
             row, fresh = self._claim(session, item, sha256, path, mail)
             if not fresh:
@@ -369,3 +399,13 @@ class IngestService:
             if quarantine or row.attempts >= self.settings.limits.max_attempts:
                 quarantine_message(session, row, code=code, reason=reason, now=now)
             return Outcome(row.id, row.status, row.kind, row.case_id)
+
+
+def _header_facts(raw: bytes) -> InboundMail:
+    """Sender, subject and Message-ID for the quarantine list, from the header alone: the body is
+    what may have killed the process."""
+    try:
+        return parse_header_only(split_header(raw), size=len(raw))
+    except Exception:  # a header too broken to read still gets its row
+        log.warning("cannot read the header of a crashed-on message", exc_info=True)
+        return InboundMail(message_id=None, subject="", from_addr=None, from_name=None, size=len(raw))

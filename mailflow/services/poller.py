@@ -12,6 +12,8 @@ A pass (`sync`) over the folder:
    when over the size limit) and ingested one transaction each;
 4. each batch is then marked on the server (moved to the processed or quarantine folder, or
    flagged) and `server_state` recorded.
+While a message is processed, an in-flight marker names it (adapters.inflight); a marker left by
+a dead process counts as a failed attempt at the start of the next pass.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sqlalchemy.orm import Session
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import AuditEntry, MailboxState, Message
 from mailflow.adapters.imap import Envelope, FolderState, ImapAccount, ImapConnection, ImapLoginError
+from mailflow.adapters.inflight import InFlightMarkers
 from mailflow.clock import Clock
 from mailflow.config.model import MailboxSection
 from mailflow.domain.backoff import backoff_delay
@@ -102,6 +105,7 @@ class MailboxPoller:
         self.idling = threading.Event()  # set while waiting in IDLE (tests and status use it)
         self.thread: threading.Thread | None = None  # set by services.ingest_app.run_pollers
         self._folders_ready = False
+        self.inflight = InFlightMarkers(ingest.settings.data_dir / "inflight", mailbox.name, mailbox.folder)
 
     # --- one pass ---------------------------------------------------------------------------
 
@@ -117,6 +121,7 @@ class MailboxPoller:
         box = self.mailbox
         state = conn.select(box.folder)
         self._record_uidvalidity(state)
+        self._count_crashes(state.uidvalidity)
         keyword = PROCESSED_KEYWORD if box.mark_processed == "flag" else None
         uids = conn.search(without_keyword=keyword)
         self.stats.seen += len(uids)
@@ -152,12 +157,25 @@ class MailboxPoller:
             for fetched in conn.fetch([e.uid for e in batch], header_only=header_only)
         ]
         done: list[int] = []
-        for item, blob in zip(items, self.ingest.store(items), strict=True):
-            outcome = self.ingest.ingest(item, blob)
-            self.stats.add(outcome)
-            if outcome.status in FINAL and item.uid is not None:
-                done.append(item.uid)
+        try:
+            for item, blob in zip(items, self.ingest.store(items), strict=True):
+                self.inflight.begin(item.uidvalidity, item.uid, blob.sha256, str(blob.path))
+                outcome = self.ingest.ingest(item, blob)
+                self.stats.add(outcome)
+                if outcome.status in FINAL and item.uid is not None:
+                    done.append(item.uid)
+        finally:  # only a process that dies leaves its marker behind
+            self.inflight.clear()
         self._mark(conn, state.uidvalidity, done)
+
+    def _count_crashes(self, uidvalidity: int) -> None:
+        """Messages a dead poller of this machine was processing count one failed attempt each."""
+        for path, marker in self.inflight.orphans():
+            if marker is not None and marker.uidvalidity == uidvalidity:
+                outcome = self.ingest.record_crash(self.mailbox, marker)
+                if outcome is not None and outcome.status == "quarantined":
+                    self.stats.quarantined += 1
+            self.inflight.drop(path)
 
     # --- server marking ---------------------------------------------------------------------
 

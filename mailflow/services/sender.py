@@ -39,6 +39,7 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import OutboxMail
 from mailflow.adapters.mail_templates import MailTemplates
 from mailflow.adapters.mime_build import build_mime
+from mailflow.adapters.processes import pid_alive
 from mailflow.adapters.smtp import PermanentDeliveryError, SmtpAccount, SmtpTransport
 from mailflow.clock import Clock
 from mailflow.config.model import Settings
@@ -318,12 +319,4 @@ def _process_alive(owner: str) -> bool:
         pid = int(owner.split(":")[1])
     except (IndexError, ValueError):
         return True  # not ours to judge: wait for the lease
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(pid)

@@ -45,6 +45,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Item {id} processed again: message status {status}{case}",
     ),
     "ingest.q.retry_case": (", aduan {number}", ", case {number}"),
+    "ingest.reason.crashed": (
+        "proses mailflow berhenti mendadak saat memproses pesan ini",
+        "the mailflow process died while processing this message",
+    ),
     "ingest.q.server_moved": (
         "Salinan di server dipindahkan keluar dari folder {folder}.",
         "The server copy was moved out of the {folder} folder.",

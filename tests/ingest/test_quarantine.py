@@ -4,6 +4,10 @@ the loop goes on; `mailflow quarantine list|show|retry` works on it."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -162,5 +166,40 @@ def test_a_retry_says_so_when_the_server_copy_cannot_be_moved(tmp_path, dovecot,
         assert "tetap di folder Karantina" in retried.stderr
         assert len(dovecot.uids(env.user, "Karantina")) == 1
         assert env.count(Case) == 1
+    finally:
+        env.app.close()
+
+
+def test_a_message_that_kills_the_process_is_quarantined_and_the_rest_go_on(
+    tmp_path, dovecot, smtp, clock
+) -> None:
+    env = make_env(tmp_path, dovecot, smtp, clock, limits="max_attempts = 2")
+    try:
+        env.append(complaint(1))
+        env.append(complaint(2, subject="Aduan MATI"))
+        env.append(complaint(3))
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("MAILFLOW_")}
+        codes = []
+        for _ in range(4):
+            child = subprocess.run(
+                [sys.executable, "-m", "tests.ingest.crash_child", str(env.config)],
+                capture_output=True, env=environ, timeout=120, check=False,
+            )  # fmt: skip
+            codes.append(child.returncode)
+            if child.returncode == 0:
+                break
+        # died on it, died again (attempt 1 counted), then attempt 2 = max_attempts: set aside
+        assert codes == [-signal.SIGKILL, -signal.SIGKILL, 0]
+        [dead] = env.rows(Message, Message.subject == "Aduan MATI")
+        assert (dead.status, dead.attempts) == ("quarantined", 2)
+        assert (dead.quarantine_reason or "").startswith("crashed: proses mailflow berhenti mendadak")
+        assert dead.from_addr == "warga2@gmail.com"
+        assert sorted(c.subject for c in env.rows(Case)) == [
+            "Jalan berlubang di RT 001 Kelurahan Api-Api",
+            "Jalan berlubang di RT 003 Kelurahan Api-Api",
+        ]
+        assert [b"Aduan MATI" in raw for raw in dovecot.messages(env.user, "Karantina")] == [True]
+        assert dovecot.uids(env.user, "INBOX") == []
+        assert list((env.root / "var" / "inflight").glob("*.json")) == []
     finally:
         env.app.close()
