@@ -56,10 +56,13 @@ class InFlightMarkers:
     def begin(self, uidvalidity: int | None, uid: int | None, sha256: str, raw_path: str) -> None:
         pid = os.getpid()
         marker = InFlight(self.account, self.folder, uidvalidity, uid, sha256, raw_path, self.host, pid)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        partial = self._own.with_suffix(".part")
-        partial.write_text(json.dumps(asdict(marker)), encoding="utf-8")
-        partial.replace(self._own)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            partial = self._own.with_suffix(".part")
+            partial.write_text(json.dumps(asdict(marker)), encoding="utf-8")
+            partial.replace(self._own)
+        except OSError as exc:  # the marker is a safety net: without it the mail still goes in
+            log.warning("cannot write the in-flight marker %s: %s", self._own, exc)
 
     def clear(self) -> None:
         with contextlib.suppress(FileNotFoundError):
