@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,13 +37,32 @@ def mailflow(config: Path, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
-def kill_repeatedly(config: Path, args: tuple[str, ...], rounds: int, rng: random.Random) -> int:
+def kill_repeatedly(
+    config: Path,
+    args: tuple[str, ...],
+    rounds: int,
+    rng: random.Random,
+    progress: Callable[[], int] | None = None,
+) -> int:
     """Start `mailflow <args>` and SIGKILL it at a random moment, `rounds` times; then let one run
-    finish. Returns how many runs were really killed (not already finished)."""
+    finish. Returns how many runs were really killed (not already finished).
+
+    With `progress` (a count that grows as work is committed), the first half of the rounds kill
+    a few random milliseconds after the child has committed something: the work is then spread
+    over many kills however fast this machine processes it (a fixed schedule alone once let the
+    child finish all the work within three kills). The other rounds kill at any moment, so start,
+    fetch, commit and move are all hit."""
     kills = 0
-    for _ in range(rounds):
+    for round_ in range(rounds):
+        before = progress() if progress is not None else 0
         child = mailflow(config, *args)
-        time.sleep(rng.uniform(0.8, 4.5))  # startup is ~2 s: kills land in start, fetch, commit, move
+        if progress is not None and round_ < rounds // 2:
+            deadline = time.monotonic() + 60
+            while child.poll() is None and progress() == before and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, 0.25))
+        else:
+            time.sleep(rng.uniform(0.8, 4.5))  # startup is ~2 s: kills land in start, fetch, commit, move
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
             kills += 1
@@ -92,8 +112,11 @@ def test_kill_9_at_random_moments_registers_every_message_exactly_once(
         dovecot.append_many(env.user, raws)
         ids = {env_message_id(raw) for raw in raws}
 
-        kills = kill_repeatedly(env.config, ("poll", "--once"), rounds=14, rng=rng)
+        kills = kill_repeatedly(
+            env.config, ("poll", "--once"), rounds=14, rng=rng, progress=lambda: env.count(Message)
+        )
 
+        print(f"{kills} kills")
         assert kills >= 5, "the child finished before most kills: the test proved too little"
         assert_registered_exactly_once(env, ids)
 
