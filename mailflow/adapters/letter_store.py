@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailflow.adapters.durable import ensure_dir, fsync_dir, write_atomic
 from mailflow.errors import StorageError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -37,26 +37,11 @@ class LetterStore:
     def write(self, path: Path, data: bytes) -> StoredFile:
         """Write `data` to `path` via a temporary file, fsynced, then renamed into place."""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            with temporary.open("wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            temporary.replace(path)
-            sync_folder(path.parent)
+            ensure_dir(path.parent)
+            write_atomic(path, data)
         except OSError as exc:
             raise StorageError(f"cannot write {path}: {exc.strerror}") from exc
         return StoredFile(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
-
-
-def sync_folder(folder: Path) -> None:
-    """Make a rename in `folder` durable (the directory entry itself is fsynced)."""
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def file_sha256(path: Path) -> str:
@@ -71,6 +56,6 @@ def move_into_place(temporary: Path, final: Path) -> None:
     """Rename a finished temporary file over its final name, durably."""
     try:
         temporary.replace(final)
-        sync_folder(final.parent)
+        fsync_dir(final.parent)
     except OSError as exc:
         raise StorageError(f"cannot move {temporary} to {final}: {exc.strerror}") from exc

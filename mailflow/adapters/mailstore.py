@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from mailflow.adapters.durable import ensure_dir, fsync_dir, write_atomic, write_temporary
 from mailflow.errors import StorageError
 
 CHUNK = 1024 * 1024
@@ -43,13 +44,7 @@ class ContentStore:
             return StoredBlob(digest, final, len(data))
         try:
             ensure_dir(final.parent)
-            temp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
-            with temp.open("wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            temp.replace(final)
-            fsync_dir(final.parent)
+            write_atomic(final, data)
         except OSError as exc:
             raise StorageError(f"cannot write {final}: {exc}") from exc
         return StoredBlob(digest, final, len(data))
@@ -66,12 +61,7 @@ class ContentStore:
                 if final.exists() and final.stat().st_size == len(data):
                     continue
                 ensure_dir(final.parent)
-                temp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
-                with temp.open("wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                pending.append((temp, final, len(data), digest))
+                pending.append((write_temporary(final, data), final, len(data), digest))
             for temp, final, _size, _digest in pending:
                 temp.replace(final)
             for directory in {final.parent for _t, final, _s, _d in pending}:
@@ -134,24 +124,3 @@ class BlobWriter:
             self._handle = None
         with contextlib.suppress(FileNotFoundError):
             self.temp.unlink()
-
-
-def ensure_dir(directory: Path) -> None:
-    """Create `directory` and its missing parents, making each new entry durable."""
-    if directory.is_dir():
-        return
-    ensure_dir(directory.parent)
-    try:
-        directory.mkdir()
-    except FileExistsError:
-        return
-    fsync_dir(directory.parent)
-
-
-def fsync_dir(directory: Path) -> None:
-    """Make a rename inside `directory` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -8,8 +8,8 @@ incremental update after signing may change metadata without breaking the signat
 
 from __future__ import annotations
 
+import io
 import logging
-import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -17,6 +17,7 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError, PyPdfError
 
+from mailflow.adapters.durable import write_atomic
 from mailflow.errors import QuarantineError
 
 DOC_ID_KEY = "/MailflowDocId"
@@ -58,9 +59,6 @@ def stamp_metadata(path: Path, fields: Mapping[str, str]) -> None:
     (through a temporary file, so a crash leaves either the old or the new file)."""
     writer = PdfWriter(clone_from=path)
     writer.add_metadata(dict(fields))
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.meta")
-    with temporary.open("wb") as handle:
-        writer.write(handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(path)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    write_atomic(path, buffer.getvalue())

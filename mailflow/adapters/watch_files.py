@@ -8,9 +8,9 @@ still waiting in the folder (processed again, and recognised by its hash) or mov
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from mailflow.adapters.durable import fsync_dir, write_atomic
 from mailflow.errors import StorageError
 
 PROCESSED, REJECTED = "processed", "rejected"
@@ -35,9 +35,10 @@ def move_with_note(path: Path, folder: Path, note: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         destination = _free_name(folder, path.name)
         path.replace(destination)
-        _write_note(destination.with_name(destination.name + NOTE_SUFFIX), note)
-        _sync(folder)
-        _sync(path.parent)
+        note_path = destination.with_name(destination.name + NOTE_SUFFIX)
+        write_atomic(note_path, (note.rstrip() + "\n").encode(), sync_folder=False)  # synced below
+        fsync_dir(folder)
+        fsync_dir(path.parent)
     except OSError as exc:
         raise StorageError(f"cannot move {path} to {folder}: {exc.strerror}") from exc
     return destination
@@ -51,20 +52,3 @@ def _free_name(folder: Path, name: str) -> Path:
         counter += 1
         candidate = folder / f"{stem} ({counter}){suffix}"
     return candidate
-
-
-def _write_note(path: Path, note: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
-        handle.write(note.rstrip() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(path)
-
-
-def _sync(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
