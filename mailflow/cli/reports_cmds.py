@@ -99,50 +99,33 @@ def _run_report(
         console.print(t("reports.cli.file", report_ctx.lang, path=path))
 
 
-@report_app.command("daily", help=h("Laporan Identifikasi Permasalahan Aduan Perhari", "Daily report"))
-def daily_command(
-    ctx: typer.Context,
-    period: str | None = PeriodArgument,
-    out: Path | None = OutOption,
-    lang: str | None = LangOption,
-    as_json: bool = JsonOption,
-) -> None:
-    _run_report(ctx, PeriodKind.DAILY, period, out, lang, as_json)
+def _add_report_command(name: str, kind: PeriodKind, help_text: str) -> None:
+    """The four SOP reports take the same arguments and differ only in their period kind."""
+
+    def command(
+        ctx: typer.Context,
+        period: str | None = PeriodArgument,
+        out: Path | None = OutOption,
+        lang: str | None = LangOption,
+        as_json: bool = JsonOption,
+    ) -> None:
+        _run_report(ctx, kind, period, out, lang, as_json)
+
+    command.__name__ = f"{name}_command"
+    report_app.command(name, help=help_text)(command)
 
 
-@report_app.command("monthly", help=h("Laporan Rekapitulasi Aduan Perbulan", "Monthly recap"))
-def monthly_command(
-    ctx: typer.Context,
-    period: str | None = PeriodArgument,
-    out: Path | None = OutOption,
-    lang: str | None = LangOption,
-    as_json: bool = JsonOption,
-) -> None:
-    _run_report(ctx, PeriodKind.MONTHLY, period, out, lang, as_json)
-
-
-@report_app.command(
-    "semester", help=h("Laporan Rekapitulasi Aduan Perangkat Daerah Per Semester", "Semester recap per OPD")
-)
-def semester_command(
-    ctx: typer.Context,
-    period: str | None = PeriodArgument,
-    out: Path | None = OutOption,
-    lang: str | None = LangOption,
-    as_json: bool = JsonOption,
-) -> None:
-    _run_report(ctx, PeriodKind.SEMESTER, period, out, lang, as_json)
-
-
-@report_app.command("yearly", help=h("Laporan Pengelolaan Pengaduan Per Tahun", "Yearly report"))
-def yearly_command(
-    ctx: typer.Context,
-    period: str | None = PeriodArgument,
-    out: Path | None = OutOption,
-    lang: str | None = LangOption,
-    as_json: bool = JsonOption,
-) -> None:
-    _run_report(ctx, PeriodKind.YEARLY, period, out, lang, as_json)
+for _name, _kind, _help in (
+    ("daily", PeriodKind.DAILY, h("Laporan Identifikasi Permasalahan Aduan Perhari", "Daily report")),
+    ("monthly", PeriodKind.MONTHLY, h("Laporan Rekapitulasi Aduan Perbulan", "Monthly recap")),
+    (
+        "semester",
+        PeriodKind.SEMESTER,
+        h("Laporan Rekapitulasi Aduan Perangkat Daerah Per Semester", "Semester recap per OPD"),
+    ),
+    ("yearly", PeriodKind.YEARLY, h("Laporan Pengelolaan Pengaduan Per Tahun", "Yearly report")),
+):
+    _add_report_command(_name, _kind, _help)
 
 
 @report_app.command(
