@@ -75,7 +75,9 @@ def test_an_invalid_recipient_is_stored_failed_with_its_reason_and_the_transacti
 def test_the_reason_follows_the_mail_language(database: Database) -> None:
     with database.transaction() as session:
         queue(session, _mail(1, to_addr="Big Bug bb@bug.com", language="en"), now=NOW, domain=DOMAIN)
-    assert (_rows(database)["test:1"].last_error or "").startswith("invalid_to: the recipient address is not valid")
+    assert (_rows(database)["test:1"].last_error or "").startswith(
+        "invalid_to: the recipient address is not valid"
+    )
 
 
 def test_invalid_reply_to_and_header_names_fail_the_mail(database: Database) -> None:
