@@ -67,7 +67,6 @@ def strip_unsafe(text: str | None) -> str:
     display name in an outgoing header); runs of spaces folded."""
     if not text:
         return ""
-    cleaned = "".join(
-        " " if ch in "\r\n\t" else ch for ch in text if ch in "\r\n\t" or not is_unsafe_char(ch)
-    )
+    kept = (ch for ch in text if ch in "\r\n\t" or not is_unsafe_char(ch))
+    cleaned = "".join(" " if ch in "\r\n\t" else ch for ch in kept)
     return _MULTISPACE.sub(" ", cleaned).strip()
