@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import logging.handlers
 from pathlib import Path
+from typing import Any
+
+from mailflow.domain.safe_text import escape
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 _QUIET = (
@@ -18,7 +21,38 @@ _QUIET = (
 )
 
 
-class _ConsoleFormatter(logging.Formatter):
+class EscapingFormatter(logging.Formatter):
+    """Escapes control and bidi characters in the formatted line; a traceback keeps its line breaks.
+
+    Log arguments are often written by strangers (a display name, a subject, an address): a
+    newline in one would forge a log line of its own, an ANSI sequence would repaint the admin's
+    terminal and U+202E would reverse what they read. Each line stays one line; the characters
+    are shown as visible `\\n`, `\\u202e` markers. A traceback keeps its lines (they are
+    Python's), but the exception text in it may quote mail, so its other such characters are
+    escaped too.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return escape(super().formatMessage(record))
+
+    def format(self, record: logging.LogRecord) -> str:
+        # Another handler may have cached the traceback text unescaped on the record.
+        cached = record.exc_text
+        if cached:
+            record.exc_text = escape(cached, keep_newlines=True)
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = cached
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802
+        return escape(super().formatException(ei), keep_newlines=True)
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802
+        return escape(super().formatStack(stack_info), keep_newlines=True)
+
+
+class _ConsoleFormatter(EscapingFormatter):
     """One line per record on the terminal; tracebacks only with -vv (they stay in the log file)."""
 
     def __init__(self, show_traces: bool) -> None:
@@ -67,6 +101,6 @@ def add_file(directory: Path) -> Path | None:
     except OSError:
         return None
     handler.setLevel(logging.INFO)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(EscapingFormatter(FORMAT))
     root.addHandler(handler)
     return path

@@ -12,23 +12,29 @@ from email.utils import format_datetime
 
 from mailflow.adapters.db.models import OutboxMail
 from mailflow.domain.mail import ResolvedFile
+from mailflow.domain.outgoing import clean_headers, display_name, one_line, split_addresses, valid_cc
 
 
 def build_mime(mail: OutboxMail, *, from_addr: str, from_name: str, files: Sequence[ResolvedFile]) -> bytes:
     """The exact bytes to send. Deterministic for a given row and files (Date = queue time), so a
-    retried delivery sends the same message with the same Message-ID."""
+    retried delivery sends the same message with the same Message-ID.
+
+    Names and header values are cleaned again here (outbox.queue already did) because rows
+    queued by older versions were not; what cannot be cleaned raises, and the sender fails that
+    one row."""
     message = EmailMessage(policy=SMTP)
     message["From"] = Address(display_name=from_name, addr_spec=from_addr)
-    message["To"] = Address(display_name=mail.to_name or "", addr_spec=mail.to_addr)
-    if mail.cc_addrs:
-        message["Cc"] = mail.cc_addrs
+    message["To"] = Address(display_name=display_name(mail.to_name) or "", addr_spec=mail.to_addr)
+    cc, _refused = valid_cc(split_addresses(mail.cc_addrs))
+    if cc:
+        message["Cc"] = ", ".join(cc)
     if mail.reply_to:
         message["Reply-To"] = mail.reply_to
-    message["Subject"] = mail.subject
+    message["Subject"] = one_line(mail.subject)
     message["Date"] = format_datetime(mail.created_at)
     message["Message-ID"] = mail.message_id
     message["Content-Language"] = mail.language
-    for name, value in (json.loads(mail.headers) if mail.headers else {}).items():
+    for name, value in clean_headers(json.loads(mail.headers) if mail.headers else {}).items():
         message[name] = value
     message.set_content(mail.text_body, subtype="plain", charset="utf-8")
     inline = [f for f in files if f.inline_cid]

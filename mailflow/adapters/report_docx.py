@@ -4,6 +4,12 @@ Kop surat (government, the dinas, address and contacts over a double rule), the 
 period, numbered sections each with a table (header row shaded and repeated on every page),
 notes, and the signature block of the head of the dinas (place and date, jabatan, name,
 pangkat, NIP). The caller gives already formatted text: this module only lays it out.
+
+Every run of text passes through safe_text.escape: complaint subjects and summaries are written
+by strangers, and a bidi override or control character would reorder what the signed report
+says (or make python-docx refuse the whole file, as it does for most control characters). They
+are shown as visible `\\u202e` markers rather than removed, so a reader of the official report
+sees that something was there.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from docx.table import Table as DocxTable
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
+from mailflow.domain.safe_text import escape
 from mailflow.errors import StorageError
 
 Align = Literal["left", "right", "center"]
@@ -146,7 +153,7 @@ def _page_field(paragraph: Paragraph) -> None:
 
 
 def _run(paragraph: Paragraph, text: str, *, size: float = 10, bold: bool = False, color: str = "") -> None:
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(escape(text))
     run.font.size = Pt(size)
     run.font.bold = bold
     run.font.name = _FONT
@@ -220,7 +227,7 @@ def _section(document: DocxDocument, number: int, table: DocTable, width: float)
     if table.note:
         note = _para(document, after=6)
         note.paragraph_format.space_before = Pt(3)
-        run = note.add_run(table.note)
+        run = note.add_run(escape(table.note))
         run.font.size, run.font.italic = Pt(8), True
 
 
@@ -314,7 +321,7 @@ def _signature(document: DocxDocument, signature: Signature, width: float) -> No
     for _ in range(3):
         _para(right, "center", after=6)
     name = _para(right, "center")
-    run = name.add_run(signature.name)
+    run = name.add_run(escape(signature.name))
     run.font.bold, run.font.underline, run.font.size = True, True, Pt(10)
     for line in (signature.pangkat, signature.nip_line):
         if line:

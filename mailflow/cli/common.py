@@ -13,9 +13,11 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape as escape_markup
 
 from mailflow import logs
 from mailflow.bootstrap import App, build_app
+from mailflow.domain.safe_text import escape, is_unsafe_char
 from mailflow.i18n import language_from_env, translate
 
 HELP_LANG = language_from_env()
@@ -64,9 +66,26 @@ def t(key: str, lang: str, **values: Any) -> str:
     return translate(key, lang, **values)
 
 
+def shown(text: object, *, limit: int | None = None, keep_newlines: bool = False) -> str:
+    """Text from mail (a name, subject, file name, reason) for a Rich table or line: control and
+    bidi characters shown as `\\u202e` markers, and Rich markup made inert (a subject "[/]" would
+    otherwise abort the listing and "[auth]" would vanish from it)."""
+    if text is None:
+        return ""
+    return escape_markup(escape(str(text), limit=limit, keep_newlines=keep_newlines))
+
+
 def emit_json(data: Any) -> None:
-    """Machine-readable output: plain JSON on stdout, no colours, no wrapping."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """Machine-readable output: plain JSON on stdout, no colours, no wrapping.
+
+    The values stay exactly what is stored; control and bidi characters are written as JSON
+    `\\uXXXX` escapes (json leaves U+202E and friends raw), which decode to the same text but
+    cannot reorder or repaint a terminal the output is shown in."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    # json.dumps of one character with ensure_ascii gives its \\uXXXX form (a surrogate pair
+    # above U+FFFF); the indentation's own newlines are left alone.
+    text = "".join(json.dumps(ch)[1:-1] if ch != "\n" and is_unsafe_char(ch) else ch for ch in text)
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
 

@@ -9,10 +9,11 @@ from rich.table import Table
 from sqlalchemy import select
 
 from mailflow.adapters.db.models import Case
-from mailflow.cli.common import JsonOption, LangOption, console, emit_json, h, state, t
+from mailflow.cli.common import JsonOption, LangOption, console, emit_json, h, shown, state, t
 from mailflow.domain.calendar import format_local
 from mailflow.domain.durations import format_seconds
 from mailflow.errors import NotFoundError
+from mailflow.services.outbox import failed_counts, failed_mails
 from mailflow.services.timeline import StepRow, documents, list_cases, timeline
 
 
@@ -36,8 +37,9 @@ def cases_command(
     now = app.clock.now()
     with app.database.reader() as session:
         rows = list_cases(session, now, only_open=only_open, only_overdue=only_overdue)
+        failed = failed_counts(session, [row.number for row in rows])
     if as_json:
-        emit_json([row.__dict__ for row in rows])
+        emit_json([{**row.__dict__, "failed_mails": failed.get(row.number, 0)} for row in rows])
         return
     if not rows:
         console.print(t("engine.cli.no_cases", language))
@@ -50,13 +52,15 @@ def cases_command(
         status = t(f"engine.case.status.{row.status}", language)
         if row.overdue:
             status += " (!)"
+        if failed.get(row.number):
+            status += "\n" + t("outbox.cli.failed_count", language, count=failed[row.number])
         table.add_row(
             row.number,
             _when(row.received, app.zone, language),
-            row.subject[:60],
+            shown(row.subject, limit=60),
             status,
             str(row.current_step or "-"),
-            row.opds,
+            shown(row.opds),
         )
     console.print(table)
 
@@ -96,31 +100,43 @@ def case_command(
             }
             for d in docs
         ]
+        failed = [
+            {"id": m.id, "kind": m.kind, "to": m.to_addr, "reason": m.last_error or ""}
+            for m in failed_mails(session, case.id)
+        ]
     if as_json:
-        emit_json({**header, "steps": [r.__dict__ for r in rows], "documents": doc_rows})
+        emit_json({**header, "steps": [r.__dict__ for r in rows], "documents": doc_rows,
+                   "failed_mails": failed})  # fmt: skip
         return
-    console.print(t("engine.cli.case_title", language, number=header["number"], subject=header["subject"]))
+    console.print(
+        t("engine.cli.case_title", language, number=shown(header["number"]), subject=shown(header["subject"]))
+    )
     table = Table()
     for key in ("step", "actor", "started", "finished", "taken", "limit", "result", "source"):
         table.add_column(t(f"engine.cli.col.{key}", language), overflow="fold")
     for row in rows:
         table.add_row(
-            f"{row.step}{' ' + row.opd if row.opd else ''}\n{row.name}",
-            row.actor,
+            f"{row.step}{' ' + shown(row.opd) if row.opd else ''}\n{shown(row.name)}",
+            shown(row.actor),
             _when(row.started, app.zone, language),
             _when(row.finished, app.zone, language) if row.finished else "-",
             format_seconds(row.business_seconds, language),
             row.limit,
             _result(row, language),
-            (row.command or "") + (f"\n{row.source}" if row.source else ""),
+            shown(row.command or "") + (f"\n{shown(row.source)}" if row.source else ""),
         )
     console.print(table)
     if doc_rows:
         console.print(t("engine.cli.documents", language))
         for doc in doc_rows:
-            console.print(
-                f"  {doc['kind']} {doc['number'] or ''} [{doc['doc_id']}] {doc['pdf'] or doc['docx'] or ''}"
-            )
+            where = doc["pdf"] or doc["docx"] or ""
+            console.print(shown(f"  {doc['kind']} {doc['number'] or ''} [{doc['doc_id']}] {where}"))
+    if failed:
+        console.print(t("outbox.cli.failed_title", language), markup=False)
+        for mail in failed:
+            line = t("outbox.cli.failed_line", language, id=mail["id"], kind=mail["kind"],
+                     to=mail["to"], reason=mail["reason"])  # fmt: skip
+            console.print(shown(line), markup=False)
 
 
 def _when(instant: datetime | None, zone: tzinfo, lang: str) -> str:

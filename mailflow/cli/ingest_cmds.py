@@ -10,8 +10,19 @@ import typer
 from rich.table import Table
 
 from mailflow.bootstrap import App
-from mailflow.cli.common import JsonOption, console, emit_json, err_console, h, state, stop_on_signals, t
+from mailflow.cli.common import (
+    JsonOption,
+    console,
+    emit_json,
+    err_console,
+    h,
+    shown,
+    state,
+    stop_on_signals,
+    t,
+)
 from mailflow.config.model import MailboxSection
+from mailflow.domain.safe_text import escape
 from mailflow.errors import ConfigError, MailflowError, NotFoundError, UsageError
 
 quarantine_app = typer.Typer(
@@ -129,10 +140,10 @@ def quarantine_list(
         table.add_row(
             str(item.id),
             _local(app, item.created_at),
-            item.account or "-",
-            item.from_addr or "-",
-            item.subject or "-",
-            f"{item.reason_code}: {item.reason}",
+            shown(item.account or "-"),
+            shown(item.from_addr or "-"),
+            shown(item.subject or "-"),
+            shown(f"{item.reason_code}: {item.reason}"),
         )
     console.print(table)
 
@@ -166,8 +177,8 @@ def quarantine_show(
         ("ingest.q.field.retries", str(item.retries)),
         ("ingest.q.field.released", _local(app, item.released_at) if item.released_at else "-"),
     ]
-    for key, value in rows:
-        console.print(f"{t(key, lang)}: {value}")
+    for key, value in rows:  # markup=False: a subject is text, not Rich markup
+        console.print(f"{t(key, lang)}: {escape(value)}", markup=False)
 
 
 @quarantine_app.command(
@@ -283,4 +294,4 @@ def rules_check(
     console.print(t("ingest.rules.ok", lang, count=len(rules), files=len(rule_files(folder)), folder=folder))
     for report in reports:
         for line in report["lines"]:
-            console.print(line, markup=False)
+            console.print(escape(line), markup=False)  # lines quote the sample's headers

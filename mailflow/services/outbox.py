@@ -2,23 +2,42 @@
 
 Delivery (SMTP, retries, rate limits, digests) lives in the sender service; this module is what
 every other service uses to say "send this mail" atomically with its state change.
+
+Every mail is checked when it is queued (domain/outgoing): display names, the subject and extra
+header values are cleaned of line breaks, control and bidi characters, and a mail that still
+cannot be built (an invalid recipient, a header the email package refuses) is stored `failed`
+with its reason instead of `queued`. The caller's transaction goes on either way: a hostile From
+must not roll back the case it came with, nor stop the sender later.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mailflow.adapters.db.models import Document, OutboxAttachment, OutboxMail
+from mailflow.adapters.db.models import Case, Document, OutboxAttachment, OutboxMail
+from mailflow.adapters.mime_build import build_mime
 from mailflow.domain.documents import DocumentStatus
 from mailflow.domain.mail import OutgoingMail, ResolvedFile
+from mailflow.domain.outgoing import (
+    Problem,
+    clean_headers,
+    display_name,
+    envelope_problem,
+    one_line,
+    valid_cc,
+)
+from mailflow.domain.safe_text import escape, has_unsafe
+from mailflow.i18n import translate
 
+log = logging.getLogger("mailflow.outbox")
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -38,18 +57,20 @@ def queue(session: Session, mail: OutgoingMail, *, now: datetime, domain: str) -
         ).scalar_one_or_none()
         if existing is not None:
             return existing
+    cc, refused_cc = valid_cc(mail.cc)
+    headers = clean_headers(mail.headers)
     row = OutboxMail(
         message_id=make_message_id(domain, mail.message_id_prefix),
         dedup_key=mail.dedup_key,
         kind=mail.kind,
         case_id=mail.case_id,
         step_event_id=mail.step_event_id,
-        to_addr=mail.to_addr.strip().lower(),
-        to_name=mail.to_name,
-        cc_addrs=", ".join(mail.cc) or None,
-        reply_to=mail.reply_to,
-        subject=mail.subject,
-        headers=json.dumps(dict(mail.headers), ensure_ascii=False) if mail.headers else None,
+        to_addr=mail.to_addr.strip().lower()[:320],
+        to_name=display_name(mail.to_name),
+        cc_addrs=", ".join(cc) or None,
+        reply_to=mail.reply_to.strip() if mail.reply_to else None,
+        subject=one_line(mail.subject),
+        headers=json.dumps(headers, ensure_ascii=False) if headers else None,
         text_body=mail.text,
         html_body=mail.html,
         language=mail.language,
@@ -58,6 +79,14 @@ def queue(session: Session, mail: OutgoingMail, *, now: datetime, domain: str) -
         next_attempt_at=now,
         created_at=now,
     )
+    _log_cleaning(mail, row, refused_cc)
+    problem = envelope_problem(mail.to_addr, mail.reply_to, headers) or _build_problem(row, domain)
+    if problem is not None:
+        row.status = "failed"
+        row.last_error = reason_text(problem, mail.language)
+        log.warning(
+            "outbox: %s mail (case %s) not queued: %s", mail.kind, mail.case_id or "-", row.last_error
+        )
     row.attachments = [
         OutboxAttachment(
             position=index,
@@ -85,6 +114,65 @@ def queue(session: Session, mail: OutgoingMail, *, now: datetime, domain: str) -
     session.add(row)
     session.flush()
     return row
+
+
+def reason_text(problem: Problem, lang: str) -> str:
+    """`code: text` as stored in outbox.last_error (the code stays stable for scripts)."""
+    return f"{problem.code}: {translate(f'outbox.{problem.code}', lang, value=problem.value)}"[:4000]
+
+
+def _build_problem(row: OutboxMail, domain: str) -> Problem | None:
+    """Build the message once now, without attachments, so that whatever the email package refuses
+    fails this mail here, with its reason, instead of in the sender. Any exception counts: this
+    trial exists to catch the refusals nobody listed."""
+    try:
+        build_mime(row, from_addr=f"lapor@{domain}", from_name="", files=())
+    except Exception as exc:  # noqa: BLE001 - any refusal at all, see above
+        return Problem("unbuildable", escape(f"{type(exc).__name__}: {exc}", limit=300))
+    return None
+
+
+def _log_cleaning(mail: OutgoingMail, row: OutboxMail, refused_cc: list[str]) -> None:
+    """Hostile text that was removed is worth an admin's look (the values are escaped by the
+    log formatter, so they are shown, not obeyed)."""
+    name = (mail.to_name or "").strip()
+    if name and (row.to_name is None or has_unsafe(name)):
+        log.warning(
+            "outbox: %s mail to %s: display name %s sent as %s", mail.kind, row.to_addr, mail.to_name,
+            row.to_name or "(none)",
+        )  # fmt: skip
+    if has_unsafe(mail.subject):
+        log.warning(
+            "outbox: %s mail to %s: subject %s sent as one line", mail.kind, row.to_addr, mail.subject
+        )
+    for address in refused_cc:
+        log.warning("outbox: %s mail to %s: invalid Cc %s dropped", mail.kind, row.to_addr, address)
+
+
+def failed_counts(session: Session, case_numbers: list[str]) -> dict[str, int]:
+    """How many mails of each case (by number) are `failed` (for `mailflow cases`)."""
+    counts: dict[str, int] = {}
+    for chunk in range(0, len(case_numbers), 500):
+        stmt = (
+            select(Case.number, func.count())
+            .join(OutboxMail, OutboxMail.case_id == Case.id)
+            .where(Case.number.in_(case_numbers[chunk : chunk + 500]), OutboxMail.status == "failed")
+            .group_by(Case.number)
+        )
+        for number, count in session.execute(stmt):
+            counts[str(number)] = int(count)
+    return counts
+
+
+def failed_mails(session: Session, case_id: int) -> list[OutboxMail]:
+    """The failed mails of one case, oldest first (for `mailflow case`)."""
+    return list(
+        session.execute(
+            select(OutboxMail)
+            .where(OutboxMail.case_id == case_id, OutboxMail.status == "failed")
+            .order_by(OutboxMail.id)
+        ).scalars()
+    )
 
 
 def resolve_attachments(session: Session, mail: OutboxMail) -> list[ResolvedFile] | None:

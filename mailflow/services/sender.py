@@ -18,10 +18,15 @@
   sender at a time, so several senders cannot each send the last allowed one. In the first pass
   after local midnight the held mails of each address are bundled into one `digest` mail (never
   held itself) and marked `digested`.
+- **One mail never stops the sender**: a row whose recipient is not a valid address (queued by an
+  older version), or that raises anything while it is prepared or built, is marked `failed` with
+  its reason (an unreadable attachment, an OSError, is an attempt retried with backoff) and the
+  pass goes on with the next row. Only database and transport trouble ends a pass early.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -33,6 +38,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
@@ -44,9 +50,11 @@ from mailflow.adapters.smtp import PermanentDeliveryError, SmtpAccount, SmtpTran
 from mailflow.clock import Clock
 from mailflow.config.model import Settings
 from mailflow.domain.backoff import backoff_delay
-from mailflow.errors import TransientError
+from mailflow.domain.outgoing import Problem, envelope_problem, split_addresses, valid_cc
+from mailflow.domain.safe_text import escape
+from mailflow.errors import StorageError, TransientError
 from mailflow.services.digest import DigestBuilder
-from mailflow.services.outbox import resolve_attachments
+from mailflow.services.outbox import reason_text, resolve_attachments
 
 log = logging.getLogger("mailflow.sender")
 EXEMPT_FROM_LIMIT = ("digest",)
@@ -133,6 +141,9 @@ class OutboxSender:
             except (TransientError, OSError) as exc:
                 log.warning("send pass failed: %s", exc)
                 stats = SendStats()
+            except Exception:  # a bug must not end the thread while the process runs on
+                log.exception("send pass failed unexpectedly")
+                stats = SendStats()
             if stats.total() == 0:
                 stop.wait(self.tuning.idle_seconds)
 
@@ -209,7 +220,14 @@ class OutboxSender:
     # --- one mail ---------------------------------------------------------------------------
 
     def _deliver(self, transport: SmtpTransport, outbox_id: int, stats: SendStats) -> None:
-        prepared = self._prepare(outbox_id, stats)
+        try:
+            prepared = self._prepare(outbox_id, stats)
+        except (SQLAlchemyError, StorageError):
+            raise  # the database, not this mail: the pass ends and is tried again
+        except Exception as exc:
+            log.exception("outbox %s cannot be prepared", outbox_id)
+            self._finish_failure(outbox_id, _unexpected(exc), permanent=True, stats=stats)
+            return
         if prepared is None:
             return
         raw, recipients = prepared
@@ -221,6 +239,13 @@ class OutboxSender:
         except TransientError as exc:
             self._finish_failure(outbox_id, str(exc), permanent=False, stats=stats)
             return
+        except Exception as exc:
+            # The connection may be half-way through a transaction: start the next mail afresh.
+            # Counted as an attempt, so it ends `failed` after sending.max_attempts.
+            log.exception("outbox %s: unexpected error while sending", outbox_id)
+            transport.close()
+            self._finish_failure(outbox_id, _unexpected(exc), permanent=False, stats=stats)
+            return
         self._finish_sent(outbox_id, raw, stats)
 
     def _prepare(self, outbox_id: int, stats: SendStats) -> tuple[bytes, list[str]] | None:
@@ -229,6 +254,12 @@ class OutboxSender:
         with self.database.transaction() as session:
             row = session.get(OutboxMail, outbox_id, with_for_update=True)
             if row is None or row.status != "sending" or row.lease_owner != self.owner:
+                return None
+            problem = envelope_problem(row.to_addr, row.reply_to, _header_names(row))
+            if problem is not None:  # queued before outbox.queue checked: never sendable
+                self._count_failure(row, reason_text(problem, row.language), permanent=True, now=now)
+                stats.failed += 1
+                log.warning("outbox %s failed: %s", outbox_id, row.last_error)
                 return None
             if row.kind not in EXEMPT_FROM_LIMIT and self._sent_today(session, row.to_addr, now) >= (
                 self.settings.limits.max_mails_per_address_per_day
@@ -250,11 +281,20 @@ class OutboxSender:
                     from_name=self.settings.smtp.from_name,
                     files=files,
                 )
-            except OSError as exc:
-                self._count_failure(row, f"cannot read an attachment: {exc}", permanent=False, now=now)
+            except OSError as exc:  # a file vanished or a share is down: may come back
+                problem = Problem("unreadable", escape(str(exc), limit=300))
+                self._count_failure(row, reason_text(problem, row.language), permanent=False, now=now)
                 stats.deferred += 1
+                log.warning("outbox %s deferred: %s", outbox_id, row.last_error)
                 return None
-            recipients = [row.to_addr, *[a.strip() for a in (row.cc_addrs or "").split(",") if a.strip()]]
+            except Exception as exc:  # noqa: BLE001 - anything else the email package refuses
+                problem = Problem("unbuildable", escape(f"{type(exc).__name__}: {exc}", limit=300))
+                self._count_failure(row, reason_text(problem, row.language), permanent=True, now=now)
+                stats.failed += 1
+                log.warning("outbox %s failed: %s", outbox_id, row.last_error)
+                return None
+            cc, _refused = valid_cc(split_addresses(row.cc_addrs))
+            recipients = [row.to_addr, *(a for a in cc if a != row.to_addr)]
             return raw, recipients
 
     def _sent_today(self, session: Session, to_addr: str, now: datetime) -> int:
@@ -312,6 +352,18 @@ class OutboxSender:
             draw=random.random(),  # noqa: S311 - jitter, not security
         )
         row.status, row.next_attempt_at = "queued", now + timedelta(seconds=delay)
+
+
+def _header_names(row: OutboxMail) -> list[str]:
+    try:
+        headers = json.loads(row.headers) if row.headers else {}
+    except ValueError:
+        return ["(unreadable headers)"]
+    return [str(name) for name in headers] if isinstance(headers, dict) else ["(unreadable headers)"]
+
+
+def _unexpected(exc: BaseException) -> str:
+    return escape(f"{type(exc).__name__}: {exc}", limit=1000)
 
 
 def _process_alive(owner: str) -> bool:

@@ -1,10 +1,14 @@
 """What the weekly email's templates show: every number already formatted for the reader
-(Indonesian style by default), with a tone for colouring shares (good / warn / bad / none)."""
+(Indonesian style by default), with a tone for colouring shares (good / warn / bad / none).
+
+A complaint's subject is the complainant's text: its control and bidi characters are escaped
+(shown as `\\u202e`), like in every listing, before Jinja's HTML escaping."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mailflow.domain.safe_text import escape
 from mailflow.services.figures import OverdueItem, StepFigures
 from mailflow.services.reports.context import ReportContext
 from mailflow.services.reports.model import format_datetime, format_duration, format_int, format_percent, t
@@ -110,7 +114,7 @@ def _overdue(ctx: ReportContext, item: OverdueItem) -> dict[str, Any]:
     lang = ctx.lang
     return {
         "number": item.case_number,
-        "subject": item.subject,
+        "subject": escape(item.subject),
         "step": item.step,
         "step_name": ctx.sop.step(item.step).name.get(lang) if item.step else "",
         "opd": ctx.opd_short(item.opd_code) if item.opd_code else "",
