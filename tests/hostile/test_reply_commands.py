@@ -116,7 +116,10 @@ COMMANDS = [
     ("DISPOSISI PJU: mohon dicek", Command(Verb.DISPOSISI, bidang="PJU", text="mohon dicek")),
     ("Disposisi lampu jalan, segera", Command(Verb.DISPOSISI, bidang="PJU", text="segera")),
     ("ASSIGN LLAJ: please check", Command(Verb.DISPOSISI, bidang="LLAJ", text="please check")),
-    ("KHUSUS perlu koordinasi dengan PLN", Command(Verb.KHUSUS, text="perlu koordinasi dengan PLN", special=True)),
+    (
+        "KHUSUS perlu koordinasi dengan PLN",
+        Command(Verb.KHUSUS, text="perlu koordinasi dengan PLN", special=True),
+    ),
     ("Khusus: tinjauan lapangan", Command(Verb.KHUSUS, text="tinjauan lapangan", special=True)),
     ("KHUSUS", Command(Verb.KHUSUS, special=True)),
     ("KIRIM", Command(Verb.KIRIM)),
@@ -149,7 +152,9 @@ def test_lines_below_belong_to_free_text_and_are_ignored_by_short_commands() -> 
     assert run("TANGGAPAN, terima kasih", "Lampu sudah diganti.") == Command(
         Verb.TANGGAPAN, text="Lampu sudah diganti."
     )
-    assert run("KIRIM", "Bapak Rudi yang kami hormati,") == Command(Verb.KIRIM, text="Bapak Rudi yang kami hormati,")
+    assert run("KIRIM", "Bapak Rudi yang kami hormati,") == Command(
+        Verb.KIRIM, text="Bapak Rudi yang kami hormati,"
+    )
     assert run("Tolak", "Bukan kewenangan Pemkot.") == Command(Verb.TOLAK, text="Bukan kewenangan Pemkot.")
 
 
