@@ -16,9 +16,7 @@ import re
 import unicodedata
 
 # Explicit bidi embeddings, overrides and isolates, the implicit marks, and the Arabic letter mark.
-BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Zero-width and invisible characters that hide text or split words in lookalikes. The joiners
 # (U+200C, U+200D) are not here: emoji sequences and some scripts need them, and they reorder nothing.
 INVISIBLE = frozenset("\u200b\u2060\ufeff\u00ad")
@@ -69,5 +67,6 @@ def strip_unsafe(text: str | None) -> str:
     display name in an outgoing header); runs of spaces folded."""
     if not text:
         return ""
-    cleaned = "".join(" " if ch in "\r\n\t" else ch for ch in text if ch in "\r\n\t" or not is_unsafe_char(ch))
+    kept = (ch for ch in text if ch in "\r\n\t" or not is_unsafe_char(ch))
+    cleaned = "".join(" " if ch in "\r\n\t" else ch for ch in kept)
     return _MULTISPACE.sub(" ", cleaned).strip()
