@@ -69,8 +69,12 @@ __all__ = ["ReplyOutcome", "ReplyProcessor", "ReturnedLetters", "sender_identity
 
 def sender_identity(inbound: InboundMail) -> str | None:
     """The address that may identify the sender: From, only as a valid addr-spec (lower-cased).
-    None (a stranger) for anything else; a display name is never read."""
-    return normalise(inbound.from_addr)
+    None (a stranger) for anything else; a display name is never read.
+
+    The MIME side of issue 11 gives InboundMail an `identity` (None for a From recovered from a
+    malformed header); it is preferred when present, so this holds in either merge order."""
+    claimed = getattr(inbound, "identity", inbound.from_addr)
+    return normalise(claimed if isinstance(claimed, str) else None)
 
 
 class ReplyProcessor(ReplyAnswers):

@@ -52,9 +52,19 @@ KADIS = "kadis.kominfo@bontangkota.go.id"
 SEK_DISHUB = "sekretaris.dishub@bontangkota.go.id"
 KADIS_DISHUB = "kadis.dishub@bontangkota.go.id"
 KABID_PJU = "pju.dishub@bontangkota.go.id"
-OTHER_OFFICIALS = ("aisyah.ikp@bontangkota.go.id", "kadis.dlh@bontangkota.go.id", "admin.lapor@bontangkota.go.id")
+OTHER_OFFICIALS = (
+    "aisyah.ikp@bontangkota.go.id",
+    "kadis.dlh@bontangkota.go.id",
+    "admin.lapor@bontangkota.go.id",
+)
 STRANGERS = ("warga.iseng@gmail.com", "budi.santoso@dpupr-bontang.example", "siti.rahma@gmail.com")
-NOT_ADDRESSES = ("Big Bug bb@bug.com", "", "ikp.kominfo@bontangkota.go.id>", "<>", "ikp.kominfo@bontangkota.go.id\u202e")
+NOT_ADDRESSES = (
+    "Big Bug bb@bug.com",
+    "",
+    "ikp.kominfo@bontangkota.go.id>",
+    "<>",
+    "ikp.kominfo@bontangkota.go.id\u202e",
+)
 
 
 class _Rollback(Exception):
@@ -107,7 +117,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         database,
         tmp,
         START,
-        edit={"[calendar]": f'[auth]\nrequire_authentication_results = true\ntrusted_authserv_ids = ["{MX}"]\n\n[calendar]'},
+        edit={
+            "[calendar]": f'[auth]\nrequire_authentication_results = true\ntrusted_authserv_ids = ["{MX}"]\n\n[calendar]'
+        },
     )
     numbers = _drive(h)
     open_tokens: dict[str, frozenset[str]] = {}
@@ -176,7 +188,9 @@ def token_like(world: World) -> st.SearchStrategy[str]:
     return st.one_of(
         ours,
         ours.map(str.upper),
-        st.tuples(ours, st.integers(0, 43), st.sampled_from(BASE32)).map(lambda t: t[0][: t[1]] + t[2] + t[0][t[1] + 1 :]),
+        st.tuples(ours, st.integers(0, 43), st.sampled_from(BASE32)).map(
+            lambda t: t[0][: t[1]] + t[2] + t[0][t[1] + 1 :]
+        ),
         st.tuples(ours, st.integers(1, 43)).map(lambda t: t[0][: t[1]]),
         st.text(BASE32, min_size=44, max_size=44),
         st.text(st.characters(codec="ascii", exclude_characters="@ \r\n"), max_size=60),
@@ -220,7 +234,9 @@ def replies(draw: st.DrawFn, world: World) -> tuple[InboundMail, dict[str, objec
         plus = [target]
     else:
         plus = draw(st.lists(st.one_of(st.just(target), token_any), max_size=3))
-    fields = draw(st.lists(st.sampled_from(("to", "cc", "delivered")), min_size=len(plus), max_size=len(plus)))
+    fields = draw(
+        st.lists(st.sampled_from(("to", "cc", "delivered")), min_size=len(plus), max_size=len(plus))
+    )
     to, cc, delivered = [], [], []
     for token, where in zip(plus, fields, strict=True):
         address = f"lapor+{token}@{DOMAIN}".lower()
@@ -241,7 +257,11 @@ def replies(draw: st.DrawFn, world: World) -> tuple[InboundMail, dict[str, objec
     )
     split = draw(st.integers(0, len(thread_ids)))
     number = draw(st.sampled_from((*world.numbers.values(), "LPR-2026-99999", "LPR-2026-00001x")))
-    subject = draw(st.sampled_from((f"Re: [{number}] Aduan", f"[{number}]", "Re: aduan", "", f"Fwd: [{number}] [LPR-2026-00002]")))
+    subject = draw(
+        st.sampled_from(
+            (f"Re: [{number}] Aduan", f"[{number}]", "Re: aduan", "", f"Fwd: [{number}] [LPR-2026-00002]")
+        )
+    )
     if mostly(draw, legit):
         first = draw(st.sampled_from(STEP_COMMANDS[world.open_steps[target]]))
     else:
@@ -275,7 +295,9 @@ def replies(draw: st.DrawFn, world: World) -> tuple[InboundMail, dict[str, objec
         message_id=f"<fuzz{draw(st.integers(0, 10**9))}@mail.gmail.com>",
         subject=subject,
         from_addr=sender,
-        from_name=draw(st.sampled_from((None, "Ir. Budi Santoso <kadis.kominfo@bontangkota.go.id>", "\u202eadmin"))),
+        from_name=draw(
+            st.sampled_from((None, "Ir. Budi Santoso <kadis.kominfo@bontangkota.go.id>", "\u202eadmin"))
+        ),
         to=tuple(to),
         cc=tuple(cc),
         delivered_to=tuple(delivered),
@@ -325,11 +347,15 @@ def snapshot(session: Session) -> tuple[object, ...]:
         select(Case.id, Case.status, Case.track, Case.current_step, Case.closed_at).order_by(Case.id)
     ).all()
     events = session.execute(
-        select(StepEvent.id, StepEvent.finished_at, StepEvent.outcome, StepEvent.due_at, StepEvent.track).order_by(
-            StepEvent.id
+        select(
+            StepEvent.id, StepEvent.finished_at, StepEvent.outcome, StepEvent.due_at, StepEvent.track
+        ).order_by(StepEvent.id)
+    ).all()
+    routes = session.execute(
+        select(CaseRoute.id, CaseRoute.bidang_code, CaseRoute.status, CaseRoute.response_text).order_by(
+            CaseRoute.id
         )
     ).all()
-    routes = session.execute(select(CaseRoute.id, CaseRoute.bidang_code, CaseRoute.status, CaseRoute.response_text).order_by(CaseRoute.id)).all()
     return tuple(cases), tuple(events), tuple(routes)
 
 

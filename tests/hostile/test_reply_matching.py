@@ -72,7 +72,9 @@ def test_a_claimed_token_that_fails_never_falls_back_to_the_thread_or_the_subjec
     # a token-shaped Message-ID of ours that fails, with no plus-address: forged as well
     token = action.reply_to.split("+", 1)[1].split("@")[0]
     bad_thread = f"<{token[:-2]}aa.0011223344556677@{DOMAIN}>"
-    threaded = gmail_reply(action, "TOLAK x", to=(f"lapor@{DOMAIN}",), in_reply_to=(bad_thread,), references=())
+    threaded = gmail_reply(
+        action, "TOLAK x", to=(f"lapor@{DOMAIN}",), in_reply_to=(bad_thread,), references=()
+    )
     assert h.deliver(threaded).code == "forged"
     assert open_steps(h, number) == [2] and h.case(number).status == "open"
     assert [m.kind for m in h.mails(to="siti.rahma@gmail.com", new=False)] == []
@@ -102,7 +104,9 @@ def test_a_from_that_is_not_an_address_is_a_stranger(h: Harness) -> None:
         recipients = set(session.execute(select(OutboxMail.to_addr)).scalars())
     assert all("bug.com" not in r and "\u202e" not in r and "<" not in r for r in recipients)
     # a display name that reads like an official's address identifies nobody either
-    disguised = gmail_reply(action, "VALID DISHUB", from_addr="attacker@gmail.com", from_name=f"Kabid IKP <{IKP}>")
+    disguised = gmail_reply(
+        action, "VALID DISHUB", from_addr="attacker@gmail.com", from_name=f"Kabid IKP <{IKP}>"
+    )
     assert h.deliver(disguised).code == "unknown_sender"
 
 
@@ -110,7 +114,9 @@ def test_status_by_the_subject_tag_is_answered_and_processed(h: Harness, databas
     number = h.register()
     action = action_to(h, IKP)
     hooks = EngineHooks(h.engine, h.replies)
-    asked = gmail_reply(action, "Status?", to=(f"lapor@{DOMAIN}",), in_reply_to=(), references=(), subject=f"[{number}]")
+    asked = gmail_reply(
+        action, "Status?", to=(f"lapor@{DOMAIN}",), in_reply_to=(), references=(), subject=f"[{number}]"
+    )
     refused = gmail_reply(action, "Valid?")
     forged = gmail_reply(action, "VALID", to=(f"lapor+x@{DOMAIN}",))
     statuses = {}
@@ -125,7 +131,11 @@ def test_status_by_the_subject_tag_is_answered_and_processed(h: Harness, databas
             session.add(row)
             session.flush()
             hooks.handle_reply(session, row, inbound, h.now)
-            statuses[name] = (row.status, row.server_state, hooks.last_outcome.code if hooks.last_outcome else "")
+            statuses[name] = (
+                row.status,
+                row.server_state,
+                hooks.last_outcome.code if hooks.last_outcome else "",
+            )
     assert statuses["status"][0] == "processed" and statuses["status"][2] == "STATUS"
     assert statuses["question"] == ("quarantined", "pending", "question")
     assert statuses["forged"] == ("quarantined", "pending", "forged")
