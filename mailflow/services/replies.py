@@ -237,21 +237,23 @@ class ReplyProcessor(ReplyAnswers):
         """Matched by the subject tag alone: information for the case, never a command."""
         if person is None or sender is None:
             outcome = ReplyOutcome("quarantined", "unknown_sender", sender or "-")
-            return self._refuse(session, message, sender, person, match, outcome, now)
+            return self._refuse(session, message, sender, person, None, outcome, now)
         lang = self.engine.composer.lang_for(person)
         subject = f"[{match.case.number}] " + translate("engine.subject.explain", lang)
         holder = self._holder_for(session, match.event, person) if match.event.finished_at is None else None
         commands: list[CommandLine] = []
         token = None
+        text_key = "subject_only_info"
         if holder is not None:
             commands, token = self._commands_and_token(session, match, person, lang, subject, now)
+            text_key = "subject_only"
         mail = self.engine.composer.notice(
             kind="explain",
             to_addr=person.email,
             to_name=person.name,
             recipient=person.jabatan or person.name,
             subject=subject,
-            paragraphs=[translate("engine.explain.subject_only", lang, number=match.case.number)],
+            paragraphs=[translate(f"engine.explain.{text_key}", lang, number=match.case.number)],
             commands=commands,
             lang=lang,
             case_id=match.case.id,

@@ -203,11 +203,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "engine.explain.subject_only": (
         "Email Anda tentang aduan {number} kami simpan sebagai keterangan pada aduan tersebut, tetapi "
         "tidak dijalankan sebagai perintah: email itu tidak dikirim ke alamat balasan dari sistem. "
-        "Untuk menanggapi suatu langkah, balas langsung email permintaan dari sistem atau email ini, "
-        "atau gunakan tautan perintah di bawah (bila ada).",
+        "Untuk menanggapi langkah yang menunggu Anda, balas langsung email ini atau gunakan salah "
+        "satu tautan perintah di bawah.",
         "Your mail about complaint {number} was stored with the complaint as information, but not "
-        "carried out as a command: it was not sent to the system's reply address. To answer a step, "
-        "reply directly to the system's request or to this mail, or use a command link below (if any).",
+        "carried out as a command: it was not sent to the system's reply address. To answer the step "
+        "that waits for you, reply directly to this mail or use one of the command links below.",
+    ),
+    "engine.explain.subject_only_info": (
+        "Email Anda tentang aduan {number} kami simpan sebagai keterangan pada aduan tersebut. Tidak "
+        "ada langkah aduan ini yang sedang menunggu tindakan Anda, sehingga tidak ada yang dijalankan.",
+        "Your mail about complaint {number} was stored with the complaint as information. No step of "
+        "this complaint waits for you, so nothing was carried out.",
     ),
     "engine.reason.subject_only": (
         "cocok dengan aduan {number} hanya melalui tag di subjek; disimpan sebagai keterangan, "

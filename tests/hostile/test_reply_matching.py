@@ -143,3 +143,19 @@ def test_status_by_the_subject_tag_is_answered_and_processed(h: Harness, databas
     assert open_steps(h, number) == [2]
     (told,) = h.mails(to=IKP, kind="info")
     assert f"Status aduan {number}" in told.subject
+
+
+def test_the_case_tag_from_an_official_without_a_step_is_stored_and_acts_on_nothing(h: Harness) -> None:
+    number = h.register()
+    action = action_to(h, IKP)
+    other = "kadis.dishub@bontangkota.go.id"
+    outcome = h.deliver(
+        gmail_reply(
+            action, "TOLAK saja", from_addr=other, to=(f"lapor@{DOMAIN}",), in_reply_to=(), references=()
+        )
+    )
+    assert (outcome.status, outcome.code) == ("quarantined", "subject_only")
+    (told,) = h.mails(to=other, kind="explain")
+    assert "Tidak ada langkah aduan ini yang sedang menunggu tindakan Anda" in told.text_body
+    assert told.reply_to is None and "mailto:" not in (told.html_body or "")
+    assert open_steps(h, number) == [2]
