@@ -36,5 +36,5 @@ class EngineHooks:
         if outcome.status in ("applied", "answered"):
             message.status = "processed"
         else:
-            reason = f"{outcome.code}: {outcome.detail}".strip(": ")
+            reason = outcome.detail or outcome.code
             self.replies.ensure_quarantined(session, message, outcome.code, reason, now)

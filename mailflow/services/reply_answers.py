@@ -245,6 +245,9 @@ class ReplyAnswers:
             f"engine.explain.{code}", admin_lang, **values, example=self._example(verb, match, admin_lang)
         )
         self.ensure_quarantined(session, message, code, f"{match.case.number}: {reason}", now)
+        log.info(
+            "reply %s from %s to %s not carried out: %s", message.id, person.email, match.case.number, code
+        )
         return ReplyOutcome("quarantined", code, word)
 
     def _explain_values(
@@ -282,7 +285,7 @@ class ReplyAnswers:
     ) -> ReplyOutcome:
         """No state change; quarantine entry, audit record, and one polite explanation a day."""
         case_id = match.case.id if match else None
-        reason = escape(f"{outcome.code}: {outcome.detail}".strip(": "), limit=500)
+        reason = escape(outcome.detail or outcome.code, limit=500)
         self.ensure_quarantined(session, message, outcome.code, reason, now)
         self._audit(
             session,
@@ -293,7 +296,7 @@ class ReplyAnswers:
             message.id,
             {"code": outcome.code, "detail": outcome.detail},
         )
-        log.warning("reply %s from %s refused: %s", message.id, sender or "?", reason)
+        log.warning("reply %s from %s refused: %s: %s", message.id, sender or "?", outcome.code, reason)
         if sender and not self._is_ours(sender):
             lang = self.engine.composer.lang_for(person)
             number = match.case.number if match else escape(outcome.detail, limit=60) or "-"
