@@ -248,13 +248,15 @@ def _with_opds(
         if only_asides(part):
             continue
         name, routed = _opd_name(part)
-        code = find_opd(name) if name else None
+        if not name:  # routing words and asides only: "Setuju untuk diteruskan"
+            continue
+        code = find_opd(name)
         if code is None:
             first = name.split()[0].lower() if name.split() else ""
             named = (routed or verb is Verb.TERUSKAN or name[:1].isupper()) and first not in _NOT_NAMES
             if not named:
                 return CommandError("sentence", word=shown, verb=verb.value)
-            return CommandError("unknown_opd", word=(name or part.strip())[:60], choices=tuple(choices))
+            return CommandError("unknown_opd", word=name[:60], choices=tuple(choices))
         if code not in codes:
             codes.append(code)
     if verb is Verb.TERUSKAN and not codes:

@@ -90,6 +90,8 @@ COMMANDS = [
     ("Disetujui, matur nuwun", Command(Verb.SETUJU)),
     ("Approved, thank you", Command(Verb.SETUJU)),
     ("Setuju, teruskan ke Dinas PU", Command(Verb.SETUJU, opds=("DPUPR",))),
+    ("Setuju untuk diteruskan", Command(Verb.SETUJU)),
+    ("Setuju, mohon segera ditindaklanjuti", Command(Verb.SETUJU)),
     ("SETUJU KHUSUS", Command(Verb.SETUJU, special=True)),
     ("TERUSKAN DISHUB, DPUPR", Command(Verb.TERUSKAN, opds=("DISHUB", "DPUPR"))),
     ("Teruskan ke Dishub dan DLH, terima kasih", Command(Verb.TERUSKAN, opds=("DISHUB", "DLH"))),
