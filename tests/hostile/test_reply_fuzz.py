@@ -45,7 +45,7 @@ WITA = ZoneInfo("Asia/Makassar")
 START = datetime(2026, 11, 30, 8, 5, tzinfo=WITA)
 REPLY_TO = "lapor@diskominfo.bontangkota.go.id"
 DOMAIN = "diskominfo.bontangkota.go.id"
-EXAMPLES = 2000
+EXAMPLES = 1500
 
 IKP = "ikp.kominfo@bontangkota.go.id"
 KADIS = "kadis.kominfo@bontangkota.go.id"
