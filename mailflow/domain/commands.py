@@ -1,8 +1,49 @@
-"""Commands by reply: the first meaningful line of what the official wrote.
+"""Commands by reply: the first meaningful line of what the official wrote, read as a whole.
 
-Case- and punctuation-tolerant ("Setuju.", "*SETUJU*", "setuju, terima kasih"), Indonesian
-keywords with English aliases. OPD and bidang names are resolved by code, name or alias through
-the caller's resolvers; an unknown one is an error that lists the valid choices.
+A command is the whole line (the keyword with its arguments), never the first word of a
+sentence: "Terima kasih, sudah kami catat." starts with TERIMA and is thanks, "Setuju sekali,
+tapi ..." starts with SETUJU and is an opinion, "Valid?" is a question. Each such line is
+refused with an explanation that lists the commands of the step; a refused command costs the
+official one more mail, a misread sentence can close a case, so the rules lean to refusing.
+
+Reading the line
+    Leading decoration (`*`, `_`, `>`, bullets, emoji) is dropped. The first word (ASCII letters
+    only) must be a keyword or an alias (ALIASES, Indonesian and English), case-insensitive, and
+    end at a space, a punctuation mark or the end of the line ("Setujui", "Terimakasih",
+    "Valid2" are not keywords). A keyword directly followed by "?" is a question, not a
+    command ("Valid?", "Setuju?"); only STATUS and BANTUAN, questions by nature, accept it.
+
+Asides
+    What people write around a one-word answer without changing it: thanks ("terima kasih",
+    "makasih", "thanks"), greetings and honorifics ("salam", "pak", "bu", and after an honorific
+    up to three capitalised name words: "terima kasih Pak Budi"), acknowledgements ("ok",
+    "baik", "siap") and go-ahead words ("lanjutkan", "segera diproses", "mohon
+    ditindaklanjuti"). "kasih" alone is not one: "Terima kasih" is thanks, not TERIMA.
+
+The rules per verb
+1. Verbs without arguments (TERIMA, STATUS, BANTUAN): the keyword, then only asides.
+   "Terima." "TERIMA" "Diterima, terima kasih" are TERIMA.
+2. Verbs with departments (VALID [OPD], SETUJU [OPD], TERUSKAN <OPD>[, <OPD> ...]; the word
+   KHUSUS anywhere in the line adds the 14-day track): what follows the keyword is split at
+   commas, semicolons, "/", "&", "+", "dan" and "and"; a part that is only asides is dropped,
+   every other part must name an OPD (by code, name or alias), optionally introduced by routing
+   words ("teruskan ke", "kepada") and followed by asides. "TERUSKAN DISHUB, DPUPR",
+   "VALID DISHUB KHUSUS", "Setuju, teruskan ke Dinas PU", "setuju, terima kasih". A part that
+   names no OPD makes the line an unknown OPD (explained with the choices) when it was
+   introduced as one (routing words, a capitalised name, or TERUSKAN), else a sentence
+   ("Setuju sekali, tapi ..."). A "?" anywhere makes the line a question.
+3. Verbs with free text (TOLAK <alasan>, KHUSUS <alasan>, TANGGAPAN <teks>, KIRIM [teks]): the
+   text follows the keyword after a punctuation mark ("Tolak: bukan wewenang", "Tolak, ..."),
+   on the lines below a keyword that stands alone ("TANGGAPAN" + text), or after a space when
+   the keyword is written in capitals ("TOLAK aduan ini di luar kewenangan"). A keyword in lower
+   or sentence case followed by a space and words is a sentence ("Tolak ukur ...", "Kirim ulang
+   lampirannya", "Tanggapan kami menyusul"). Text that is only asides counts as none ("Tolak,
+   terima kasih" has no reason; "Kirim, terima kasih" sends without a covering text). The lines
+   below the first belong to the text.
+4. DISPOSISI <bidang>[:] <arahan>: the words after the keyword must start with a bidang of the
+   OPD (everything before a colon, or the longest leading run of words that names one); the
+   rest of the line and the lines below are the instruction. "DISPOSISI PJU: mohon dicek".
+For the verbs of 1. and 2. the lines below the first (signatures, greetings) are ignored.
 """
 
 from __future__ import annotations
@@ -42,15 +83,54 @@ ALIASES: dict[str, Verb] = {
     "BANTUAN": Verb.BANTUAN, "HELP": Verb.BANTUAN,
 }  # fmt: skip
 
-_HEAD = re.compile(r"^[\W_]*([A-Za-z]+)(.*)$", re.DOTALL)
+NO_ARGUMENT = frozenset({Verb.TERIMA, Verb.STATUS, Verb.BANTUAN})
+WITH_OPDS = frozenset({Verb.VALID, Verb.SETUJU, Verb.TERUSKAN})
+WITH_TEXT = frozenset({Verb.TOLAK, Verb.KHUSUS, Verb.TANGGAPAN, Verb.KIRIM})
+QUESTIONS = frozenset({Verb.STATUS, Verb.BANTUAN})  # "Status?" asks for what STATUS answers
+
+_DECORATION = re.compile(r"^[\W_]*")
+_KEYWORD = re.compile(r"[^\W\d_]+")
+_WORD = re.compile(r"[^\W_]+")
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|&|\+|/|\bdan\b|\band\b)\s*", re.IGNORECASE)
 _SPECIAL_WORD = re.compile(r"\b(?:KHUSUS|SPECIAL)\b", re.IGNORECASE)
-# Politeness and connecting words people add around a command; never OPD names.
-_FILLER = re.compile(
-    r"\b(?:terima\s*kasih|terimakasih|makasih|thanks|thank\s+you|mohon|silakan|silahkan|segera|"
-    r"lanjut(?:kan)?|diteruskan|teruskan|ke|kepada|untuk|to|please|pak|bu|ok|oke)\b",
-    re.IGNORECASE,
+_TEXT_SEPARATORS = ":-–—,.;!"
+_MAX_SHORT_LINE = 300  # a verb of rule 1 or 2 with more after it is a sentence, however it reads
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_ASIDE_WORDS = _words(
+    """
+    terimakasih makasih trims thanks thx tks tq ty
+    pak bapak bu ibu mas mbak kak sdr saudara saudari yth
+    salam hormat wassalam regards ok oke okay okey baik siap sip mohon please pls
+    silakan silahkan ya iya nggih sekian banyak dan and
+    lanjut lanjutkan dilanjutkan proses diproses segera laksanakan dilaksanakan
+    tindaklanjuti ditindaklanjuti
+    """
 )
+_ASIDE_PHRASES = frozenset(
+    {
+        ("terima", "kasih"),
+        ("trima", "kasih"),
+        ("thank", "you"),
+        ("many", "thanks"),
+        ("matur", "nuwun"),
+        ("best", "regards"),
+        ("kind", "regards"),
+    }
+)
+_HONORIFICS = _words("pak bapak bu ibu mas mbak kak sdr saudara saudari yth")
+# Capitalised words that continue a sentence rather than a name ("Setuju Pak, Tapi ...").
+_NOT_NAMES = _words(
+    """
+    tapi tetapi namun sekali jika kalau apakah apa belum tidak bukan jangan kami saya akan sudah
+    masih perlu harus but however if not we i will would should
+    """
+)
+_ROUTING = _words("teruskan diteruskan ke kepada untuk to forward tolong harap")
 
 
 @dataclass(frozen=True)
@@ -64,11 +144,16 @@ class Command:
 
 @dataclass(frozen=True)
 class CommandError:
-    """Why a reply is not a command; `code` selects the user-facing explanation."""
+    """Why a reply is not a command; `code` selects the user-facing explanation.
 
-    code: str  # empty / unknown / unknown_opd / missing_opd / missing_text / unknown_bidang / missing_bidang
+    `word` is what was not understood (the keyword, the OPD or bidang name, or the line), `verb`
+    the keyword the line started with when it read as a sentence or a question."""
+
+    code: str  # empty / unknown / sentence / question / unknown_opd / missing_opd / missing_text /
+    #            unknown_bidang / missing_bidang
     word: str = ""
     choices: tuple[str, ...] = field(default_factory=tuple)
+    verb: str = ""
 
 
 OpdResolver = Callable[[str], str | None]  # text -> OPD code
@@ -88,47 +173,141 @@ def parse(
     line = first_line.strip()
     if not line:
         return CommandError("empty")
-    match = _HEAD.match(line)
-    verb = ALIASES.get(match.group(1).upper()) if match else None
-    if match is None or verb is None:
-        word = match.group(1) if match else line
-        return CommandError("unknown", word=word[:40])
-    args = match.group(2).strip().lstrip(":.,;!-–— ").strip()
-    body = "\n".join(p for p in (args, rest.strip()) if p).strip()
-    special = bool(_SPECIAL_WORD.search(args))
-    if verb in (Verb.SETUJU, Verb.VALID, Verb.TERUSKAN):
-        return _with_opds(verb, args, special, find_opd, opd_choices)
-    if verb is Verb.KHUSUS:
-        return Command(verb, text=body, special=True)  # the workflow decides if a reason is needed
-    if verb is Verb.TOLAK:
-        return Command(verb, text=body) if body else CommandError("missing_text", word=verb.value)
+    body = _DECORATION.sub("", line, count=1)
+    match = _KEYWORD.match(body)
+    word = match.group() if match else ""
+    after = body[match.end() :] if match else body
+    verb = ALIASES.get(word.upper()) if word.isascii() else None
+    if verb is None or after[:1].isalnum():
+        shown = body.split()[0] if body.split() else line
+        return CommandError("unknown", word=shown[:40])
+    shown = line[:80]
+    if after.lstrip().startswith("?"):
+        if verb in QUESTIONS:
+            return Command(verb)
+        return CommandError("question", word=shown, verb=verb.value)
+    if verb in NO_ARGUMENT:
+        if len(after) > _MAX_SHORT_LINE or not only_asides(after):
+            return CommandError("sentence", word=shown, verb=verb.value)
+        if "?" in after and verb not in QUESTIONS:
+            return CommandError("question", word=shown, verb=verb.value)
+        return Command(verb)
+    if verb in WITH_OPDS:
+        if len(after) > _MAX_SHORT_LINE:
+            return CommandError("sentence", word=shown, verb=verb.value)
+        if "?" in after:
+            return CommandError("question", word=shown, verb=verb.value)
+        return _with_opds(verb, after, shown, find_opd, opd_choices)
     if verb is Verb.DISPOSISI:
-        return _disposisi(args, rest, find_bidang, bidang_choices)
-    if verb in (Verb.TANGGAPAN, Verb.KIRIM):
-        return Command(verb, text=body)
-    return Command(verb)
+        return _disposisi(_argument(after), rest, find_bidang, bidang_choices)
+    return _with_text(verb, word, after, rest, shown)
+
+
+def only_asides(text: str) -> bool:
+    """True when `text` holds nothing but asides and punctuation (also when it is empty)."""
+    tokens = _WORD.findall(text)
+    index = 0
+    while index < len(tokens):
+        length = _aside_at(tokens, index)
+        if length == 0:
+            return False
+        honorific = length == 1 and tokens[index].lower() in _HONORIFICS
+        index += length
+        if honorific:
+            names = 0
+            while index < len(tokens) and names < 3 and _is_name(tokens[index]):
+                index += 1
+                names += 1
+    return True
+
+
+def _aside_at(tokens: Sequence[str], index: int) -> int:
+    """How many tokens from `index` form one aside (0: none)."""
+    if index + 1 < len(tokens) and (tokens[index].lower(), tokens[index + 1].lower()) in _ASIDE_PHRASES:
+        return 2
+    return 1 if tokens[index].lower() in _ASIDE_WORDS else 0
+
+
+def _is_name(token: str) -> bool:
+    return token[:1].isupper() and token.isalpha() and token.lower() not in _NOT_NAMES
+
+
+def _argument(after: str) -> str:
+    return after.strip().lstrip(_TEXT_SEPARATORS + " \t").strip()
+
+
+# --- rule 2: departments --------------------------------------------------------------------------
 
 
 def _with_opds(
-    verb: Verb, args: str, special: bool, find_opd: OpdResolver, choices: Sequence[str]
+    verb: Verb, after: str, shown: str, find_opd: OpdResolver, choices: Sequence[str]
 ) -> Command | CommandError:
-    names = _strip_trailing_punctuation(_FILLER.sub(" ", _SPECIAL_WORD.sub(" ", args)))
-    if verb is Verb.SETUJU:
-        # "Setuju, teruskan ke Dinas PU" names OPDs; "Setuju, terima kasih pak" does not.
-        codes = _resolve_all(names, find_opd) if names else None
-        return Command(verb, opds=tuple(codes or ()), special=special)
-    if not names:
-        if verb is Verb.VALID:
-            return Command(verb, special=special)
-        return CommandError("missing_opd", choices=tuple(choices))
-    codes = []
-    for name in (n for n in _LIST_SPLIT.split(names) if n.strip()):
-        code = find_opd(_strip_trailing_punctuation(name))
+    special = bool(_SPECIAL_WORD.search(after))
+    codes: list[str] = []
+    for part in _LIST_SPLIT.split(_SPECIAL_WORD.sub(" ", after)):
+        if only_asides(part):
+            continue
+        name, routed = _opd_name(part)
+        if not name:  # routing words and asides only: "Setuju untuk diteruskan"
+            continue
+        code = find_opd(name)
         if code is None:
-            return CommandError("unknown_opd", word=name.strip()[:60], choices=tuple(choices))
+            first = name.split()[0].lower() if name.split() else ""
+            named = (routed or verb is Verb.TERUSKAN or name[:1].isupper()) and first not in _NOT_NAMES
+            if not named:
+                return CommandError("sentence", word=shown, verb=verb.value)
+            return CommandError("unknown_opd", word=name[:60], choices=tuple(choices))
         if code not in codes:
             codes.append(code)
+    if verb is Verb.TERUSKAN and not codes:
+        return CommandError("missing_opd", choices=tuple(choices))
     return Command(verb, opds=tuple(codes), special=special)
+
+
+def _opd_name(part: str) -> tuple[str, bool]:
+    """The OPD name in one part of the list: without leading routing words and asides and
+    without trailing asides; and whether routing words introduced it."""
+    words = list(_WORD.finditer(part))
+    start, routed = 0, False
+    while start < len(words):
+        lowered = words[start].group().lower()
+        if lowered in _ROUTING:
+            routed = True
+        elif lowered not in _ASIDE_WORDS:
+            break
+        start += 1
+    end = len(words)
+    for index in range(start + 1, len(words)):
+        if only_asides(part[words[index].start() :]):
+            end = index
+            break
+    if start >= end:
+        return "", routed
+    return _strip_punctuation(part[words[start].start() : words[end - 1].end()]), routed
+
+
+# --- rule 3: free text ----------------------------------------------------------------------------
+
+
+def _with_text(verb: Verb, word: str, after: str, rest: str, shown: str) -> Command | CommandError:
+    stripped = after.strip()
+    if not stripped:
+        argument = ""
+    elif stripped[0] in _TEXT_SEPARATORS or word.isupper():
+        argument = _argument(after)
+    else:
+        return CommandError("sentence", word=shown, verb=verb.value)
+    if only_asides(argument):
+        argument = ""
+    text = "\n".join(p for p in (argument, rest.strip()) if p).strip()
+    if verb is Verb.KHUSUS:
+        return Command(verb, text=text, special=True)  # the workflow decides if a reason is needed
+    if verb is Verb.TOLAK and not text:
+        return CommandError("missing_text", word=verb.value)
+    return Command(verb, text=text)
+
+
+# --- rule 4: disposition --------------------------------------------------------------------------
 
 
 def _disposisi(
@@ -145,8 +324,8 @@ def _disposisi(
     else:
         words = args.split()
         code, used = None, 0
-        for count in range(len(words), 0, -1):
-            code = find_bidang(_strip_trailing_punctuation(" ".join(words[:count])))
+        for count in range(min(len(words), 8), 0, -1):
+            code = find_bidang(_strip_punctuation(" ".join(words[:count])))
             if code is not None:
                 used = count
                 break
@@ -159,16 +338,5 @@ def _disposisi(
     return Command(Verb.DISPOSISI, bidang=code, text=text)
 
 
-def _resolve_all(names: str, find_opd: OpdResolver) -> list[str] | None:
-    codes: list[str] = []
-    for name in (n for n in _LIST_SPLIT.split(names) if n.strip()):
-        code = find_opd(_strip_trailing_punctuation(name))
-        if code is None:
-            return None
-        if code not in codes:
-            codes.append(code)
-    return codes
-
-
-def _strip_trailing_punctuation(text: str) -> str:
+def _strip_punctuation(text: str) -> str:
     return text.strip().strip(".,;:!?-–—*_ \t").strip()

@@ -120,3 +120,14 @@ def token_from_message_id(message_id: str, domain: str) -> str | None:
         return None
     candidate = local.split(".", 1)[0]
     return candidate if TOKEN_PATTERN.fullmatch(candidate) else None
+
+
+def plus_suffix(address: str, reply_to: str) -> str | None:
+    """What follows `<local>+` in `address` when its local part and domain are those of our reply
+    address (lapor+...@domain): a token, or anything else that claims to be one, even empty.
+    None when `address` is not such an address at all."""
+    local, _, domain = address.strip().lower().partition("@")
+    our_local, _, our_domain = reply_to.strip().lower().partition("@")
+    if not our_local or domain != our_domain or not local.startswith(our_local + "+"):
+        return None
+    return local[len(our_local) + 1 :]

@@ -14,7 +14,13 @@ from mailflow.services.replies import ReplyOutcome, ReplyProcessor
 
 class EngineHooks:
     """Registration starts step 2; a reply goes through the reply processor. Both run in the
-    message's transaction; a refused reply has already been quarantined by the processor."""
+    message's transaction.
+
+    A reply ends `processed` only when it acted (applied) or was answered as asked (STATUS,
+    BANTUAN); every refused reply ends quarantined, so the poller moves it to the server's
+    quarantine folder and `quarantine list` shows it. The processor quarantines what it refuses;
+    an outcome it passed on without doing so (a refusal reported by another service) is
+    quarantined here."""
 
     def __init__(self, engine: Engine, replies: ReplyProcessor) -> None:
         self.engine = engine
@@ -27,5 +33,8 @@ class EngineHooks:
     def handle_reply(self, session: Session, message: Message, inbound: InboundMail, now: datetime) -> None:
         outcome = self.replies.handle(session, message, inbound, now)
         self.last_outcome = outcome
-        if outcome.status != "quarantined":
+        if outcome.status in ("applied", "answered"):
             message.status = "processed"
+        else:
+            reason = outcome.detail or outcome.code
+            self.replies.ensure_quarantined(session, message, outcome.code, reason, now)

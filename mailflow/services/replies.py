@@ -1,11 +1,26 @@
 """Replies from officials: find the step they answer, check who sent them, read the command,
 and let the engine act, or explain politely why nothing happened.
 
-Matching order (DESIGN.md 1): the token in a recipient address (lapor+<token>@...), then our
-Message-ID in In-Reply-To/References, then the subject tag [LPR-...] (lowest trust: only when the
-sender can act on exactly one open step of that case). Authorisation: the sender is the actor the
-token names or one of that person's delegates, the token is authentic, unexpired and its step
-still open, and (when configured) the trusted server's Authentication-Results show a pass.
+Who sent it: the From address, only when it is a valid addr-spec (domain.addresses), looked up
+in the directory. A display name never identifies anyone.
+
+Which step (DESIGN.md 1), by what the mail claims:
+1. A recipient `<reply-local>+<anything>@<reply-domain>` claims a token, whatever follows the
+   plus (`lapor+garbage@` claims one too). Every such claim must be a valid token.
+2. Only when no recipient claims one: our Message-ID in In-Reply-To, then References (newest
+   first); its first label is the token of the mail it answers.
+3. Only when neither claims a token: the subject tag [LPR-...]. It never advances anything: the
+   mail is stored with the case as information (audit entry, quarantine row "subject_only"), and
+   a known sender is told how to answer with the step's reply links; only STATUS and BANTUAN
+   are answered through it.
+A token that is claimed but malformed, forged, for an unknown step, expired, or for a step that
+is done (a replay) is a forgery or a replay: quarantined with its reason, never matched again
+by In-Reply-To or the subject tag.
+
+Authorisation: the sender is the actor the token names or one of that person's delegates, the
+token's step is still open, and (when `[auth] require_authentication_results`) the receiving
+server's own Authentication-Results show an aligned pass (domain.sender_auth says which headers
+are the server's).
 """
 
 from __future__ import annotations
@@ -21,19 +36,18 @@ from sqlalchemy.orm import Session
 
 from mailflow.adapters.authresults import parse_authentication_results
 from mailflow.adapters.db.models import Case, Message, StepEvent
+from mailflow.domain.addresses import normalise
 from mailflow.domain.commands import Command, CommandError, Verb, parse
 from mailflow.domain.directory import Person
 from mailflow.domain.inbound import InboundMail
 from mailflow.domain.quotes import first_meaningful_line, html_reply_text, reply_text
+from mailflow.domain.safe_text import escape
 from mailflow.domain.sender_auth import sender_authenticated
-from mailflow.domain.tokens import (
-    TokenError,
-    token_from_address,
-    token_from_message_id,
-    verify,
-)
+from mailflow.domain.tokens import TokenError, plus_suffix, token_from_message_id, verify
 from mailflow.domain.workflow import Info, Refusal, Transition, on_command
 from mailflow.errors import QuarantineError
+from mailflow.i18n import translate
+from mailflow.services.action_mails import CommandLine
 from mailflow.services.case_state import load_state, open_step
 from mailflow.services.engine import Act, Engine, lock_case
 from mailflow.services.reply_answers import (
@@ -48,8 +62,19 @@ from mailflow.services.reply_answers import (
 
 log = logging.getLogger(__name__)
 _SUBJECT_TAG = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9./_-]{2,48})\]")
+_INFO_VERBS = (Verb.STATUS, Verb.BANTUAN)
 
-__all__ = ["ReplyOutcome", "ReplyProcessor", "ReturnedLetters"]
+__all__ = ["ReplyOutcome", "ReplyProcessor", "ReturnedLetters", "sender_identity"]
+
+
+def sender_identity(inbound: InboundMail) -> str | None:
+    """The address that may identify the sender: From, only as a valid addr-spec (lower-cased).
+    None (a stranger) for anything else; a display name is never read.
+
+    The MIME side of issue 11 gives InboundMail an `identity` (None for a From recovered from a
+    malformed header); it is preferred when present, so this holds in either merge order."""
+    claimed = getattr(inbound, "identity", inbound.from_addr)
+    return normalise(claimed if isinstance(claimed, str) else None)
 
 
 class ReplyProcessor(ReplyAnswers):
@@ -67,21 +92,20 @@ class ReplyProcessor(ReplyAnswers):
     # --- the pipeline --------------------------------------------------------------------------
 
     def handle(self, session: Session, message: Message, inbound: InboundMail, now: datetime) -> ReplyOutcome:
-        sender = (inbound.from_addr or "").strip().lower()
+        sender = sender_identity(inbound)
         person = self.directory.person_by_email(sender) if sender else None
         found = self._match(session, inbound, person, now)
         if isinstance(found, ReplyOutcome):
             return self._refuse(session, message, sender, person, None, found, now)
         match = found
+        message.case_id = match.case.id
         body = self._body(inbound)
         first, rest = first_meaningful_line(body)
         command = self._parse(session, first, rest, match.event)
-        if (
-            isinstance(command, Command)
-            and command.verb in (Verb.STATUS, Verb.BANTUAN)
-            and person is not None
-        ):
+        if isinstance(command, Command) and command.verb in _INFO_VERBS and person is not None:
             return self._info(session, message, match, person, command.verb, now)
+        if match.claims is None:
+            return self._subject_only(session, message, sender, person, match, now)
         # who first: a stranger learns nothing about the step, not even that it is done
         problem = self._authorise(session, match, person, inbound, sender)
         if problem is not None:
@@ -89,7 +113,7 @@ class ReplyProcessor(ReplyAnswers):
         if match.event.finished_at is not None:
             outcome = ReplyOutcome("quarantined", "already_done", f"step {match.event.step}")
             return self._refuse(session, message, sender, person, match, outcome, now)
-        assert person is not None
+        assert person is not None and sender is not None
         if match.event.step == 8:
             return self._signed_letter(session, message, inbound, match, person, command, now)
         command = self._docx_response(inbound, match.event, command)
@@ -103,6 +127,7 @@ class ReplyProcessor(ReplyAnswers):
                 now,
                 word=command.word,
                 choices=", ".join(command.choices),
+                verb=command.verb,
             )
         state = load_state(session, match.case)
         decision = on_command(state, open_step(match.event), command)
@@ -130,29 +155,20 @@ class ReplyProcessor(ReplyAnswers):
     def _match(
         self, session: Session, inbound: InboundMail, person: Person | None, now: datetime
     ) -> Match | ReplyOutcome:
-        reply_to = self.settings.tokens.reply_address
-        domain = self.engine.mail_domain
-        token, how = None, ""
-        for address in inbound.recipients:
-            token = token_from_address(address, reply_to)
-            if token:
-                how = "address"
-                break
-        if token is None:
-            for message_id in (*inbound.in_reply_to, *reversed(inbound.references)):
-                token = token_from_message_id(message_id, domain)
-                if token:
-                    how = "thread"
-                    break
-        if token is None:
+        claimed = self._claimed_tokens(inbound)
+        if not claimed:
             return self._match_subject(session, inbound, person)
-        try:
-            claims = verify(self.settings.token_secret, token)
-        except TokenError as exc:
-            return ReplyOutcome("quarantined", "forged", exc.code)
+        how = claimed[0][1]
+        verified = []
+        for token, _ in claimed:
+            try:
+                verified.append(verify(self.settings.token_secret, token))
+            except TokenError as exc:
+                return ReplyOutcome("quarantined", "forged", f"{how}: {exc.code}")
+        claims = verified[0]
         case = session.get(Case, claims.case_id)
         if case is None:
-            return ReplyOutcome("quarantined", "forged", "unknown case")
+            return ReplyOutcome("quarantined", "forged", f"{how}: unknown case")
         case = lock_case(session, case.id)
         event = session.execute(
             select(StepEvent).where(
@@ -163,10 +179,24 @@ class ReplyProcessor(ReplyAnswers):
             )
         ).scalar_one_or_none()
         if event is None:
-            return ReplyOutcome("quarantined", "forged", "unknown step")
+            return ReplyOutcome("quarantined", "forged", f"{how}: unknown step")
         if claims.is_expired(now) and event.finished_at is None:
             return ReplyOutcome("quarantined", "expired", case.number)
         return Match(case, event, claims, how)
+
+    def _claimed_tokens(self, inbound: InboundMail) -> list[tuple[str, str]]:
+        """Every token the mail claims, with how: all plus-address recipients when there is one
+        (each must verify), else the first of our Message-IDs it answers; [] when none."""
+        reply_to = self.settings.tokens.reply_address
+        suffixes = [s for a in inbound.recipients if (s := plus_suffix(a, reply_to)) is not None]
+        if suffixes:
+            return [(s, "address") for s in dict.fromkeys(suffixes)]
+        domain = self.engine.mail_domain
+        for message_id in (*inbound.in_reply_to, *reversed(inbound.references)):
+            token = token_from_message_id(message_id, domain)
+            if token:
+                return [(token, "thread")]
+        return []
 
     def _match_subject(
         self, session: Session, inbound: InboundMail, person: Person | None
@@ -175,14 +205,13 @@ class ReplyProcessor(ReplyAnswers):
             case = session.execute(select(Case).where(Case.number == candidate)).scalar_one_or_none()
             if case is None:
                 continue
-            case = lock_case(session, case.id)
             if person is None:
                 return ReplyOutcome("quarantined", "unknown_sender", case.number)
             events = session.execute(
                 select(StepEvent).where(StepEvent.case_id == case.id, StepEvent.finished_at.is_(None))
             ).scalars()
             mine = [e for e in events if self._holder_for(session, e, person) is not None]
-            if len(mine) == 1:
+            if mine:
                 return Match(case, mine[0], None, "subject")
             latest = (
                 session.execute(
@@ -191,24 +220,77 @@ class ReplyProcessor(ReplyAnswers):
                 .scalars()
                 .first()
             )
-            if latest is not None and not mine:
+            if latest is not None:
                 return Match(case, latest, None, "subject")
             return ReplyOutcome("quarantined", "unmatched", case.number)
         return ReplyOutcome("quarantined", "unmatched", "")
 
+    def _subject_only(
+        self,
+        session: Session,
+        message: Message,
+        sender: str | None,
+        person: Person | None,
+        match: Match,
+        now: datetime,
+    ) -> ReplyOutcome:
+        """Matched by the subject tag alone: information for the case, never a command."""
+        if person is None or sender is None:
+            outcome = ReplyOutcome("quarantined", "unknown_sender", sender or "-")
+            return self._refuse(session, message, sender, person, None, outcome, now)
+        lang = self.engine.composer.lang_for(person)
+        subject = f"[{match.case.number}] " + translate("engine.subject.explain", lang)
+        holder = self._holder_for(session, match.event, person) if match.event.finished_at is None else None
+        commands: list[CommandLine] = []
+        token = None
+        text_key = "subject_only_info"
+        if holder is not None:
+            commands, token = self._commands_and_token(session, match, person, lang, subject, now)
+            text_key = "subject_only"
+        mail = self.engine.composer.notice(
+            kind="explain",
+            to_addr=person.email,
+            to_name=person.name,
+            recipient=person.jabatan or person.name,
+            subject=subject,
+            paragraphs=[translate(f"engine.explain.{text_key}", lang, number=match.case.number)],
+            commands=commands,
+            lang=lang,
+            case_id=match.case.id,
+            dedup_key=f"explain:{person.email}:subject_only:{self._local_day(now)}",
+            reply_to=self._token_address(token),
+            message_id_prefix=token,
+        )
+        self.engine.queue(session, mail, now)
+        self._audit(
+            session,
+            now,
+            sender,
+            "reply.subject_only",
+            match.case.id,
+            message.id,
+            {"step": match.event.step, "subject": escape(message.subject, limit=200)},
+        )
+        admin_lang = self.settings.general.language
+        reason = translate("engine.reason.subject_only", admin_lang, number=match.case.number)
+        self.ensure_quarantined(session, message, "subject_only", reason, now)
+        log.info("reply %s from %s matched %s by its subject only: stored, not applied",
+                 message.id, sender, match.case.number)  # fmt: skip
+        return ReplyOutcome("quarantined", "subject_only", match.case.number)
+
     # --- authorisation -------------------------------------------------------------------------------
 
     def _authorise(
-        self, session: Session, match: Match, person: Person | None, inbound: InboundMail, sender: str
+        self, session: Session, match: Match, person: Person | None, inbound: InboundMail, sender: str | None
     ) -> ReplyOutcome | None:
-        if person is None:
-            return ReplyOutcome("quarantined", "unknown_sender", sender)
+        if person is None or sender is None:
+            return ReplyOutcome("quarantined", "unknown_sender", sender or "-")
         if self._holder_for(session, match.event, person, match.claims) is None:
             return ReplyOutcome("quarantined", "not_actor", sender)
         auth = self.settings.auth
         if auth.require_authentication_results:
-            results = parse_authentication_results(inbound.authentication_results)
-            if not sender_authenticated(results, sender, auth.trusted_authserv_ids):
+            headers = parse_authentication_results(inbound.authentication_results)
+            if not sender_authenticated(headers, sender, auth.trusted_authserv_ids):
                 return ReplyOutcome("quarantined", "unauthenticated", sender)
         return None
 
@@ -275,6 +357,12 @@ class ReplyProcessor(ReplyAnswers):
         now: datetime,
     ) -> ReplyOutcome:
         has_pdf = any(is_pdf(a) for a in inbound.attachments)
-        if has_pdf and self.returned is not None:
-            return self.returned.from_reply(session, message, inbound, match.event, now)
-        return self._explain(session, message, person, match, "needs_pdf", now)
+        if not has_pdf or self.returned is None:
+            return self._explain(session, message, person, match, "needs_pdf", now)
+        outcome = self.returned.from_reply(session, message, inbound, match.event, now)
+        if outcome.status == "applied":
+            return outcome
+        # The service explained the refusal itself; what is left is to set the mail aside.
+        reason = escape(f"{match.case.number}: {outcome.detail or outcome.code}", limit=2000)
+        self.ensure_quarantined(session, message, outcome.code, reason, now)
+        return ReplyOutcome("quarantined", outcome.code, outcome.detail)

@@ -1,5 +1,11 @@
 """What the reply processor answers: STATUS and BANTUAN, the explanation of a refused command,
-and the quarantine of a reply that may not act, with one polite explanation a day per reason."""
+and the quarantine of a reply that may not act, with one polite explanation a day per reason.
+
+Every reply that changed nothing because it was refused ends quarantined (a `quarantine` row
+with its reason code, the server copy moved to the quarantine folder by the poller), whether it
+was refused for who sent it or for what it said; only STATUS and BANTUAN, which were answered as
+asked, end processed. `quarantine retry` processes such a reply again (e.g. after the directory
+learnt the official's second address)."""
 
 from __future__ import annotations
 
@@ -13,11 +19,12 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailflow.adapters.db.models import AuditEntry, Case, CaseRoute, Message, StepEvent
+from mailflow.adapters.db.models import AuditEntry, Case, CaseRoute, Message, QuarantineItem, StepEvent
 from mailflow.domain.commands import Verb
 from mailflow.domain.directory import Person
 from mailflow.domain.documents import Audience
 from mailflow.domain.inbound import AttachmentInfo, InboundMail
+from mailflow.domain.safe_text import escape
 from mailflow.domain.sop import Role
 from mailflow.domain.tokens import (
     TokenClaims,
@@ -35,8 +42,11 @@ DOCX_TYPES = ("application/vnd.openxmlformats-officedocument.wordprocessingml.do
 
 @dataclass(frozen=True)
 class ReplyOutcome:
-    """What became of a reply: applied (state changed), answered (status/help/explanation only),
-    or quarantined (refused for authorisation reasons; the ingest moves it to the quarantine folder)."""
+    """What became of a reply: applied (state changed), answered (STATUS or BANTUAN answered,
+    nothing else), or quarantined (refused: a forged or replayed token, a sender who may not act,
+    a command that could not act; the message is quarantined and moved to the quarantine folder).
+    The signed-letter service may also return `answered` for a refused letter: the processor
+    quarantines those too (`ensure_quarantined`)."""
 
     status: str
     code: str
@@ -55,8 +65,8 @@ class ReturnedLetters(Protocol):
 class Match:
     case: Case
     event: StepEvent
-    claims: TokenClaims | None  # None when matched by the subject tag
-    how: str
+    claims: TokenClaims | None  # None when matched by the subject tag (information only)
+    how: str  # address / thread / subject
 
 
 class ReplyAnswers:
@@ -161,6 +171,13 @@ class ReplyAnswers:
     def _command_lines(
         self, session: Session, match: Match, person: Person, lang: str, subject: str, now: datetime
     ) -> list[CommandLine]:
+        return self._commands_and_token(session, match, person, lang, subject, now)[0]
+
+    def _commands_and_token(
+        self, session: Session, match: Match, person: Person, lang: str, subject: str, now: datetime
+    ) -> tuple[list[CommandLine], str]:
+        """The step's commands as mailto lines, and the fresh token of their reply address (also
+        given to the explanation itself, so that answering it directly carries the token)."""
         holder = self._holder_for(session, match.event, person) or person
         token = self.engine.token_for(match.event, holder, now)
         address = reply_address(self.settings.tokens.reply_address, token)
@@ -171,9 +188,10 @@ class ReplyAnswers:
             if route and match.event.step == 6
             else []
         )
-        return self.engine.composer.commands(
+        lines = self.engine.composer.commands(
             match.event.step, allowed_commands(match.event.step), lang, address, subject, view, bidang
         )
+        return lines, token
 
     def _explain(
         self,
@@ -186,23 +204,18 @@ class ReplyAnswers:
         *,
         word: str = "",
         choices: str = "",
+        verb: str = "",
     ) -> ReplyOutcome:
+        """A known actor's reply that could not act (not a command, a question, a wrong or
+        incomplete command): explained with the step's commands, and quarantined."""
         lang = self.engine.composer.lang_for(person)
-        text = translate(
-            f"engine.explain.{code}",
-            lang,
-            word=word,
-            choices=choices,
-            step=match.event.step,
-            number=match.case.number,
-            sender=person.email,
-            actor="-",
-            finished="-",
-        )
+        values = self._explain_values(match, code, person.email, word, choices, verb)
+        text = translate(f"engine.explain.{code}", lang, **values, example=self._example(verb, match, lang))
         subject = f"[{match.case.number}] " + translate("engine.subject.explain", lang)
-        commands = []
+        commands: list[CommandLine] = []
+        token = None
         if match.event.finished_at is None:
-            commands = self._command_lines(session, match, person, lang, subject, now)
+            commands, token = self._commands_and_token(session, match, person, lang, subject, now)
         mail = self.engine.composer.notice(
             kind="explain",
             to_addr=person.email,
@@ -214,6 +227,8 @@ class ReplyAnswers:
             lang=lang,
             case_id=match.case.id,
             dedup_key=f"explain:{person.email}:{code}:{self._local_day(now)}",
+            reply_to=self._token_address(token),
+            message_id_prefix=token,
         )
         self.engine.queue(session, mail, now)
         self._audit(
@@ -223,15 +238,46 @@ class ReplyAnswers:
             "reply.refused",
             match.case.id,
             message.id,
-            {"code": code, "step": match.event.step, "word": word},
+            {"code": code, "step": match.event.step, "word": word, "verb": verb},
         )
-        return ReplyOutcome("answered", code)
+        admin_lang = self.settings.general.language
+        reason = translate(
+            f"engine.explain.{code}", admin_lang, **values, example=self._example(verb, match, admin_lang)
+        )
+        self.ensure_quarantined(session, message, code, f"{match.case.number}: {reason}", now)
+        log.info(
+            "reply %s from %s to %s not carried out: %s", message.id, person.email, match.case.number, code
+        )
+        return ReplyOutcome("quarantined", code, word)
+
+    def _explain_values(
+        self, match: Match, code: str, sender: str, word: str, choices: str, verb: str
+    ) -> dict[str, object]:
+        return {
+            "word": escape(word, limit=80),
+            "choices": choices,
+            "verb": verb or "-",
+            "step": match.event.step,
+            "number": match.case.number,
+            "sender": sender,
+            "actor": "-",
+            "finished": "-",
+            "code": code,
+        }
+
+    @staticmethod
+    def _example(verb: str, match: Match, lang: str) -> str:
+        """How the command `verb` is written (its label in the command list)."""
+        if not verb:
+            return "-"
+        key = "KHUSUS7" if verb == Verb.KHUSUS.value and match.event.step == 7 else verb
+        return translate(f"engine.cmd.{key}", lang)
 
     def _refuse(
         self,
         session: Session,
         message: Message,
-        sender: str,
+        sender: str | None,
         person: Person | None,
         match: Match | None,
         outcome: ReplyOutcome,
@@ -239,8 +285,8 @@ class ReplyAnswers:
     ) -> ReplyOutcome:
         """No state change; quarantine entry, audit record, and one polite explanation a day."""
         case_id = match.case.id if match else None
-        reason = f"{outcome.code}: {outcome.detail}".strip(": ")
-        quarantine_message(session, message, code=outcome.code, reason=reason, now=now)
+        reason = escape(outcome.detail or outcome.code, limit=500)
+        self.ensure_quarantined(session, message, outcome.code, reason, now)
         self._audit(
             session,
             now,
@@ -250,10 +296,10 @@ class ReplyAnswers:
             message.id,
             {"code": outcome.code, "detail": outcome.detail},
         )
-        log.warning("reply %s from %s refused: %s", message.id, sender or "?", reason)
+        log.warning("reply %s from %s refused: %s: %s", message.id, sender or "?", outcome.code, reason)
         if sender and not self._is_ours(sender):
             lang = self.engine.composer.lang_for(person)
-            number = match.case.number if match else outcome.detail or "-"
+            number = match.case.number if match else escape(outcome.detail, limit=60) or "-"
             finished = (
                 self.engine.composer.when(match.event.finished_at, lang)
                 if match and match.event.finished_at
@@ -287,7 +333,34 @@ class ReplyAnswers:
             self.engine.queue(session, mail, now)
         return outcome
 
+    def ensure_quarantined(
+        self, session: Session, message: Message, code: str, reason: str, now: datetime
+    ) -> None:
+        """Set `message` aside (status, reason, the server move) unless that is done already.
+
+        The signed-letter service records a refused attachment as its own quarantine row naming
+        the message; then that row (with the signature's reason) is the one `quarantine list`
+        shows and `retry` releases, and the message only follows it."""
+        if message.status == "quarantined":
+            return
+        session.flush()
+        open_rows = session.execute(
+            select(QuarantineItem.id).where(
+                QuarantineItem.message_id == message.id, QuarantineItem.released_at.is_(None)
+            )
+        ).all()
+        if not open_rows:
+            quarantine_message(session, message, code=code, reason=reason, now=now)
+            return
+        message.status = "quarantined"
+        message.quarantine_reason = f"{code}: {reason}"[:4000]
+        message.processed_at = now
+        message.server_state = "pending"
+
     # --- small helpers --------------------------------------------------------------------------------
+
+    def _token_address(self, token: str | None) -> str | None:
+        return reply_address(self.settings.tokens.reply_address, token) if token else None
 
     def _is_diskominfo(self, person: Person) -> bool:
         kominfo = self.directory.diskominfo

@@ -185,6 +185,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
         '"{word}" bukan perintah yang dikenal.',
         '"{word}" is not a known command.',
     ),
+    "engine.explain.sentence": (
+        'Baris pertama balasan Anda ("{word}") kami baca sebagai kalimat, bukan sebagai perintah '
+        "{verb}, sehingga belum ada yang dijalankan. Tulis perintahnya sendiri di baris pertama, "
+        'misalnya "{example}"; boleh diikuti salam atau "terima kasih", tetapi bukan kalimat lain.',
+        'We read the first line of your reply ("{word}") as a sentence, not as the command {verb}, '
+        'so nothing was done. Write the command alone on the first line, e.g. "{example}"; '
+        'greetings or "thank you" may follow, other sentences may not.',
+    ),
+    "engine.explain.question": (
+        '"{word}" kami baca sebagai pertanyaan, bukan sebagai perintah {verb}, sehingga belum ada '
+        "yang dijalankan. Jika Anda bermaksud memberi perintah, tulis tanpa tanda tanya, "
+        'misalnya "{example}".',
+        'We read "{word}" as a question, not as the command {verb}, so nothing was done. To give '
+        'the command, write it without a question mark, e.g. "{example}".',
+    ),
+    "engine.explain.subject_only": (
+        "Email Anda tentang aduan {number} kami simpan sebagai keterangan pada aduan tersebut, tetapi "
+        "tidak dijalankan sebagai perintah: email itu tidak dikirim ke alamat balasan dari sistem. "
+        "Untuk menanggapi langkah yang menunggu Anda, balas langsung email ini atau gunakan salah "
+        "satu tautan perintah di bawah.",
+        "Your mail about complaint {number} was stored with the complaint as information, but not "
+        "carried out as a command: it was not sent to the system's reply address. To answer the step "
+        "that waits for you, reply directly to this mail or use one of the command links below.",
+    ),
+    "engine.explain.subject_only_info": (
+        "Email Anda tentang aduan {number} kami simpan sebagai keterangan pada aduan tersebut. Tidak "
+        "ada langkah aduan ini yang sedang menunggu tindakan Anda, sehingga tidak ada yang dijalankan.",
+        "Your mail about complaint {number} was stored with the complaint as information. No step of "
+        "this complaint waits for you, so nothing was carried out.",
+    ),
+    "engine.reason.subject_only": (
+        "cocok dengan aduan {number} hanya melalui tag di subjek; disimpan sebagai keterangan, "
+        "tidak dijalankan",
+        "matched complaint {number} by the subject tag only; stored as information, not carried out",
+    ),
     "engine.explain.wrong_command": (
         "Perintah {word} tidak berlaku untuk langkah {step}.",
         "The command {word} does not apply to step {step}.",

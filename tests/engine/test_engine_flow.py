@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from mailflow.adapters.db.engine import Database
-from mailflow.adapters.db.models import AuditEntry, QuarantineItem
+from mailflow.adapters.db.models import AuditEntry, Message, QuarantineItem
 from tests.engine.harness import Harness, make_harness
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -150,11 +150,23 @@ def test_forged_and_replayed_tokens_never_advance(h: Harness) -> None:
 
 
 def test_reply_matched_through_in_reply_to_and_subject_tag(h: Harness) -> None:
-    h.register()
+    number = h.register()
     action = only(h.mails(), IKP)
     assert h.reply(action, "VALID", via="thread").status == "applied"
     to_kadis = only(h.mails(), KADIS)
-    assert h.reply(to_kadis, "Setuju", via="subject").status == "applied"
+    # the subject tag alone is information for the case, never a command (issue 11, point 3)
+    by_subject = h.reply(to_kadis, "Setuju", via="subject")
+    assert (by_subject.status, by_subject.code) == ("quarantined", "subject_only")
+    assert [e.step for e in h.events(number) if e.finished_at is None] == [4]
+    told = only(h.mails(kind="explain"), KADIS)
+    assert "sebagai keterangan" in told.text_body and "mailto:lapor+" in (told.html_body or "")
+    with h.database.reader() as session:
+        assert session.execute(select(QuarantineItem.reason_code)).scalars().all() == ["subject_only"]
+        stored = session.execute(select(Message).where(Message.status == "quarantined")).scalar_one()
+        assert stored.case_id == h.case(number).id
+    # the explanation carries the step's token: answering it directly acts
+    assert told.reply_to is not None and told.reply_to.startswith("lapor+")
+    assert h.reply(told, "Setuju").status == "applied"
 
 
 def test_command_errors_are_explained_with_the_valid_choices(h: Harness) -> None:

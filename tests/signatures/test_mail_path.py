@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from mailflow.adapters.db.engine import Database
-from mailflow.adapters.db.models import QuarantineItem, ReturnedFile
+from mailflow.adapters.db.models import Message, QuarantineItem, ReturnedFile
 from mailflow.domain import signatures as sig
 from mailflow.domain.inbound import AttachmentInfo
 from mailflow.services.replies import ReplyOutcome
@@ -113,10 +113,17 @@ def test_scan_by_reply_accepted_only_under_digital_or_scan(
 def test_scan_by_reply_refused_under_digital(sqlite_db: Database, step8: Callable[..., Step8]) -> None:
     s = step8(sqlite_db, policy="digital")
     outcome = reply_with_pdf(s, pdfs.scanned(s.pdf, dpi=150), name="scan0001.pdf")
-    assert (outcome.status, outcome.code) == ("answered", sig.SCAN_NOT_ALLOWED)
+    assert (outcome.status, outcome.code) == ("quarantined", sig.SCAN_NOT_ALLOWED)
     (explained,) = s.h.mails(to=KADIS_DISHUB, kind="explain")
     assert "tanda tangan elektronik" in explained.text_body
     assert {e.step: e for e in s.h.events(s.number)}[8].finished_at is None
+    # a refused letter is quarantined mail (issue 11, point 15): one row naming the message
+    with s.database.reader() as session:
+        message = session.execute(select(Message).where(Message.status == "quarantined")).scalar_one()
+        (item,) = session.execute(
+            select(QuarantineItem).where(QuarantineItem.message_id == message.id)
+        ).scalars()
+        assert item.reason_code == sig.SCAN_NOT_ALLOWED and message.server_state == "pending"
 
 
 def test_a_signed_pdf_of_another_case_is_refused_in_this_thread(
