@@ -241,7 +241,8 @@ class FolderWatcher:
         yield from _files(self.folders)
 
     def _changed_refusals(self) -> Iterator[Path]:
-        return (p for p in _files(self.rejected_folders) if changed_after_note(p))
+        existing = [folder for folder in self.rejected_folders if folder.is_dir()]  # none before a refusal
+        return (p for p in _files(existing) if changed_after_note(p))
 
     def _observe(self, path: Path, *, writing: bool | None = None, restart: bool = False) -> bool:
         """Note a sighting of `path`; a change of size, mtime or inode (or `restart`: a close,
