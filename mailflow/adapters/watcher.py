@@ -126,7 +126,6 @@ class _Pending:
     signature: Signature
     since: float  # monotonic time of the last change or close seen
     writing: bool = False  # modified since its last close (inotify only)
-    refused: bool = False  # a set-aside file in rejected/ that changed after its decision
 
 
 @dataclass
@@ -263,9 +262,7 @@ class FolderWatcher:
                 return False  # our own move into rejected/, or an event about it
             known = self._pending.get(path)
             if known is None or known.signature != signature or restart:
-                self._pending[path] = _Pending(
-                    signature, self._now(), writing=bool(known and known.writing), refused=refused
-                )
+                self._pending[path] = _Pending(signature, self._now(), writing=bool(known and known.writing))
             if writing is False or (writing and self._close_events):  # only inotify reports closes
                 self._pending[path].writing = writing
             return known is None

@@ -139,7 +139,9 @@ def _when(instant: datetime | None, zone: tzinfo, lang: str) -> str:
 
 
 def _step_json(row: StepRow, zone: tzinfo, lang: str) -> dict[str, Any]:
-    refusals = [{**asdict(f), "summary": _refusal(f, zone, lang)} for f in row.refusals]
+    refusals = [
+        {**asdict(f), "file": escape(f.file), "summary": _refusal(f, zone, lang)} for f in row.refusals
+    ]
     return {**asdict(row), "refusals": refusals}
 
 

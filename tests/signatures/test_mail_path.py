@@ -181,10 +181,10 @@ def test_refusals_for_two_cases_are_each_explained_naming_their_case(
 
 
 def test_explanations_are_bounded_per_sender_and_hour(
-    sqlite_db: Database, step8: Callable[..., Step8], pki: TestPki
+    database: Database, step8: Callable[..., Step8], pki: TestPki
 ) -> None:
     """Beyond signatures.max_explanations_per_hour, refusals are only recorded (never mailed)."""
-    s = step8(sqlite_db, edit={'[signatures]\npolicy = "digital"': BOUND_TWO})
+    s = step8(database, edit={'[signatures]\npolicy = "digital"': BOUND_TWO})
     names = ["satu.pdf", "dua.pdf", "tiga.pdf", "empat.pdf"]
     for name in names[:3]:  # ten minutes apart: all within one hour
         assert reply_with_pdf(s, pki.sign(s.pdf, pki.wrong), name=name).status == "quarantined"
