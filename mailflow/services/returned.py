@@ -11,9 +11,10 @@ the page, see services.returned_inspection) -> pyHanko's verdict and the expecte
 without anything appended later) stored beside the case as a `surat_tanggapan_ttd` document, and
 the engine finishes steps 8 and 9 and notifies the next actor; refused: nothing advances, a
 quarantine row, an audit entry, the row names its case and route (so `mailflow case` shows the
-refusal at step 8), and (mail) an explanation per reply naming the case and each refused file
-(services.returned_mail, bounded per sender and hour). A refused reply is reported to the reply
-processor as "quarantined" with the reason, whatever the reason.
+refusal at step 8), and an explanation naming the case and each refused file
+(services.returned_mail, bounded per address and hour): by mail to the sender, per reply; from a
+watched folder to the head who must sign, while the letter still waits. A refused reply is
+reported to the reply processor as "quarantined" with the reason, whatever the reason.
 Everything happens in the caller's transaction, so the decision and its effects commit together.
 """
 
@@ -54,9 +55,11 @@ from mailflow.services.engine import Engine
 from mailflow.services.replies import ReplyOutcome
 from mailflow.services.returned_inspection import Inspection, inspect_pdf
 from mailflow.services.returned_letters import EMPTY_VALUES, LetterFinder, LetterMatch, signature_detail
-from mailflow.services.returned_mail import explain
+from mailflow.services.returned_mail import explain, tell_signer
 
 log = logging.getLogger("mailflow.returned")
+# folder refusals the head is not told about: the letter no longer waits for this file
+_NOT_TOLD = frozenset({sig.NOT_WAITING, sig.SUPERSEDED, sig.DUPLICATE})
 
 
 @dataclass(frozen=True)
@@ -384,7 +387,7 @@ class ReturnedLetterService:
             translate("signatures.rejected", self.lang, reason=reason)
             + f"\n\n[{verdict.code}] sha256={row.sha256}"
         )
-        return ReturnedOutcome(
+        outcome = ReturnedOutcome(
             "rejected",
             verdict.code,
             False,
@@ -397,6 +400,9 @@ class ReturnedLetterService:
             values=values,
             file_name=source.name,
         )
+        if source.kind == "folder" and letter is not None and verdict.code not in _NOT_TOLD:
+            tell_signer(self, session, letter, outcome, now)  # nobody sent it: the head is told
+        return outcome
 
     def duplicate(self, prior: ReturnedFile, source: Source | None = None) -> ReturnedOutcome:
         """The same bytes again: the first decision stands (nothing is decided or done twice)."""

@@ -147,6 +147,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Berkas PDF yang Bapak/Ibu kirim untuk aduan {case} ({when}) belum dapat diterima:",
         "The PDF you sent for complaint {case} ({when}) could not be accepted:",
     ),
+    "signatures.explain.intro_folder": (
+        "Berkas PDF untuk surat tanggapan aduan {case} yang disimpan di folder surat kembali "
+        "({when}) belum dapat diterima:",
+        "A PDF of the response letter for complaint {case} saved in the returned-letters folder "
+        "({when}) could not be accepted:",
+    ),
     "signatures.explain.item": ("Berkas {file}: {reason}", "File {file}: {reason}"),
     "signatures.explain.last": (
         "Ini penjelasan ke-{limit} dalam satu jam terakhir. Agar kotak surat Bapak/Ibu tidak "

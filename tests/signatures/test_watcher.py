@@ -26,7 +26,7 @@ from mailflow.adapters.watcher import (
 from mailflow.domain import signatures as sig
 from mailflow.services.returned_watch import ReturnedFolderHandler, watched_folders
 from tests.fixtures.pki import TestPki
-from tests.signatures.conftest import Step8
+from tests.signatures.conftest import KADIS_DISHUB, Step8
 
 pytestmark = [pytest.mark.slow, pytest.mark.libreoffice]
 STABLE = 0.3
@@ -135,6 +135,7 @@ def test_two_hundred_files_at_once_each_processed_once(
     (kept,) = [Path(str(p)) for p, st in stored.items() if st == "accepted"]
     assert kept.parent.name == s.number  # the accepted copy lives beside its case
     assert [e.step for e in s.h.events(s.number)].count(9) == 1
+    assert s.h.mails(to=KADIS_DISHUB, kind="explain") == []  # copies of a signed letter: nobody told
 
 
 def test_renamed_in_from_outside_and_renamed_inside(
@@ -180,6 +181,11 @@ def test_rejected_file_gets_its_reason_beside_it(
     with s.database.reader() as session:
         paths = session.execute(select(QuarantineItem.path)).scalars().all()
         assert sorted(Path(str(p)).parent.name for p in paths) == [REJECTED, REJECTED]
+    # nobody sent the files, but the head whose letter waits is told about the one naming it
+    (told,) = s.h.mails(to=KADIS_DISHUB, kind="explain")
+    assert told.subject.startswith(f"[{s.number}]")
+    assert "salah orang.pdf" in told.text_body and "folder surat kembali" in told.text_body
+    assert "Ir. Budi Santoso, M.T." in told.text_body
 
 
 def test_a_file_that_keeps_failing_is_set_aside(s: Step8, folder: Path, pki: TestPki) -> None:
