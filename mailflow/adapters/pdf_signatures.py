@@ -4,6 +4,7 @@
     pdf = read_signed_pdf(data, trust)      # QuarantineError(code=...) for what is no usable PDF
     pdf.signatures                          # one SignatureCheck per signature (domain.signatures)
     pdf.signed_revision                     # the bytes the first signature covers: a whole PDF
+    pdf.signed_length                       # where the last signature's coverage ends: what to keep
 
 RECIPES.md: judge a signature by pyHanko's bottom line, its coverage and the modification level,
 never `intact` alone (an update appended after signing leaves the signed bytes intact). Anything
@@ -29,6 +30,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from mailflow.adapters.pdf_limits import check_pdf_limits
 from mailflow.domain import signatures as sig
 from mailflow.errors import ConfigError, QuarantineError
 
@@ -89,14 +91,20 @@ def _load(paths: Sequence[Path], key: str) -> tuple[x509.Certificate, ...]:
 class SignedPdf:
     signatures: tuple[sig.SignatureCheck, ...]
     signed_revision: bytes | None  # what the earliest signature covers; None when unsigned
+    # The end of the latest signature's byte range: the file as its last signer signed it. What
+    # follows was written by someone unknown (at best metadata, which pyHanko lets pass); 0 when
+    # no signature has a usable byte range.
+    signed_length: int = 0
 
 
 def check_pdf_bytes(data: bytes, *, max_bytes: int | None = None) -> None:
-    """Cheap refusals before any parsing: too large, or not a PDF at all."""
+    """Refusals before any parsing: too large, not a PDF at all, or beyond the structural limits
+    (adapters.pdf_limits: content that inflates without bound, too many objects, active content)."""
     if max_bytes is not None and len(data) > max_bytes:
         raise QuarantineError(f"the file has {len(data)} bytes (limit {max_bytes})", code=sig.TOO_LARGE)
     if PDF_MAGIC not in data[:_HEADER_WINDOW]:
         raise QuarantineError("the file is not a PDF (no %PDF- header)", code=sig.NOT_PDF)
+    check_pdf_limits(data)
 
 
 def read_signed_pdf(data: bytes, trust: TrustStore) -> SignedPdf:
@@ -113,7 +121,8 @@ def read_signed_pdf(data: bytes, trust: TrustStore) -> SignedPdf:
     checks = tuple(_judge(item, trust) for item in embedded)
     first = min(embedded, key=_revision_of, default=None)
     revision = _covered_bytes(data, first) if first is not None else None
-    return SignedPdf(signatures=checks, signed_revision=revision)
+    ends = [end for end in (_covered_end(data, item) for item in embedded) if end is not None]
+    return SignedPdf(signatures=checks, signed_revision=revision, signed_length=max(ends, default=0))
 
 
 def _reader(data: bytes) -> PdfFileReader:
@@ -132,6 +141,11 @@ def _revision_of(embedded: Any) -> int:
 
 def _covered_bytes(data: bytes, embedded: Any) -> bytes | None:
     """The prefix of the file up to the end of the signature's byte range: the revision it signs."""
+    end = _covered_end(data, embedded)
+    return None if end is None else data[:end]
+
+
+def _covered_end(data: bytes, embedded: Any) -> int | None:
     try:
         byte_range = [int(x) for x in embedded.byte_range]
     except Exception:  # noqa: BLE001 - no usable /ByteRange: nothing is covered
@@ -139,7 +153,7 @@ def _covered_bytes(data: bytes, embedded: Any) -> bytes | None:
     if len(byte_range) != 4 or byte_range[0] != 0:
         return None
     end = byte_range[2] + byte_range[3]
-    return data[:end] if 0 < end <= len(data) else None
+    return end if 0 < end <= len(data) else None
 
 
 def revision_info(revision: bytes) -> dict[str, str]:

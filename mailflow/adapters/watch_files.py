@@ -4,6 +4,8 @@ A finished file goes to `processed/` or `rejected/` beside it under a name that 
 (`surat.pdf`, then `surat (2).pdf`), never overwriting, with the handler's note in
 `<name>.keterangan.txt`; the rename and the note are fsynced, so a crash leaves the file either
 still waiting in the folder (processed again, and recognised by its hash) or moved with its note.
+A set-aside file written again after its note (a writer that kept it open, a sync client
+replacing its content) is moved back for a new decision (`changed_after_note`, `move_back`).
 """
 
 from __future__ import annotations
@@ -35,12 +37,44 @@ def move_with_note(path: Path, folder: Path, note: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         destination = _free_name(folder, path.name)
         path.replace(destination)
-        note_path = destination.with_name(destination.name + NOTE_SUFFIX)
+        note_path = note_of(destination)
         write_atomic(note_path, (note.rstrip() + "\n").encode(), sync_folder=False)  # synced below
         fsync_dir(folder)
         fsync_dir(path.parent)
     except OSError as exc:
         raise StorageError(f"cannot move {path} to {folder}: {exc.strerror}") from exc
+    return destination
+
+
+def note_of(path: Path) -> Path:
+    return path.with_name(path.name + NOTE_SUFFIX)
+
+
+def changed_after_note(path: Path) -> bool:
+    """Whether `path` (a moved file) may have been written after its note: the note is written
+    after the move, so a later write leaves the file at least as new as its note (equal counts:
+    file times tick in coarse steps). A file without a note counts as changed."""
+    try:
+        note = note_of(path).stat().st_mtime_ns
+    except OSError:
+        return True
+    try:
+        return path.stat().st_mtime_ns >= note
+    except OSError:
+        return False
+
+
+def move_back(path: Path, folder: Path) -> Path:
+    """Move a set-aside file back into the watched `folder` (free name) and drop its note, which
+    spoke of other bytes; the decision about those stays in the database."""
+    try:
+        destination = _free_name(folder, path.name)
+        path.replace(destination)
+        note_of(path).unlink(missing_ok=True)
+        fsync_dir(folder)
+        fsync_dir(path.parent)
+    except OSError as exc:
+        raise StorageError(f"cannot move {path} back to {folder}: {exc.strerror}") from exc
     return destination
 
 

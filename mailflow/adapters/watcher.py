@@ -6,21 +6,26 @@
     watcher.stop()
     watcher.run_once()       # or: process what is there now, synchronously (CLI `--once`, tests)
 
-When is a file complete (RECIPES.md, watchdog 7 on inotify)?
-- `closed` (IN_CLOSE_WRITE): the writer closed it; act at once.
-- `moved` into the folder (a rename inside it, e.g. `x.pdf.part` -> `x.pdf`): complete.
-- `created` with no `closed` is what a file renamed in from elsewhere looks like; it is complete
-  once its size and mtime stay the same for `stable_seconds`. A file that is also `modified` is
-  being written: wait for its `closed`, falling back to stability only after a long grace (an
-  event may be lost when the kernel queue overflows).
-- On other observers (polling, network shares) every file goes by stability alone.
+When is a file complete? When its size and mtime have stayed the same for `stable_seconds` after
+the last write, however it arrived. A close (IN_CLOSE_WRITE) is not the end: sync clients,
+scanners and network shares write one PDF in several open-write-close rounds, and a file taken at
+its first close is refused as corrupt while the rest of it arrives as a second, "not a PDF" file.
+- `modified`: being written; it waits for its `closed`, then for `stable_seconds` (falling back to
+  stability alone after a long grace: an event may be lost when the kernel queue overflows);
+- `closed`, `created`, `moved` into the folder: the stability period starts (again) now;
+- on other observers (polling, network shares) every file goes by stability alone.
 A rescan at start and every `rescan_seconds` feeds every file present to the stability check, so
 nothing is missed when events were. Temporary files are never touched (`~$x`, `.x`, `*.part`,
 `*.crdownload`, ...).
 
 The handler decides; the watcher then moves the file into `processed/` or `rejected/` beside it
-(a unique name, never overwriting) and writes the handler's note in `<name>.keterangan.txt`. A
-handler failure leaves the file in place for a later retry; after `max_attempts` failures the
+(a unique name, never overwriting) and writes the handler's note in `<name>.keterangan.txt`.
+The decision is about the bytes the handler read (recorded with their hash), so the watcher makes
+sure those are the bytes it moves: a file that changed while it was decided stays and is decided
+again, and a refused file that changes afterwards (a writer that kept it open, a share replacing
+its content) is seen in `rejected/` (watched too, and rescanned by the time of its note) and moved
+back for a new decision: a valid letter never stays in `rejected/` under a refusal of other bytes.
+A handler failure leaves the file in place for a later retry; after `max_attempts` failures the
 handler's `give_up` decides instead, so one poisoned file never blocks the folder.
 """
 
@@ -53,7 +58,9 @@ from mailflow.adapters.watch_files import (
     NOTE_SUFFIX,
     PROCESSED,
     REJECTED,
+    changed_after_note,
     is_temporary,
+    move_back,
     move_with_note,
 )
 from mailflow.errors import StorageError
@@ -90,6 +97,15 @@ class FileHandler(Protocol):
 
     def moved(self, disposition: Disposition, source: Path, destination: Path) -> None: ...
 
+    def decided(self, path: Path) -> bool:
+        """Whether the bytes now in `path` (a set-aside file) are those its decision was about."""
+        ...
+
+    def reopened(self, record_id: int | None, path: Path) -> None:
+        """The file decided as `record_id` (or set aside at `path`) changed: its bytes will be
+        decided again, so the earlier refusal no longer waits for anyone."""
+        ...
+
 
 @dataclass(frozen=True)
 class Done:
@@ -102,12 +118,14 @@ class Done:
     finished_at: float
 
 
+Signature = tuple[int, int, int]  # size, mtime (ns), inode: what a write or a replacement changes
+
+
 @dataclass
 class _Pending:
-    size: int
-    mtime_ns: int
-    since: float  # monotonic time (size, mtime) were first seen as they are
-    writing: bool = False
+    signature: Signature
+    since: float  # monotonic time of the last change or close seen
+    writing: bool = False  # modified since its last close (inotify only)
 
 
 @dataclass
@@ -144,7 +162,9 @@ class FolderWatcher:
         self.stats = WatchStats()
         self._now = monotonic
         self._lock = threading.Condition()
+        self.rejected_folders = tuple(folder / REJECTED for folder in self.folders)
         self._pending: dict[Path, _Pending] = {}
+        self._set_aside: dict[Path, Signature] = {}  # refused files as they were moved
         self._in_flight: set[Path] = set()
         self._ready_at: dict[Path, float] = {}
         self._attempts: dict[Path, int] = {}
@@ -165,7 +185,7 @@ class FolderWatcher:
         )
         self._close_events = type(self._observer).__name__ == "InotifyObserver"
         events = [FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileMovedEvent, FileDeletedEvent]
-        for folder in self.folders:
+        for folder in (*self.folders, *self.rejected_folders):
             self._observer.schedule(_Events(self), str(folder), recursive=False, event_filter=events)
         self._observer.start()
         self.rescan()
@@ -188,6 +208,7 @@ class FolderWatcher:
         self._threads.clear()
         with self._lock:
             self._pending.clear()
+            self._set_aside.clear()
             self._in_flight.clear()
             self._ready_at.clear()
             self._lock.notify_all()
@@ -207,57 +228,48 @@ class FolderWatcher:
     # --- feeding the queue -------------------------------------------------------------------
 
     def rescan(self) -> int:
-        """Put every file present in the folders under the stability check; returns how many."""
+        """Put every file present in the folders under the stability check, and every set-aside
+        file written after its note (a restart forgets what was seen); returns how many."""
         added = 0
-        for path in self._present():
-            if self._observe(path, writing=False):
+        for path in (*self._present(), *self._changed_refusals()):
+            if self._observe(path):
                 added += 1
         return added
 
     def _present(self) -> Iterator[Path]:
-        for folder in self.folders:
-            try:
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
-            except OSError as exc:
-                log.warning("cannot list %s: %s", folder, exc)
-                continue
-            for entry in entries:
-                if entry.is_file(follow_symlinks=False) and not is_temporary(entry.name):
-                    yield Path(entry.path)
+        yield from _files(self.folders)
 
-    def _observe(self, path: Path, *, writing: bool) -> bool:
-        """Note a sighting of `path`; a change of size or mtime restarts its stability period."""
-        if is_temporary(path.name) or path.parent not in self.folders:
+    def _changed_refusals(self) -> Iterator[Path]:
+        existing = [folder for folder in self.rejected_folders if folder.is_dir()]  # none before a refusal
+        return (p for p in _files(existing) if changed_after_note(p))
+
+    def _observe(self, path: Path, *, writing: bool | None = None, restart: bool = False) -> bool:
+        """Note a sighting of `path`; a change of size, mtime or inode (or `restart`: a close,
+        a file moved in) starts its stability period again. `writing`: True on a modification,
+        False on a close, None when nothing is known. True when newly pending."""
+        if is_temporary(path.name):
             return False
-        try:
-            stat = path.stat()
-        except OSError:
+        refused = path.parent in self.rejected_folders
+        if not refused and path.parent not in self.folders:
+            return False
+        signature = _signature(path)
+        if signature is None:
             return False
         with self._lock:
             if path in self._in_flight:
                 return False
+            if refused and self._set_aside.get(path) == signature:
+                return False  # our own move into rejected/, or an event about it
             known = self._pending.get(path)
-            if known is None or (known.size, known.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
-                was_writing = known.writing if known else False
-                self._pending[path] = _Pending(stat.st_size, stat.st_mtime_ns, self._now(), was_writing)
-            if writing and self._close_events:
-                self._pending[path].writing = True
+            if known is None or known.signature != signature or restart:
+                self._pending[path] = _Pending(signature, self._now(), writing=bool(known and known.writing))
+            if writing is False or (writing and self._close_events):  # only inotify reports closes
+                self._pending[path].writing = writing
             return known is None
 
-    def _complete(self, path: Path) -> None:
-        """`path` is known complete (closed after writing, or renamed in): queue it now. An empty
-        file is not: some programs create a file, close it, and open it again to write."""
-        if is_temporary(path.name) or path.parent not in self.folders:
-            return
-        signature = _signature(path)
-        if signature is None:
-            return
-        if signature[0] == 0:
-            self._observe(path, writing=False)
-            return
-        with self._lock:
-            self._pending.pop(path, None)
-            self._enqueue(path)
+    def _closed(self, path: Path) -> None:
+        """A writer closed `path`: perhaps the last round, perhaps not; stability decides."""
+        self._observe(path, writing=False, restart=True)
 
     def _forget(self, path: Path) -> None:
         with self._lock:
@@ -277,16 +289,15 @@ class FolderWatcher:
         with self._lock:
             items = list(self._pending.items())
         for path, pending in items:
-            try:
-                stat = path.stat()
-            except OSError:
+            signature = _signature(path)
+            if signature is None:
                 self._forget(path)
                 continue
-            if (stat.st_size, stat.st_mtime_ns) != (pending.size, pending.mtime_ns):
-                self._observe(path, writing=False)
+            if signature != pending.signature:
+                self._observe(path)
                 continue
             window = self.stable_seconds * (WRITING_GRACE_FACTOR if pending.writing else 1)
-            if stat.st_size > 0 and now - pending.since >= window:
+            if signature[0] > 0 and now - pending.since >= window:
                 with self._lock:
                     if self._pending.get(path) is pending:
                         del self._pending[path]
@@ -311,24 +322,38 @@ class FolderWatcher:
             path = self._queue.get()
             if path is None or self._stop.is_set():
                 return
-            self.process(path)
+            try:
+                self.process(path)
+            except Exception:  # a file that cannot even be moved must not stop the worker
+                log.exception("%s: cannot be processed or moved; retried at the next rescan", path.name)
 
     def process(self, path: Path) -> Done | None:
-        """Run the handler on one file and move it; None when it stays for a retry."""
+        """Run the handler on one file and move it; None when it stays (for a retry, or because
+        it changed while it was decided), or when a set-aside file is unchanged."""
+        changed = False
         try:
             if not path.is_file():
                 return None
+            if path.parent in self.rejected_folders:
+                return self._reconsider(path)
+            before = _signature(path)
             decided: Disposition | None
             try:
                 decided = self.handler.handle(path)
             except Exception as exc:  # noqa: BLE001 - any handler failure is retried, never stops the folder
                 decided = self._failed(path, exc)
-            return None if decided is None else self._finish(path, decided)
+            if decided is None or before is None:
+                return None
+            done = self._finish(path, decided, before)
+            changed = done is None
+            return done
         finally:
             with self._lock:
                 self._in_flight.discard(path)
                 self._ready_at.pop(path, None)
                 self._lock.notify_all()
+            if changed:  # events while it was in flight were not noted: start its period now
+                self._observe(path, restart=True)
 
     def _failed(self, path: Path, exc: Exception) -> Disposition | None:
         attempts = self._attempts.get(path, 0) + 1
@@ -338,13 +363,19 @@ class FolderWatcher:
             "%s: attempt %d failed: %s", path.name, attempts, exc, exc_info=not isinstance(exc, OSError)
         )
         if attempts < self.max_attempts:
-            retry = threading.Timer(self.stable_seconds, self._observe, (path,), {"writing": False})
+            retry = threading.Timer(self.stable_seconds, self._observe, (path,))
             retry.daemon = True
             retry.start()
             return None
         return self.handler.give_up(path, f"{type(exc).__name__}: {exc}")
 
-    def _finish(self, path: Path, disposition: Disposition) -> Done:
+    def _finish(self, path: Path, disposition: Disposition, before: Signature) -> Done | None:
+        if _signature(path) != before:
+            # written while it was decided: the decision stands for the bytes read (recorded by
+            # their hash); what is there now is decided on its own once it holds still
+            log.info("%s changed while it was decided; deciding its new content again", path.name)
+            self._reopened(disposition.record_id, path)
+            return None
         ready_at = self._ready_at.get(path, time.time())
         folder = path.parent / (PROCESSED if disposition.accepted else REJECTED)
         destination = move_with_note(path, folder, disposition.note)
@@ -355,14 +386,59 @@ class FolderWatcher:
             self.stats.rejected += 1
         with contextlib.suppress(Exception):
             self.handler.moved(disposition, path, destination)
+        moved = _signature(destination)
+        if not disposition.accepted and moved is not None:
+            with self._lock:
+                self._set_aside[destination] = moved
+                pending = self._pending.get(destination)
+                if pending is not None and pending.signature == moved:  # the event of our own move
+                    del self._pending[destination]
+            if moved != before:  # written between the check and the rename: back it goes
+                self._observe(destination, restart=True)
         done = Done(path, destination, disposition, ready_at, time.time())
         if self.on_done is not None:
             self.on_done(done)
         return done
 
+    def _reconsider(self, path: Path) -> Done | None:
+        """A refused file changed in rejected/: unless its bytes are still those decided, move it
+        back into its folder and decide them (they held still for the stability period)."""
+        with self._lock:
+            self._set_aside.pop(path, None)
+        try:
+            same = self.handler.decided(path)
+        except Exception:  # when in doubt, decide again (the hash makes that idempotent)
+            log.exception("%s: cannot compare with its decision", path.name)
+            same = False
+        if same:
+            signature = _signature(path)
+            with contextlib.suppress(OSError):  # the note newer than the file again (even one dated ahead)
+                stamp = max(time.time_ns(), signature[1] + 1 if signature else 0)
+                os.utime(path.with_name(path.name + NOTE_SUFFIX), ns=(stamp, stamp))
+            if signature is not None:
+                with self._lock:
+                    self._set_aside[path] = signature
+            return None
+        destination = move_back(path, path.parent.parent)
+        log.info("%s changed after it was refused; deciding it again as %s", path.name, destination.name)
+        self._reopened(None, path)
+        with self._lock:
+            if destination in self._in_flight:
+                return None
+            self._in_flight.add(destination)
+            self._pending.pop(destination, None)
+        return self.process(destination)
+
+    def _reopened(self, record_id: int | None, path: Path) -> None:
+        try:
+            self.handler.reopened(record_id, path)
+        except Exception:  # bookkeeping only: the new decision is what matters
+            log.exception("%s: cannot release the earlier refusal", path.name)
+
     def run_once(self, *, settle: bool = True) -> list[Done]:
-        """Process the files present now (those still changing over `stable_seconds` wait)."""
-        first = {p: _signature(p) for p in self._present()}
+        """Process the files present now, and the set-aside files written after their note
+        (those still changing over `stable_seconds` wait)."""
+        first = {p: _signature(p) for p in (*self._present(), *self._changed_refusals())}
         if settle and first:
             time.sleep(self.stable_seconds)
         results = []
@@ -405,7 +481,7 @@ class _Events(FileSystemEventHandler):
 
     def on_created(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
-            self.watcher._observe(_path(event.src_path), writing=False)
+            self.watcher._observe(_path(event.src_path), restart=True)
 
     def on_modified(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
@@ -413,12 +489,12 @@ class _Events(FileSystemEventHandler):
 
     def on_closed(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
-            self.watcher._complete(_path(event.src_path))
+            self.watcher._closed(_path(event.src_path))
 
     def on_moved(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
             self.watcher._forget(_path(event.src_path))
-            self.watcher._complete(_path(event.dest_path))
+            self.watcher._observe(_path(event.dest_path), restart=True)
 
     def on_deleted(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
@@ -429,9 +505,21 @@ def _path(value: str | bytes) -> Path:
     return Path(os.fsdecode(value))
 
 
-def _signature(path: Path) -> tuple[int, int] | None:
+def _signature(path: Path) -> Signature | None:
     try:
         stat = path.stat()
     except OSError:
         return None
-    return (stat.st_size, stat.st_mtime_ns)
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+def _files(folders: Sequence[Path]) -> Iterator[Path]:
+    for folder in folders:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            log.warning("cannot list %s: %s", folder, exc)
+            continue
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False) and not is_temporary(entry.name):
+                yield Path(entry.path)

@@ -1,8 +1,14 @@
-"""`mailflow cases` and `mailflow case <number>`: the complaints and one complaint's timeline."""
+"""`mailflow cases` and `mailflow case <number>`: the complaints and one complaint's timeline.
+
+At step 8 the timeline also lists every signed PDF refused while the step waited, one line each:
+"ditolak: <reason>, <time>, <file>" (`--json`: the full reason, code, source, sender and hash).
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, tzinfo
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -12,9 +18,11 @@ from mailflow.adapters.db.models import Case
 from mailflow.cli.common import JsonOption, LangOption, console, emit_json, h, shown, state, t
 from mailflow.domain.calendar import format_local
 from mailflow.domain.durations import format_seconds
+from mailflow.domain.safe_text import escape
 from mailflow.errors import NotFoundError
+from mailflow.i18n import has
 from mailflow.services.outbox import failed_counts, failed_mails
-from mailflow.services.timeline import StepRow, documents, list_cases, timeline
+from mailflow.services.timeline import RefusedFile, StepRow, documents, list_cases, timeline
 
 
 def register(app: typer.Typer) -> None:
@@ -105,8 +113,8 @@ def case_command(
             for m in failed_mails(session, case.id)
         ]
     if as_json:
-        emit_json({**header, "steps": [r.__dict__ for r in rows], "documents": doc_rows,
-                   "failed_mails": failed})  # fmt: skip
+        steps = [_step_json(r, app.zone, language) for r in rows]
+        emit_json({**header, "steps": steps, "documents": doc_rows, "failed_mails": failed})
         return
     console.print(
         t("engine.cli.case_title", language, number=shown(header["number"]), subject=shown(header["subject"]))
@@ -122,7 +130,7 @@ def case_command(
             _when(row.finished, app.zone, language) if row.finished else "-",
             format_seconds(row.business_seconds, language),
             row.limit,
-            _result(row, language),
+            "\n".join([_result(row, language), *(_refusal(f, app.zone, language) for f in row.refusals)]),
             shown(row.command or "") + (f"\n{shown(row.source)}" if row.source else ""),
         )
     console.print(table)
@@ -143,6 +151,22 @@ def _when(instant: datetime | None, zone: tzinfo, lang: str) -> str:
     if instant is None:
         return "-"
     return format_local(instant, zone, lang).rsplit(" ", 1)[0]
+
+
+def _step_json(row: StepRow, zone: tzinfo, lang: str) -> dict[str, Any]:
+    refusals = [
+        {**asdict(f), "file": escape(f.file), "summary": _refusal(f, zone, lang)} for f in row.refusals
+    ]
+    return {**asdict(row), "refusals": refusals}
+
+
+def _refusal(refused: RefusedFile, zone: tzinfo, lang: str) -> str:
+    key = f"signatures.short.{refused.code}"
+    reason = t(key, lang) if has(key) else refused.code
+    name = escape(refused.file, limit=60)
+    return t(
+        "signatures.timeline.refused", lang, reason=reason, time=_when(refused.at, zone, lang), file=name
+    )
 
 
 def _result(row: StepRow, lang: str) -> str:

@@ -254,6 +254,10 @@ class SignaturesSection(Section):
     intermediates: tuple[Path, ...] = ()  # CA certificates a signer may omit from its signature
     allow_fetching: bool = False  # fetch revocation data (CRL/OCSP) over the network
     accept_delegates: bool = True  # a delegate of the OPD head (e.g. the Sekretaris, a.n.) may sign
+    # explanations of refused files mailed to one sender in any 60 minutes; beyond that the
+    # refusals are only recorded (quarantine, audit, `mailflow case`), so a flood cannot make
+    # mailflow mail-bomb anyone
+    max_explanations_per_hour: int = Field(5, ge=1, le=100)
 
 
 class WatcherSection(Section):

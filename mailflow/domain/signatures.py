@@ -39,6 +39,9 @@ NOT_PDF = "not_pdf"
 CORRUPT = "corrupt"
 ENCRYPTED = "encrypted"
 TOO_LARGE = "too_large"
+EXPANDS = "expands_too_much"  # compressed content that would inflate beyond the limits (a "zip bomb")
+TOO_COMPLEX = "too_complex"  # more objects than any letter has
+ACTIVE_CONTENT = "active_content"  # JavaScript, launch actions, embedded files
 UNSIGNED = "unsigned"
 TAMPERED = "tampered"
 INVALID_SIGNATURE = "invalid_signature"
@@ -60,7 +63,17 @@ DUPLICATE = "duplicate"
 
 # Refusals that point at a forgery or an unauthorised signer rather than a simple mistake.
 SECURITY_CODES = frozenset(
-    {TAMPERED, INVALID_SIGNATURE, MODIFIED, PARTIAL_COVERAGE, UNTRUSTED, WRONG_SIGNER, OTHER_LETTER}
+    {
+        TAMPERED,
+        INVALID_SIGNATURE,
+        MODIFIED,
+        PARTIAL_COVERAGE,
+        UNTRUSTED,
+        WRONG_SIGNER,
+        OTHER_LETTER,
+        EXPANDS,
+        ACTIVE_CONTENT,
+    }
 )
 SCAN_TEXT_LIMIT = 40  # letters and digits on page 1 below which a PDF counts as a scan
 

@@ -7,14 +7,20 @@
 Each file: content hash -> `returned_files` row (unique hash: a file is decided once; the same
 bytes again get the first answer) -> the letter it names (document id from the signed revision or
 the page, see services.returned_inspection) -> pyHanko's verdict and the expected signer
-(domain.signatures) -> accepted: the signed PDF stored beside the case, a `surat_tanggapan_ttd`
-document, and the engine finishes steps 8 and 9 and notifies the next actor; refused: nothing
-advances, a quarantine row, an audit entry, and (mail) one explanation per address, reason and day.
+(domain.signatures) -> accepted: the signed revision (the file as its last signer signed it,
+without anything appended later) stored beside the case as a `surat_tanggapan_ttd` document, and
+the engine finishes steps 8 and 9 and notifies the next actor; refused: nothing advances, a
+quarantine row, an audit entry, the row names its case and route (so `mailflow case` shows the
+refusal at step 8), and an explanation naming the case and each refused file
+(services.returned_mail, bounded per address and hour): by mail to the sender, per reply; from a
+watched folder to the head who must sign, while the letter still waits. A refused reply is
+reported to the reply processor as "quarantined" with the reason, whatever the reason.
 Everything happens in the caller's transaction, so the decision and its effects commit together.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
@@ -42,15 +48,18 @@ from mailflow.config.model import Settings
 from mailflow.domain import signatures as sig
 from mailflow.domain.documents import ID_SPACE, DocumentKind, DocumentStatus, make_doc_id
 from mailflow.domain.inbound import AttachmentInfo, InboundMail
+from mailflow.domain.safe_text import escape
 from mailflow.domain.workflow import Refusal
 from mailflow.i18n import translate
 from mailflow.services.engine import Engine
 from mailflow.services.replies import ReplyOutcome
 from mailflow.services.returned_inspection import Inspection, inspect_pdf
 from mailflow.services.returned_letters import EMPTY_VALUES, LetterFinder, LetterMatch, signature_detail
-from mailflow.services.returned_mail import explain
+from mailflow.services.returned_mail import explain, tell_signer
 
 log = logging.getLogger("mailflow.returned")
+# folder refusals the head is not told about: the letter no longer waits for this file
+_NOT_TOLD = frozenset({sig.NOT_WAITING, sig.SUPERSEDED, sig.DUPLICATE})
 
 
 @dataclass(frozen=True)
@@ -58,11 +67,16 @@ class Source:
     """Where a returned file came from."""
 
     kind: str  # "mail" / "folder"
-    path: Path
+    path: Path | None  # None: an attachment refused before it was stored (too large)
     original_name: str | None = None
     sender: str | None = None  # the mail's From (mail only)
     message_id: int | None = None
     route_id: int | None = None  # mail: the route whose step 8 the reply answers
+    case_id: int | None = None  # mail: that route's case
+
+    @property
+    def name(self) -> str:
+        return self.original_name or (self.path.name if self.path else "-")
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,7 @@ class ReturnedOutcome:
     case_id: int | None = None
     security: bool = False
     values: dict[str, str] = field(default_factory=dict)  # for texts in another language
+    file_name: str | None = None  # as the sender named it
 
 
 def trust_store(settings: Settings) -> TrustStore:
@@ -144,12 +159,17 @@ class ReturnedLetterService:
             if outcome.accepted and outcome.status == "accepted":
                 return ReplyOutcome("applied", outcome.code, outcome.note)
             outcomes.append(outcome)
-        best = next((o for o in outcomes if o.letter_id is not None), outcomes[0] if outcomes else None)
-        if best is None:
-            best = self._outcome_only(sig.UNSIGNED, event.case_id)
-        explain(self, session, message, sender, event, best, now)
-        status = "quarantined" if best.security else "answered"
-        return ReplyOutcome(status, best.code, best.note)
+        refused = [o for o in outcomes if not o.accepted]
+        if not refused:  # only copies of a file accepted before: nothing refused, nothing to do twice
+            if not outcomes:
+                outcomes = [self._outcome_only(sig.UNSIGNED, event.case_id)]
+                refused = outcomes
+            else:
+                explain(self, session, message, sender, event, outcomes, now)
+                return ReplyOutcome("answered", outcomes[0].code, outcomes[0].note)
+        explain(self, session, message, sender, event, refused, now)
+        best = next((o for o in refused if o.letter_id is not None), refused[0])
+        return ReplyOutcome("quarantined", best.code, best.note)
 
     def _attachment(
         self,
@@ -160,12 +180,16 @@ class ReturnedLetterService:
         event: StepEvent,
         now: datetime,
     ) -> ReturnedOutcome:
-        if not attachment.stored_path:
+        path = Path(attachment.stored_path) if attachment.stored_path else None
+        source = Source(
+            "mail", path, attachment.original_name, sender, message.id, event.route_id, event.case_id
+        )
+        if path is None:  # refused by the MIME layer for its size: recorded all the same
             detail = attachment.refused_reason or "-"
-            return self._outcome_only(sig.TOO_LARGE, event.case_id, detail=detail)
-        path = Path(attachment.stored_path)
+            digest = attachment.sha256 or _marker(f"unstored:{message.id}:{attachment.position}")
+            refused = Inspection(digest, attachment.size, error_code=sig.TOO_LARGE, error=detail)
+            return self.record(session, source, refused, b"", now)
         data = path.read_bytes()
-        source = Source("mail", path, attachment.original_name, sender, message.id, event.route_id)
         return self.record(session, source, self.inspect(data), data, now)
 
     # --- the one path ------------------------------------------------------------------------
@@ -178,14 +202,16 @@ class ReturnedLetterService:
             select(ReturnedFile).where(ReturnedFile.sha256 == inspection.sha256)
         ).scalar_one_or_none()
         if prior is not None:
-            return self.duplicate(prior)
+            return self.duplicate(prior, source)
         row = ReturnedFile(
             sha256=inspection.sha256,
             source=source.kind,
-            original_name=(source.original_name or source.path.name)[:500],
-            stored_path=str(source.path),
+            original_name=source.name[:500],
+            stored_path=str(source.path) if source.path else None,
             sender=source.sender,
             message_id=source.message_id,
+            case_id=source.case_id,
+            route_id=source.route_id,
             status="received",
             created_at=now,
         )
@@ -242,7 +268,8 @@ class ReturnedLetterService:
         year = letter.case.received_at.astimezone(self.zone).year
         number = safe_component(letter.document.number or "")
         name = f"{DocumentKind.SIGNED_RESPONSE.value}_{number}_{doc_uid}.pdf"
-        stored = self.store.write(self.store.folder(year, letter.case.number) / name, data)
+        kept = inspection.kept(data)
+        stored = self.store.write(self.store.folder(year, letter.case.number) / name, kept)
         signer_person = verdict.signer
         sender_person = self.directory.person_by_email(source.sender) if source.sender else None
         if verdict.code == "scan":
@@ -270,7 +297,11 @@ class ReturnedLetterService:
             signer=label,
             signed_at=signed_at,
             signature_detail=json.dumps(
-                signature_detail(inspection, verdict, row.id, source.kind, source.sender),
+                {
+                    **signature_detail(inspection, verdict, row.id, source.kind, source.sender),
+                    "received_sha256": inspection.sha256,
+                    "removed_after_signing": len(data) - len(kept),
+                },
                 ensure_ascii=False,
                 default=str,
             ),
@@ -295,6 +326,7 @@ class ReturnedLetterService:
             return self._refuse(session, row, source, sig.Verdict(False, result.code), letter, now)
         letter.document.signature_status = "signed"
         row.status, row.document_id, row.processed_at = "accepted", document.id, now
+        row.case_id, row.route_id = letter.case.id, letter.route.id
         row.stored_path, row.reason = str(stored.path), None
         values = self.letters.values(letter, verdict, source.sender)
         note = translate("signatures.accepted", self.lang, **values)
@@ -310,6 +342,7 @@ class ReturnedLetterService:
             document.id,
             letter.case.id,
             values=values,
+            file_name=source.name,
         )
 
     def _refuse(
@@ -326,12 +359,14 @@ class ReturnedLetterService:
         row.status, row.processed_at = "rejected", now
         row.reason = f"{verdict.code}: {reason}"
         row.document_id = letter.document.id if letter else None
+        if row.case_id is None and letter is not None:  # a reply keeps the case it answered
+            row.case_id, row.route_id = letter.case.id, letter.route.id
         session.add(
             QuarantineItem(
                 kind="file",
                 message_id=source.message_id,
                 returned_file_id=row.id,
-                path=str(source.path),
+                path=str(source.path) if source.path else None,
                 reason_code=verdict.code[:40],
                 reason=f"{reason}\n{verdict.detail}".strip(),
                 created_at=now,
@@ -339,17 +374,20 @@ class ReturnedLetterService:
             )
         )
         detail = {"code": verdict.code, "detail": verdict.detail, "returned_file": row.id}
-        self._audit(
-            session, now, source.sender or source.kind, "signature.refused", letter, source, None, detail
-        )
+        actor = source.sender or source.kind
+        self._audit(session, now, actor, "signature.refused", letter, source, None, detail, row.case_id)
         log.warning(
-            "returned file %s (%s) refused: %s %s", row.id, source.path.name, verdict.code, verdict.detail
+            "returned file %s (%s) refused: %s %s",
+            row.id,
+            escape(source.name, limit=120),
+            verdict.code,
+            escape(verdict.detail, limit=300),
         )
         note = (
             translate("signatures.rejected", self.lang, reason=reason)
             + f"\n\n[{verdict.code}] sha256={row.sha256}"
         )
-        return ReturnedOutcome(
+        outcome = ReturnedOutcome(
             "rejected",
             verdict.code,
             False,
@@ -357,18 +395,25 @@ class ReturnedLetterService:
             row.id,
             letter.document.id if letter else None,
             None,
-            letter.case.id if letter else None,
+            row.case_id,
             security=verdict.security,
             values=values,
+            file_name=source.name,
         )
+        if source.kind == "folder" and letter is not None and verdict.code not in _NOT_TOLD:
+            tell_signer(self, session, letter, outcome, now)  # nobody sent it: the head is told
+        return outcome
 
-    def duplicate(self, prior: ReturnedFile) -> ReturnedOutcome:
+    def duplicate(self, prior: ReturnedFile, source: Source | None = None) -> ReturnedOutcome:
         """The same bytes again: the first decision stands (nothing is decided or done twice)."""
         earlier = prior.reason or prior.status
         values = {**EMPTY_VALUES, "detail": earlier}
         note = translate("signatures.reason.duplicate", self.lang, **values)
         accepted = prior.status == "accepted"
-        return ReturnedOutcome("duplicate", sig.DUPLICATE, accepted, note, prior.id, values=values)
+        name = source.name if source else prior.original_name
+        return ReturnedOutcome(
+            "duplicate", sig.DUPLICATE, accepted, note, prior.id, values=values, file_name=name
+        )
 
     def _outcome_only(self, code: str, case_id: int | None, *, detail: str = "") -> ReturnedOutcome:
         """A refusal with no file to record (e.g. the attachment was refused for its size)."""
@@ -395,13 +440,14 @@ class ReturnedLetterService:
         source: Source,
         document_id: int | None,
         detail: dict[str, Any],
+        case_id: int | None = None,
     ) -> None:
         session.add(
             AuditEntry(
                 at=now,
                 actor=actor[:320],
                 action=action,
-                case_id=letter.case.id if letter else None,
+                case_id=case_id or (letter.case.id if letter else None),
                 message_id=source.message_id,
                 document_id=document_id or (letter.document.id if letter else None),
                 detail=json.dumps({"source": source.kind, **detail}, ensure_ascii=False, default=str),
@@ -411,3 +457,8 @@ class ReturnedLetterService:
 
 def _is_pdf(attachment: AttachmentInfo) -> bool:
     return attachment.content_type == "application/pdf" or attachment.extension == "pdf"
+
+
+def _marker(text: str) -> str:
+    """A stand-in content hash for a file whose bytes were never stored."""
+    return hashlib.sha256(text.encode()).hexdigest()

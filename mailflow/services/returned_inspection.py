@@ -10,12 +10,20 @@ signature:
   from that revision's first page;
 - unsigned PDF: a scan (no text layer) by its QR code; otherwise the page text, kept only to name
   the letter in the refusal (an unsigned PDF is never accepted on its text).
+
+What is kept of an accepted signed file is `kept(data)`: the file up to the end of its last
+signature's byte range, so an update appended after signing (pyHanko lets metadata changes pass)
+is neither stored nor forwarded to the complainant.
+
+Hostile bytes make the PDF libraries raise all kinds of exceptions (and recurse deeply); every one
+becomes a refusal of the file as unreadable here, so no file can break the watcher or the poller.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass, field, replace
 
 from mailflow.adapters.pdf_qr import page_text, qr_payloads
 from mailflow.adapters.pdf_signatures import (
@@ -29,6 +37,7 @@ from mailflow.domain import signatures as sig
 from mailflow.domain.documents import find_doc_ids, parse_qr_payload
 from mailflow.errors import QuarantineError
 
+log = logging.getLogger("mailflow.returned")
 INFO_KEYS = ("/MailflowDocId", "/Keywords", "/Subject", "/Title")
 
 
@@ -44,10 +53,15 @@ class Inspection:
     text: str = ""  # the signed revision's text (signed PDF) or the page text (unsigned)
     scan_like: bool = False
     qr_payloads: tuple[str, ...] = field(default=(), repr=False)
+    signed_length: int = 0  # the end of the last signature's byte range (0: keep the whole file)
 
     @property
     def signed(self) -> bool:
         return bool(self.signatures)
+
+    def kept(self, data: bytes) -> bytes:
+        """What to store and forward of `data`: its last signed revision, or all of an unsigned scan."""
+        return data[: self.signed_length] if 0 < self.signed_length <= len(data) else data
 
 
 def inspect_pdf(data: bytes, trust: TrustStore, *, max_bytes: int | None = None) -> Inspection:
@@ -60,12 +74,20 @@ def inspect_pdf(data: bytes, trust: TrustStore, *, max_bytes: int | None = None)
         return _unsigned(digest, size, data)
     except QuarantineError as exc:
         return Inspection(digest, size, error_code=exc.code, error=exc.reason)
+    except Exception as exc:  # noqa: BLE001 - see the module docstring: hostile bytes, any library error
+        log.warning("unreadable PDF %s: %s: %s", digest[:12], type(exc).__name__, exc)
+        detail = f"the PDF cannot be read: {type(exc).__name__}: {exc}"[:500]
+        return Inspection(digest, size, error_code=sig.CORRUPT, error=detail)
 
 
 def _signed(digest: str, size: int, signed: SignedPdf) -> Inspection:
     revision = signed.signed_revision
     if revision is None:  # a signature without a usable byte range covers nothing
         return Inspection(digest, size, signatures=signed.signatures)
+    return replace(_revision_facts(digest, size, signed, revision), signed_length=signed.signed_length)
+
+
+def _revision_facts(digest: str, size: int, signed: SignedPdf, revision: bytes) -> Inspection:
     try:
         text = page_text(revision).text
     except QuarantineError:

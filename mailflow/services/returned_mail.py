@@ -1,21 +1,52 @@
-"""The explanation mailed back when a signed PDF that came by mail is refused.
+"""The explanations mailed when returned signed PDFs are refused.
 
-Like the reply processor's explanations (services.replies): at most one mail per address, reason
-and local day (the outbox dedup key), never to our own addresses, in the recipient's language.
+By mail: one explanation per reply that carried refused files (its dedup key is the reply's
+message), so two letters refused for two cases are two mails, each naming its case, each file,
+its reason and when it came. Through a watched folder, where nobody sent anything: the head who
+must sign is told, once per refused file, while the letter still waits for that signature (a
+file for a letter no longer waiting, or naming no letter, only lands in rejected/ and quarantine).
+Never to our own addresses, in the recipient's language.
+
+Bounded: at most `signatures.max_explanations_per_hour` such mails to one address in any 60
+minutes. Beyond that a refusal is only recorded (the quarantine row, the audit entry
+`signature.explain_suppressed`, and its line at step 8 of `mailflow case`), never mailed; the last
+mail within the bound says so. A flood of refused files therefore costs anyone at most that many
+mails an hour, and the sender's daily limit (limits.max_mails_per_address_per_day) still holds.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mailflow.adapters.db.models import Case, Message, StepEvent
+from mailflow.adapters.db.models import AuditEntry, Case, Message, OutboxMail, StepEvent
+from mailflow.domain.safe_text import escape
 from mailflow.i18n import translate
+from mailflow.services.returned_letters import LetterMatch
 
 if TYPE_CHECKING:
     from mailflow.services.returned import ReturnedLetterService, ReturnedOutcome
+
+KIND = "explain.letter"
+WINDOW = timedelta(hours=1)
+NAME_LIMIT = 120
+
+
+@dataclass(frozen=True)
+class _Explanation:
+    to: str
+    case: Case | None
+    intro: str  # the texts key of the first paragraph
+    when: datetime  # when the files came
+    outcomes: Sequence[ReturnedOutcome]
+    dedup_key: str
+    message_id: int | None = None
 
 
 def explain(
@@ -24,37 +55,117 @@ def explain(
     message: Message,
     sender: str | None,
     event: StepEvent,
+    outcomes: Sequence[ReturnedOutcome],
+    now: datetime,
+) -> None:
+    """Tell `sender` why the files of `message` (answering step 8 of `event`) were refused."""
+    if not sender or not outcomes or _is_ours(service, sender):
+        return
+    case = session.get(Case, event.case_id)
+    when = message.received_at or now
+    dedup = f"{KIND}:{message.id}"
+    _send(
+        service,
+        session,
+        _Explanation(sender, case, "signatures.explain.intro", when, outcomes, dedup, message.id),
+        now,
+    )
+
+
+def tell_signer(
+    service: ReturnedLetterService,
+    session: Session,
+    letter: LetterMatch,
     outcome: ReturnedOutcome,
     now: datetime,
 ) -> None:
-    if not sender or _is_ours(service, sender):
+    """Tell the head(s) who must sign `letter` that a file for it in a watched folder was refused."""
+    waiting = session.execute(
+        select(StepEvent.id).where(
+            StepEvent.route_id == letter.route.id, StepEvent.step == 8, StepEvent.finished_at.is_(None)
+        )
+    ).first()
+    if waiting is None:
         return
+    for signer in (s for s in letter.expected if not s.delegate):
+        address = service.directory.person(signer.person_id).email
+        dedup = f"{KIND}:file:{outcome.returned_file_id}:{signer.person_id}"
+        intro = "signatures.explain.intro_folder"
+        _send(service, session, _Explanation(address, letter.case, intro, now, (outcome,), dedup), now)
+
+
+def _send(service: ReturnedLetterService, session: Session, explanation: _Explanation, now: datetime) -> None:
     engine = service.engine
-    person = engine.directory.person_by_email(sender)
-    lang = engine.composer.lang_for(person)
-    case = session.get(Case, event.case_id)
+    case, to = explanation.case, explanation.to
     number = case.number if case else "-"
-    values = {**outcome.values, "case": outcome.values.get("case", "-")}
-    if values["case"] in ("", "-"):
-        values["case"] = number
-    reason = translate(f"signatures.reason.{outcome.code}", lang, **values)
-    hint = translate("signatures.explain.resend", lang, case=number)
+    sent = _sent_within_hour(session, to, now)
+    limit = service.settings.signatures.max_explanations_per_hour
+    if sent >= limit:
+        _record_suppressed(session, explanation, now, sent)
+        return
+    person = engine.directory.person_by_email(to)
+    lang = engine.composer.lang_for(person)
+    when = engine.composer.when(explanation.when, lang)
+    paragraphs = [
+        translate(explanation.intro, lang, case=number, when=when),
+        *(_item(outcome, number, lang) for outcome in explanation.outcomes),
+        translate("signatures.explain.resend", lang, case=number),
+    ]
+    if sent + 1 == limit:
+        paragraphs.append(translate("signatures.explain.last", lang, limit=limit))
     mail = engine.composer.notice(
-        kind="explain",
-        to_addr=sender,
+        kind=KIND,
+        to_addr=to,
         to_name=person.name if person else None,
-        recipient=(person.jabatan or person.name) if person else sender,
+        recipient=(person.jabatan or person.name) if person else to,
         subject=f"[{number}] " + translate("signatures.subject.explain", lang),
-        paragraphs=[reason, hint],
+        paragraphs=paragraphs,
         lang=lang,
         case_id=case.id if case else None,
-        dedup_key=f"explain:{sender}:{outcome.code}:{_local_day(service, now)}",
+        dedup_key=explanation.dedup_key,
     )
     engine.queue(session, mail, now)
 
 
-def _local_day(service: ReturnedLetterService, now: datetime) -> str:
-    return now.astimezone(service.zone).date().isoformat()
+def _item(outcome: ReturnedOutcome, number: str, lang: str) -> str:
+    values = {**outcome.values}
+    if values.get("case", "-") in ("", "-"):
+        values["case"] = number
+    reason = translate(f"signatures.reason.{outcome.code}", lang, **values)
+    name = escape(outcome.file_name or "-", limit=NAME_LIMIT)
+    return translate("signatures.explain.item", lang, file=name, reason=reason)
+
+
+def _sent_within_hour(session: Session, sender: str, now: datetime) -> int:
+    count = session.execute(
+        select(func.count())
+        .select_from(OutboxMail)
+        .where(
+            OutboxMail.to_addr == sender.lower(),
+            OutboxMail.kind == KIND,
+            OutboxMail.created_at > now - WINDOW,
+        )
+    ).scalar_one()
+    return int(count)
+
+
+def _record_suppressed(session: Session, explanation: _Explanation, now: datetime, sent: int) -> None:
+    detail = {
+        "reason": "max_explanations_per_hour",
+        "sent_within_hour": sent,
+        "returned_files": [o.returned_file_id for o in explanation.outcomes],
+        "codes": [o.code for o in explanation.outcomes],
+    }
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=explanation.to[:320],
+            action="signature.explain_suppressed",
+            case_id=explanation.case.id if explanation.case else None,
+            message_id=explanation.message_id,
+            detail=json.dumps(detail, ensure_ascii=False),
+        )
+    )
 
 
 def _is_ours(service: ReturnedLetterService, address: str) -> bool:

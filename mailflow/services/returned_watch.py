@@ -8,6 +8,9 @@ Per file: read it (size-limited), and if its hash is known answer as before (a c
 commit and the move, or the same file dropped twice); otherwise inspect it outside any
 transaction, then record the decision in one short transaction (ReturnedLetterService.record).
 Two processes racing on the same bytes meet at the unique hash: the loser sees the winner's row.
+A refused file whose bytes change afterwards is decided again (adapters.watcher): `decided` tells
+the watcher whether a set-aside file still holds the bytes of its decision, and `reopened` closes
+the quarantine entry of the earlier bytes (with an audit entry), which no longer exist anywhere.
 """
 
 from __future__ import annotations
@@ -119,6 +122,47 @@ class ReturnedFolderHandler:
                 )
             )
             return Disposition(False, note, row.id)
+
+    def decided(self, path: Path) -> bool:
+        digest = _hash_or_marker(path)
+        with self.database.reader() as session:
+            recorded = session.execute(
+                select(ReturnedFile.sha256)
+                .where(ReturnedFile.stored_path == str(path))
+                .order_by(ReturnedFile.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+        return recorded == digest
+
+    def reopened(self, record_id: int | None, path: Path) -> None:
+        now = self.clock.now()
+        with self.database.transaction() as session:
+            # only refusals: an accepted file's row points at the copy kept beside its case
+            where = (
+                ReturnedFile.id == record_id
+                if record_id is not None
+                else ReturnedFile.stored_path == str(path)
+            )
+            query = select(ReturnedFile).where(where, ReturnedFile.status == "rejected")
+            for row in session.execute(query).scalars():
+                row.stored_path = None  # those bytes are gone: overwritten or appended to
+                items = session.execute(
+                    select(QuarantineItem).where(
+                        QuarantineItem.returned_file_id == row.id, QuarantineItem.released_at.is_(None)
+                    )
+                ).scalars()
+                for item in items:
+                    item.released_at = now
+                detail = {"file": path.name, "returned_file": row.id, "sha256": row.sha256}
+                session.add(
+                    AuditEntry(
+                        at=now,
+                        actor="folder",
+                        action="signature.reconsidered",
+                        case_id=row.case_id,
+                        detail=json.dumps(detail, ensure_ascii=False),
+                    )
+                )
 
     def moved(self, disposition: Disposition, source: Path, destination: Path) -> None:
         """Keep the rows pointing at the file where it now lies."""

@@ -1,4 +1,8 @@
-"""Case listings and one case's timeline, for `mailflow cases` and `mailflow case <number>`."""
+"""Case listings and one case's timeline, for `mailflow cases` and `mailflow case <number>`.
+
+A step-8 row also lists the signed PDFs refused for its route while it was open (returned_files
+rows naming that route), so a refusal is visible where the case waits, not only in quarantine.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,23 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailflow.adapters.db.models import Case, Document, Message, StepEvent
+from mailflow.adapters.db.models import Case, Document, Message, ReturnedFile, StepEvent
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.directory import Directory
 from mailflow.domain.sop import Sop, Track
+
+
+@dataclass(frozen=True)
+class RefusedFile:
+    """A returned PDF refused while a step 8 waited for it."""
+
+    at: datetime
+    code: str  # domain.signatures reason code
+    reason: str  # the reason as the sender was told (settings language)
+    file: str  # the sender's file name, as given (escape it before showing)
+    source: str  # mail / folder
+    sender: str | None
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,7 @@ class StepRow:
     finished_by: str | None
     command: str | None
     source: str | None
+    refusals: tuple[RefusedFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,9 +145,38 @@ def timeline(
                 finished_by=event.finished_by,
                 command=event.command,
                 source=source,
+                refusals=refused_files(session, event) if event.step == 8 else (),
             )
         )
     return rows
+
+
+def refused_files(session: Session, event: StepEvent) -> tuple[RefusedFile, ...]:
+    """The files refused for `event`'s route between its start and its end (or now)."""
+    if event.route_id is None:
+        return ()
+    query = select(ReturnedFile).where(
+        ReturnedFile.route_id == event.route_id,
+        ReturnedFile.status == "rejected",
+        ReturnedFile.created_at >= event.started_at,
+    )
+    if event.finished_at is not None:
+        query = query.where(ReturnedFile.created_at <= event.finished_at)
+    found = []
+    for row in session.execute(query.order_by(ReturnedFile.created_at, ReturnedFile.id)).scalars():
+        code, _, reason = (row.reason or "").partition(": ")
+        found.append(
+            RefusedFile(
+                at=row.processed_at or row.created_at,
+                code=code,
+                reason=reason,
+                file=row.original_name or "-",
+                source=row.source,
+                sender=row.sender,
+                sha256=row.sha256,
+            )
+        )
+    return tuple(found)
 
 
 def documents(session: Session, case: Case) -> list[Document]:

@@ -3,6 +3,8 @@
 `signatures.reason.<code>` explain a refusal to the person who sent the file (by mail, or in the
 reason file beside a rejected file); every one may use {number} (the letter number), {case},
 {signer} (who the certificate names), {expected} (who must sign), {detail} and {sender}.
+`signatures.short.<code>` name the same reasons in a few words, for the step-8 line of
+`mailflow case` ("ditolak: <short>, <time>, <file>").
 """
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -23,6 +25,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "signatures.reason.too_large": (
         "Berkas ini terlalu besar untuk diproses ({detail}).",
         "This file is too large to process ({detail}).",
+    ),
+    "signatures.reason.expands_too_much": (
+        "PDF ini memuat data terkompresi yang mengembang jauh melebihi ukuran wajar sebuah surat, "
+        "sehingga tidak diproses demi keamanan. Mohon kirim PDF hasil penandatanganan yang asli.",
+        "This PDF holds compressed data that expands far beyond any letter's size, so it was not "
+        "processed, for safety. Please send the original signed PDF.",
+    ),
+    "signatures.reason.too_complex": (
+        "PDF ini terlalu rumit untuk sebuah surat ({detail}), sehingga tidak diproses. Mohon kirim "
+        "PDF surat tanggapan hasil penandatanganan, tanpa digabung dengan berkas lain.",
+        "This PDF is too complex for a letter ({detail}), so it was not processed. Please send the "
+        "signed response letter PDF on its own.",
+    ),
+    "signatures.reason.active_content": (
+        "PDF ini memuat kode aktif (JavaScript, perintah menjalankan program, atau berkas sisipan) "
+        "yang tidak diizinkan dalam surat dinas, karena surat ini akan diteruskan kepada pelapor. "
+        "Mohon tanda tangani PDF surat tanggapan yang dikirim sistem tanpa menambahkan apa pun.",
+        "This PDF contains active content (JavaScript, an action that starts a program, or an "
+        "embedded file), which an official letter may not carry because it is forwarded to the "
+        "complainant. Please sign the response letter PDF the system sent without adding anything.",
     ),
     "signatures.reason.unsigned": (
         "PDF ini tidak memuat tanda tangan elektronik. Mohon tanda tangani surat {number} secara "
@@ -121,6 +143,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Accepted: letter {number} for complaint {case} signed by {signer}. Steps 8 and 9 are done.",
     ),
     "signatures.rejected": ("Ditolak: {reason}", "Refused: {reason}"),
+    "signatures.explain.intro": (
+        "Berkas PDF yang Bapak/Ibu kirim untuk aduan {case} ({when}) belum dapat diterima:",
+        "The PDF you sent for complaint {case} ({when}) could not be accepted:",
+    ),
+    "signatures.explain.intro_folder": (
+        "Berkas PDF untuk surat tanggapan aduan {case} yang disimpan di folder surat kembali "
+        "({when}) belum dapat diterima:",
+        "A PDF of the response letter for complaint {case} saved in the returned-letters folder "
+        "({when}) could not be accepted:",
+    ),
+    "signatures.explain.item": ("Berkas {file}: {reason}", "File {file}: {reason}"),
+    "signatures.explain.last": (
+        "Ini penjelasan ke-{limit} dalam satu jam terakhir. Agar kotak surat Bapak/Ibu tidak "
+        "dibanjiri, penolakan berikutnya dalam satu jam ini hanya dicatat tanpa email; petugas LAPOR "
+        "dapat melihatnya pada linimasa aduan.",
+        "This is explanation number {limit} within the last hour. To keep your mailbox from "
+        "flooding, further refusals within this hour are only recorded, without a mail; the LAPOR "
+        "staff see them in the complaint's timeline.",
+    ),
     "signatures.explain.resend": (
         "Langkah tanda tangan surat tanggapan aduan {case} belum selesai. Setelah diperbaiki, balas "
         "email permintaan tanda tangan dengan PDF yang benar, atau simpan PDF di folder surat kembali.",
@@ -131,6 +172,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "PDF bertanda tangan belum dapat diterima",
         "The signed PDF could not be accepted",
     ),
+    # --- refusals at step 8 of `mailflow case` -------------------------------------------------------
+    "signatures.timeline.refused": ("ditolak: {reason}, {time}, {file}", "refused: {reason}, {time}, {file}"),
+    "signatures.short.not_pdf": ("bukan PDF", "not a PDF"),
+    "signatures.short.corrupt": ("PDF rusak atau tidak lengkap", "damaged or incomplete PDF"),
+    "signatures.short.encrypted": ("PDF berkata sandi", "password-protected PDF"),
+    "signatures.short.too_large": ("berkas terlalu besar", "file too large"),
+    "signatures.short.expands_too_much": ("isi terkompresi terlalu besar", "compressed content too large"),
+    "signatures.short.too_complex": ("PDF terlalu rumit", "PDF too complex"),
+    "signatures.short.active_content": ("memuat kode aktif", "contains active content"),
+    "signatures.short.unsigned": ("tanpa tanda tangan elektronik", "no electronic signature"),
+    "signatures.short.scan_not_allowed": ("pindaian tidak diterima", "scan not accepted"),
+    "signatures.short.tampered": ("tanda tangan tidak utuh", "signature broken"),
+    "signatures.short.invalid_signature": ("tanda tangan tidak sah", "invalid signature"),
+    "signatures.short.partial_coverage": (
+        "tanda tangan tidak mencakup seluruh dokumen",
+        "signature does not cover the whole document",
+    ),
+    "signatures.short.modified_after_signing": ("diubah setelah ditandatangani", "changed after signing"),
+    "signatures.short.untrusted": ("sertifikat tidak dipercaya", "untrusted certificate"),
+    "signatures.short.wrong_signer": (
+        "ditandatangani orang yang tidak berwenang",
+        "signed by the wrong person",
+    ),
+    "signatures.short.unknown_letter": ("surat tidak dikenali", "letter not recognised"),
+    "signatures.short.ambiguous_letter": ("lebih dari satu surat", "more than one letter"),
+    "signatures.short.other_letter": ("surat untuk aduan lain", "a letter of another complaint"),
+    "signatures.short.superseded_letter": ("konsep lama", "an older draft"),
+    "signatures.short.content_mismatch": ("isi tidak sesuai", "content does not match"),
+    "signatures.short.scan_needs_mail": ("pindaian hanya lewat email", "scans by mail only"),
+    "signatures.short.scan_wrong_sender": ("pindaian dari alamat lain", "scan from another address"),
+    "signatures.short.not_waiting_for_signature": ("tidak sedang menunggu tanda tangan", "not waiting"),
+    "signatures.short.processing_failed": ("gagal diproses", "processing failed"),
+    "signatures.short.duplicate": ("berkas yang sama", "the same file"),
     # --- the watch command --------------------------------------------------------------------------
     "signatures.watch.started": (
         "Memantau {count} folder: {folders} (Ctrl+C untuk berhenti)",

@@ -144,3 +144,14 @@ def test_scan_likeness_counts_letters_and_digits() -> None:
     assert sig.is_scan_like("")
     assert sig.is_scan_like("  \n\f  ")
     assert not sig.is_scan_like("PEMERINTAH KOTA BONTANG DINAS PERHUBUNGAN Nomor 700.1.2.4/0001")
+
+
+def test_every_reason_code_has_a_reason_and_a_short_label_in_both_languages() -> None:
+    from mailflow.texts.signatures import MESSAGES  # noqa: PLC0415
+
+    codes = {value for name, value in vars(sig).items() if name.isupper() and isinstance(value, str)}
+    assert {sig.EXPANDS, sig.TOO_COMPLEX, sig.ACTIVE_CONTENT} <= codes
+    for code in codes:
+        for key in (f"signatures.reason.{code}", f"signatures.short.{code}"):
+            indonesian, english = MESSAGES[key]
+            assert indonesian.strip() and english.strip() and indonesian != english, key

@@ -7,12 +7,14 @@ Dishub received is signed in the test with pyHanko and handed to ReturnedLetterS
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from mailflow.adapters.db.engine import Database
@@ -24,6 +26,7 @@ from mailflow.adapters.db.models import (
     ReturnedFile,
     StepEvent,
 )
+from mailflow.adapters.pdf_signatures import TrustStore, read_signed_pdf
 from mailflow.domain import signatures as sig
 from tests.fixtures.pki import TestPki
 from tests.signatures import pdfs
@@ -281,3 +284,41 @@ def test_metadata_changed_after_signing_never_redirects_a_letter_matched_by_meta
     outcome = from_file(s, drop(s, "dialihkan.pdf", redirected))
     assert outcome.accepted and outcome.letter_id == s.letter_id
     assert events(s, other_number)[8].finished_at is None
+
+
+def test_what_is_kept_is_the_signed_revision_not_a_later_update(
+    database: Database, step8: Callable[..., Step8], pki: TestPki, warm_converter
+) -> None:
+    """Issue 11 point 14: metadata changed after signing to name another case is matched to the
+    signed letter (as before) and is no longer part of the copy kept (and later forwarded)."""
+    s = step8(database)
+    other_number, other_letter, _ = drive_to_step8(s.h, warm_converter)
+    signed = pki.sign(s.pdf, pki.hendra)
+    info = {
+        "/MailflowDocId": other_letter.doc_uid,
+        "/Keywords": other_letter.doc_uid,
+        "/Subject": other_number,
+    }
+    redirected = pdfs.metadata_update(signed, info)
+    assert redirected.startswith(signed) and len(redirected) > len(signed)
+    outcome = from_file(s, drop(s, "dialihkan.pdf", redirected))
+    assert outcome.accepted and outcome.letter_id == s.letter_id
+    with s.database.reader() as session:
+        document = session.get(Document, outcome.signed_document_id)
+        assert document is not None
+        kept = Path(str(document.pdf_path)).read_bytes()
+        detail = json.loads(document.signature_detail or "{}")
+    assert kept == signed  # byte for byte the file as Hendra signed it
+    assert document.pdf_sha256 == hashlib.sha256(signed).hexdigest()
+    assert detail["received_sha256"] == hashlib.sha256(redirected).hexdigest()
+    assert detail["removed_after_signing"] == len(redirected) - len(signed)
+    metadata = PdfReader(io.BytesIO(kept)).metadata or {}
+    assert metadata.get("/MailflowDocId") == s.doc_uid
+    assert other_letter.doc_uid not in str(dict(metadata)) and other_number not in str(dict(metadata))
+    check = validate(kept, pki)
+    assert (check.bottom_line, check.coverage) == (True, "ENTIRE_FILE")
+
+
+def validate(data: bytes, pki: TestPki) -> sig.SignatureCheck:
+    (check,) = read_signed_pdf(data, TrustStore.from_files([pki.root_pem])).signatures
+    return check

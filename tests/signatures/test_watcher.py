@@ -14,12 +14,19 @@ import pytest
 from sqlalchemy import func, select
 
 from mailflow.adapters.db.engine import Database
-from mailflow.adapters.db.models import QuarantineItem, ReturnedFile
-from mailflow.adapters.watcher import NOTE_SUFFIX, PROCESSED, REJECTED, FolderWatcher, is_temporary
+from mailflow.adapters.db.models import AuditEntry, QuarantineItem, ReturnedFile
+from mailflow.adapters.watcher import (
+    NOTE_SUFFIX,
+    PROCESSED,
+    REJECTED,
+    Disposition,
+    FolderWatcher,
+    is_temporary,
+)
 from mailflow.domain import signatures as sig
 from mailflow.services.returned_watch import ReturnedFolderHandler, watched_folders
 from tests.fixtures.pki import TestPki
-from tests.signatures.conftest import Step8
+from tests.signatures.conftest import KADIS_DISHUB, Step8
 
 pytestmark = [pytest.mark.slow, pytest.mark.libreoffice]
 STABLE = 0.3
@@ -128,6 +135,7 @@ def test_two_hundred_files_at_once_each_processed_once(
     (kept,) = [Path(str(p)) for p, st in stored.items() if st == "accepted"]
     assert kept.parent.name == s.number  # the accepted copy lives beside its case
     assert [e.step for e in s.h.events(s.number)].count(9) == 1
+    assert s.h.mails(to=KADIS_DISHUB, kind="explain") == []  # copies of a signed letter: nobody told
 
 
 def test_renamed_in_from_outside_and_renamed_inside(
@@ -173,6 +181,11 @@ def test_rejected_file_gets_its_reason_beside_it(
     with s.database.reader() as session:
         paths = session.execute(select(QuarantineItem.path)).scalars().all()
         assert sorted(Path(str(p)).parent.name for p in paths) == [REJECTED, REJECTED]
+    # nobody sent the files, but the head whose letter waits is told about the one naming it
+    (told,) = s.h.mails(to=KADIS_DISHUB, kind="explain")
+    assert told.subject.startswith(f"[{s.number}]")
+    assert "salah orang.pdf" in told.text_body and "folder surat kembali" in told.text_body
+    assert "Ir. Budi Santoso, M.T." in told.text_body
 
 
 def test_a_file_that_keeps_failing_is_set_aside(s: Step8, folder: Path, pki: TestPki) -> None:
@@ -196,3 +209,150 @@ def test_a_file_that_keeps_failing_is_set_aside(s: Step8, folder: Path, pki: Tes
         assert item.reason_code == sig.PROCESSING_FAILED
     assert {e.step: e for e in s.h.events(s.number)}[8].finished_at is None  # nothing half-done
     assert blocked.is_dir() and case_folder.is_file()
+
+
+# --- issue 11 point 13: complete means "held still after the last write", and a refused file
+# that changes is decided again ------------------------------------------------------------------
+
+
+def in_rounds(data: bytes, rounds: int) -> list[bytes]:
+    size = len(data) // rounds + 1
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+def test_a_letter_written_in_several_open_write_close_rounds_is_taken_once_whole(
+    s: Step8, folder: Path, pki: TestPki
+) -> None:
+    """A scanner or sync client: 4 rounds of open-append-close with pauses shorter than
+    stable_seconds. Before, the first close was taken: refused as corrupt, and the rest arrived
+    as a second file refused as not a PDF, so the valid letter was lost in rejected/."""
+    stable = 1.0
+    signed = pki.sign(s.pdf, pki.hendra)
+    watcher = make_watcher(s, stable_seconds=stable)
+    try:
+        watcher.start()
+        target = folder / "pindai.pdf"
+        for chunk in in_rounds(signed, 4):
+            with target.open("ab") as handle:
+                handle.write(chunk)
+            time.sleep(stable * 0.4)
+        assert target.read_bytes() == signed
+        assert watcher.wait_until(lambda: watcher.stats.done >= 1, timeout=60)
+        time.sleep(stable * 3)  # nothing else may come of it
+        assert (watcher.stats.accepted, watcher.stats.rejected) == (1, 0)
+    finally:
+        watcher.stop()
+    assert pdfs_in(folder / PROCESSED) == ["pindai.pdf"] and pdfs_in(folder / REJECTED) == []
+    assert (folder / PROCESSED / "pindai.pdf").read_bytes() == signed
+    assert rows(s) == 1
+    with s.database.reader() as session:
+        assert session.execute(select(QuarantineItem)).scalars().all() == []
+    assert {e.step: e for e in s.h.events(s.number)}[9].finished_at is not None
+
+
+def test_a_refused_file_rewritten_through_a_handle_kept_open_is_decided_again(
+    s: Step8, folder: Path, watcher: FolderWatcher, pki: TestPki
+) -> None:
+    """A writer that keeps the file open (a sync client, a share) writes it again after the
+    watcher refused it and moved it to rejected/: the write follows the file there. Before, the
+    valid letter stayed in rejected/ under a refusal of its first, truncated bytes."""
+    signed = pki.sign(s.pdf, pki.hendra)
+    target = folder / "sinkron.pdf"
+    target.write_bytes(b"")
+    kept_open = target.open("r+b")  # opened before the watcher moves the file
+    try:
+        watcher.start()
+        with target.open("r+b") as first:  # the first, incomplete round: closed, then silence
+            first.write(signed[: len(signed) // 3])
+        assert watcher.wait_until(lambda: watcher.stats.rejected == 1, timeout=60)
+        assert pdfs_in(folder / REJECTED) == ["sinkron.pdf"] and not target.exists()
+        kept_open.seek(0)
+        kept_open.write(signed)
+        kept_open.truncate()
+    finally:
+        kept_open.close()
+    assert watcher.wait_until(lambda: watcher.stats.accepted == 1, timeout=60), watcher.stats
+    assert pdfs_in(folder / PROCESSED) == ["sinkron.pdf"] and pdfs_in(folder / REJECTED) == []
+    assert not (folder / REJECTED / ("sinkron.pdf" + NOTE_SUFFIX)).exists()
+    assert {e.step: e for e in s.h.events(s.number)}[9].finished_at is not None
+    with s.database.reader() as session:
+        decided = dict(session.execute(select(ReturnedFile.status, ReturnedFile.reason)).all())
+        assert set(decided) == {"accepted", "rejected"}
+        assert (decided["rejected"] or "").startswith(sig.CORRUPT)  # the truncated bytes, by hash
+        item = session.execute(select(QuarantineItem)).scalar_one()
+        assert item.reason_code == sig.CORRUPT and item.released_at is not None
+        actions = session.execute(select(AuditEntry.action)).scalars().all()
+        assert "signature.reconsidered" in actions
+
+
+def test_a_truncated_file_refused_then_saved_again_whole_is_accepted(
+    s: Step8, folder: Path, watcher: FolderWatcher, pki: TestPki
+) -> None:
+    signed = pki.sign(s.pdf, pki.hendra)
+    watcher.start()
+    (folder / "surat.pdf").write_bytes(signed[: len(signed) // 2])
+    assert watcher.wait_until(lambda: watcher.stats.rejected == 1, timeout=60)
+    (folder / "surat.pdf").write_bytes(signed)  # the same name, now whole
+    assert watcher.wait_until(lambda: watcher.stats.accepted == 1, timeout=60)
+    assert pdfs_in(folder / PROCESSED) == ["surat.pdf"] and pdfs_in(folder / REJECTED) == ["surat.pdf"]
+    assert (folder / PROCESSED / "surat.pdf").read_bytes() == signed
+
+
+class OverwrittenWhileDecided:
+    """The real handler; while it decides, the writer saves the whole letter over the file.
+    Only the moment is arranged here (a race that real timing cannot produce on demand): the
+    handler, the database and the file system are the real ones."""
+
+    def __init__(self, real: ReturnedFolderHandler, whole: bytes) -> None:
+        self.real = real
+        self.whole = whole
+        self.overwritten = False
+
+    def handle(self, path: Path) -> Disposition:
+        disposition = self.real.handle(path)
+        if not self.overwritten:
+            self.overwritten = True
+            path.write_bytes(self.whole)
+        return disposition
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def test_a_file_overwritten_while_it_is_decided_is_decided_again(
+    s: Step8, folder: Path, pki: TestPki
+) -> None:
+    """Before, the refusal of the first bytes moved whatever lay at the path, the valid letter
+    included, into rejected/."""
+    signed = pki.sign(s.pdf, pki.hendra)
+    real = ReturnedFolderHandler(s.service, s.database, s.h.clock)
+    handler = OverwrittenWhileDecided(real, signed)
+    watcher = FolderWatcher(watched_folders(s.h.engine.settings), handler, stable_seconds=STABLE)  # type: ignore[arg-type]
+    (folder / "balapan.pdf").write_bytes(signed[:1000])
+    try:
+        watcher.start()
+        assert watcher.wait_until(lambda: watcher.stats.accepted == 1, timeout=60), watcher.stats
+    finally:
+        watcher.stop()
+    assert handler.overwritten and watcher.stats.rejected == 0
+    assert pdfs_in(folder / PROCESSED) == ["balapan.pdf"] and pdfs_in(folder / REJECTED) == []
+    with s.database.reader() as session:
+        item = session.execute(select(QuarantineItem)).scalar_one()  # the first bytes, released
+        assert item.reason_code == sig.CORRUPT and item.released_at is not None
+
+
+def test_watch_once_after_a_restart_reconsiders_a_refused_file_written_after_its_note(
+    s: Step8, folder: Path, pki: TestPki
+) -> None:
+    """What was seen in memory is gone after a restart: the note's time tells what changed."""
+    signed = pki.sign(s.pdf, pki.hendra)
+    (folder / "lama.pdf").write_bytes(signed[:2000])
+    first = make_watcher(s).run_once()
+    assert [d.disposition.accepted for d in first] == [False]
+    refused = folder / REJECTED / "lama.pdf"
+    assert make_watcher(s).run_once() == []  # unchanged: left alone
+    with refused.open("r+b") as handle:  # e.g. a share that finishes writing it later
+        handle.write(signed)
+    later = make_watcher(s).run_once()
+    assert [d.disposition.accepted for d in later] == [True]
+    assert pdfs_in(folder / PROCESSED) == ["lama.pdf"] and pdfs_in(folder / REJECTED) == []

@@ -233,6 +233,10 @@ class ReturnedFile(Base):
     sender: Mapped[str | None] = mapped_column(String(320))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    # the case and route the file was for: the letter's, or (a reply) the step-8 mail's when the
+    # file names no letter; `mailflow case` shows a route's refused files at its step 8
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    route_id: Mapped[int | None] = mapped_column(ForeignKey("case_routes.id"))
     status: Mapped[str] = mapped_column(String(20), default="received")  # received/accepted/rejected
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
