@@ -33,7 +33,9 @@ def quarantine_message(session: Session, message: Message, *, code: str, reason:
     message.server_state = "pending"
     open_item = session.execute(
         select(QuarantineItem).where(
-            QuarantineItem.message_id == message.id, QuarantineItem.released_at.is_(None)
+            QuarantineItem.message_id == message.id,
+            QuarantineItem.kind == "message",  # a mail's refused PDFs have rows of their own
+            QuarantineItem.released_at.is_(None),
         )
     ).scalar_one_or_none()
     if open_item is None:
