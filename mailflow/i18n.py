@@ -148,9 +148,9 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 
 def _merge() -> None:
     # Imported here so every area's texts load with the catalogue; duplicates are a bug.
-    from mailflow.texts import demo, engine, ingest, letters, reports, signatures  # noqa: PLC0415
+    from mailflow.texts import demo, engine, ingest, letters, ops, reports, signatures  # noqa: PLC0415
 
-    for module in (ingest, engine, letters, signatures, reports, demo):
+    for module in (ingest, engine, letters, signatures, reports, demo, ops):
         for key, pair in module.MESSAGES.items():
             if key in _MESSAGES:
                 raise RuntimeError(f"message key {key!r} is defined twice ({module.__name__})")

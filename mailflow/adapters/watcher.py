@@ -204,6 +204,12 @@ class FolderWatcher:
     def running(self) -> bool:
         return bool(self._threads) and not self._stop.is_set()
 
+    def healthy(self) -> bool:
+        """Running, and the observer and both worker threads are alive (for `mailflow run`'s
+        supervisor: a watcher missing one of them would silently stop acting on files)."""
+        observer_alive = self._observer is not None and bool(self._observer.is_alive())
+        return self.running and observer_alive and all(t.is_alive() for t in self._threads)
+
     # --- feeding the queue -------------------------------------------------------------------
 
     def rescan(self) -> int:
@@ -311,7 +317,10 @@ class FolderWatcher:
             path = self._queue.get()
             if path is None or self._stop.is_set():
                 return
-            self.process(path)
+            try:
+                self.process(path)
+            except Exception:  # moving the file failed (disk full...): the rescan offers it again
+                log.exception("%s: could not finish; it stays for the next rescan", path.name)
 
     def process(self, path: Path) -> Done | None:
         """Run the handler on one file and move it; None when it stays for a retry."""
