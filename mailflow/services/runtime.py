@@ -83,7 +83,6 @@ class Runtime:
         )
         on_restart = self.metrics.part_restarted if self.metrics is not None else None
         supervisor = Supervisor(self.stop_event, policy, lang=app.lang, on_restart=on_restart)
-        self.supervisor = supervisor
         if self.parts.pollers and app.settings.mailboxes:
             self.pollers = pollers(app, build_ingest(app))
             for poller in self.pollers:
@@ -107,6 +106,7 @@ class Runtime:
             self.scheduler.every(REMINDERS, REMINDER_SECONDS, reminders_job(app))
             supervisor.add("scheduler", self.scheduler.run_forever)
         supervisor.start()
+        self.supervisor = supervisor  # health and metrics look at the parts from now on
         log.info("running: %d poller(s), parts %s", len(self.pollers), self.parts)
 
     @property

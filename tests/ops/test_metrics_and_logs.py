@@ -7,6 +7,7 @@ queued, and a part that dies until its fault (a watched folder that cannot be cr
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -26,7 +27,7 @@ from tests.ops.conftest import RunProcess, count, metrics_port, migrated, wait_u
 pytestmark = [pytest.mark.imap, pytest.mark.slow]
 QUARANTINE_RULE = """rules:
   - name: lampiran-berbahaya
-    match: {subject: {regex: 'virus|\\\\.exe'}}
+    match: {subject: {regex: 'virus|\\.exe'}}
     action: quarantine
     reason: lampiran berbahaya
 """
@@ -75,6 +76,7 @@ def test_metrics_and_healthz_follow_a_running_system_through_a_part_death_and_an
     runs.append(run)
 
     # a part that keeps dying: 503 naming it, and restarts counted
+    wait_until(lambda: any("bagian watcher berhenti" in x for x in run.log_lines()), 60, "the watcher to die")
     _, body = wait_until(
         lambda: (h := health(base))[0] == 503 and "bagian watcher tidak berjalan" in h[1]["problems"] and h,
         60, "a 503 naming the dead watcher",
@@ -120,6 +122,10 @@ def test_metrics_and_healthz_follow_a_running_system_through_a_part_death_and_an
     assert value(samples, "mailflow_mailbox_last_poll_age_seconds", mailbox="diskominfo") < 6
 
     # IMAP outage: the mailbox is not read -> 503 naming it; back -> recovery line, 200
+    # Stopping Dovecot's master leaves an open IMAP session served for a while: kick it first,
+    # so the mailbox really cannot be read
+    subprocess.run([own_dovecot._doveadm(), "-c", str(own_dovecot.conf), "kick", user],
+                   check=True, capture_output=True)  # fmt: skip
     own_dovecot.stop()
     down_at = time.monotonic()
     _, body = wait_until(
