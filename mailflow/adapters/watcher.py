@@ -225,6 +225,12 @@ class FolderWatcher:
     def running(self) -> bool:
         return bool(self._threads) and not self._stop.is_set()
 
+    def healthy(self) -> bool:
+        """Running, and the observer and both worker threads are alive (for `mailflow run`'s
+        supervisor: a watcher missing one of them would silently stop acting on files)."""
+        observer_alive = self._observer is not None and bool(self._observer.is_alive())
+        return self.running and observer_alive and all(t.is_alive() for t in self._threads)
+
     # --- feeding the queue -------------------------------------------------------------------
 
     def rescan(self) -> int:

@@ -280,6 +280,17 @@ class ReportsSection(Section):
     daily_time: str = "07:00"  # the previous day's report, ready when the office opens
 
 
+class RunSection(Section):
+    """`mailflow run` as a service (issue 15): restarting parts, health, repeated-failure logs."""
+
+    max_restarts: int = Field(5, ge=1, le=1000)  # deaths of one part within the window that end `run`
+    restart_window_seconds: float = Field(600, gt=0, le=86400)
+    restart_backoff_seconds: float = Field(1.0, gt=0, le=600)  # first restart delay, doubled each time
+    restart_backoff_max_seconds: float = Field(60, gt=0, le=3600)
+    poll_max_age_seconds: float | None = Field(None, gt=0, le=86400)  # default: 3 poll intervals, >= 300
+    repeat_log_seconds: float = Field(60, gt=0, le=3600)  # a repeated failure: one line per part per window
+
+
 class Settings(Section):
     """The whole of mailflow.toml after validation; `config_file` is where it came from."""
 
@@ -300,6 +311,7 @@ class Settings(Section):
     signatures: SignaturesSection = SignaturesSection()
     watcher: WatcherSection = WatcherSection()
     reports: ReportsSection = ReportsSection()
+    run: RunSection = RunSection()
     config_file: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")

@@ -43,6 +43,8 @@ from mailflow.clock import Clock, SystemClock
 from mailflow.config.model import Settings
 from mailflow.domain.documents import DocumentStatus
 from mailflow.errors import DependencyError, MailflowError
+from mailflow.logs import Outage
+from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
 
 log = logging.getLogger(__name__)
 _BATCH = 50
@@ -91,6 +93,7 @@ class ConversionService:
         self._converter = converter
         self._owns_converter = converter is None
         self._wake = threading.Event()
+        self._earlier_starts = 0  # LibreOffice processes started by converters closed since
 
     @property
     def converter(self) -> WarmConverter:
@@ -123,13 +126,20 @@ class ConversionService:
         return summary
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Convert until `stop` is set; sleeps `converter.poll_seconds` when there is nothing to do."""
+        """Convert until `stop` is set; sleeps `converter.poll_seconds` when there is nothing to do.
+        A database that is away is logged once a minute while it lasts, then its recovery."""
+        outage = Outage(log, "converter", lang=self.settings.general.language)
         try:
             while not stop.is_set():
                 try:
                     done = self.run_once().total
-                except Exception:  # the worker thread must outlive any one bad round
+                    outage.recovered()
+                except TRANSIENT_ERRORS as exc:
+                    outage.failed(failure_kind(exc), short(exc))
+                    done = 0
+                except Exception as exc:  # the worker thread must outlive any one bad round
                     log.exception("conversion round failed; trying again at the next poll")
+                    outage.failed("other", short(exc), level=logging.ERROR)
                     done = 0
                 if not done:
                     self._wake.wait(self.settings.converter.poll_seconds)
@@ -149,8 +159,16 @@ class ConversionService:
 
     def close(self) -> None:
         if self._owns_converter and self._converter is not None:
+            self._earlier_starts += self._converter.starts
             self._converter.close()
             self._converter = None
+
+    @property
+    def restarts(self) -> int:
+        """How often LibreOffice was started again after its first start (a hung or crashed
+        conversion, or this worker restarted by `mailflow run`)."""
+        current = self._converter.starts if self._converter is not None else 0
+        return max(0, self._earlier_starts + current - 1)
 
     # --- one document ---------------------------------------------------------------------------
 

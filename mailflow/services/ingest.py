@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
@@ -154,6 +154,8 @@ class IngestService:
                 return Outcome(row.id, row.status, row.kind, row.case_id)
         except QuarantineError as exc:
             return self._record_failure(item, blob.sha256, str(blob.path), mail, exc, quarantine=True)
+        except (StorageError, OperationalError, InterfaceError):
+            raise  # the database is away, not the message's fault: the poller waits and retries it
         except Exception as exc:
             log.warning("processing %s uid %s failed: %s", item.mailbox.name, item.uid, exc, exc_info=True)
             return self._record_failure(item, blob.sha256, str(blob.path), mail, exc, quarantine=False)

@@ -22,6 +22,7 @@ import json
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -36,8 +37,10 @@ from mailflow.adapters.inflight import InFlightMarkers
 from mailflow.clock import Clock
 from mailflow.config.model import MailboxSection
 from mailflow.domain.backoff import backoff_delay
-from mailflow.errors import MailflowError, StorageError, TransientError
+from mailflow.errors import MailflowError
+from mailflow.logs import Outage
 from mailflow.services.ingest import FINAL, Incoming, IngestService, Outcome
+from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
 
 log = logging.getLogger("mailflow.poller")
 PROCESSED_KEYWORD = "$MailflowProcessed"
@@ -106,6 +109,9 @@ class MailboxPoller:
         self.thread: threading.Thread | None = None  # set by services.ingest_app.run_pollers
         self._folders_ready = False
         self.inflight = InFlightMarkers(ingest.settings.data_dir / "inflight", mailbox.name, mailbox.folder)
+        self.last_synced: float | None = None  # time.monotonic() of the last complete pass (health)
+        self.observe: Callable[[Outcome], None] = lambda _outcome: None  # metrics
+        self.repeat_log_seconds = 60.0
 
     # --- one pass ---------------------------------------------------------------------------
 
@@ -139,6 +145,7 @@ class MailboxPoller:
         for envelope in large:
             self._batch(conn, state, [envelope], header_only=True)
         self.stats.cycles += 1
+        self.last_synced = time.monotonic()
 
     def _batch(
         self, conn: ImapConnection, state: FolderState, batch: Sequence[Envelope], *, header_only: bool
@@ -162,6 +169,7 @@ class MailboxPoller:
                 self.inflight.begin(item.uidvalidity, item.uid, blob.sha256, str(blob.path))
                 outcome = self.ingest.ingest(item, blob)
                 self.stats.add(outcome)
+                self.observe(outcome)
                 if outcome.status in FINAL and item.uid is not None:
                     done.append(item.uid)
         finally:  # only a process that dies leaves its marker behind
@@ -292,8 +300,14 @@ class MailboxPoller:
     # --- the long-running loop --------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
-        """Until `stop` is set: connect, sync, IDLE (or sleep), sync again; reconnect on errors."""
+        """Until `stop` is set: connect, sync, IDLE (or sleep), sync again; reconnect on errors.
+        Server, network and database errors are waited out with backoff and logged once per
+        minute while they last (mailflow.logs.Outage), then the recovery; a refused login and
+        anything unexpected are logged loudly each time."""
         failures = 0
+        outage = Outage(
+            log, self.mailbox.name, lang=self.ingest.settings.general.language, window=self.repeat_log_seconds
+        )
         while not stop.is_set():
             conn: ImapConnection | None = None
             try:
@@ -301,23 +315,28 @@ class MailboxPoller:
                 self._folders_ready = False
                 self.sync(conn)
                 failures = 0
-                self._wait_loop(conn, stop)
-            except (TransientError, StorageError) as exc:
-                self._pause(stop, failures, exc, loud=isinstance(exc, ImapLoginError))
+                outage.recovered()
+                self._wait_loop(conn, stop, outage)
+            except TRANSIENT_ERRORS as exc:
+                loud = isinstance(exc, ImapLoginError)
+                outage.failed(failure_kind(exc), short(exc), level=logging.ERROR if loud else logging.WARNING)
+                self._pause(stop, failures)
                 failures += 1
             except MailflowError as exc:
-                self._pause(stop, failures, exc, loud=True)
+                outage.failed("other", short(exc), level=logging.ERROR)
+                self._pause(stop, failures)
                 failures += 1
             except Exception as exc:
                 log.exception("%s: unexpected error in the poll loop", self.mailbox.name)
-                self._pause(stop, failures, exc, loud=True)
+                outage.failed("other", short(exc), level=logging.ERROR)
+                self._pause(stop, failures)
                 failures += 1
             finally:
                 self.idling.clear()
                 if conn is not None:
                     conn.close()
 
-    def _wait_loop(self, conn: ImapConnection, stop: threading.Event) -> None:
+    def _wait_loop(self, conn: ImapConnection, stop: threading.Event, outage: Outage) -> None:
         box = self.mailbox
         use_idle = box.idle and conn.has_idle
         while not stop.is_set():
@@ -330,15 +349,15 @@ class MailboxPoller:
                 conn.noop()
             if not stop.is_set():
                 self.sync(conn)
+                outage.recovered()
 
-    def _pause(self, stop: threading.Event, failures: int, exc: BaseException, *, loud: bool) -> None:
+    def _pause(self, stop: threading.Event, failures: int) -> None:
         delay = backoff_delay(
             failures,
             base=self.tuning.backoff_base_seconds,
             cap=self.tuning.backoff_max_seconds,
             draw=random.random(),  # noqa: S311 - jitter, not security
         )
-        level = logging.ERROR if loud else logging.WARNING
-        log.log(level, "%s: %s; reconnecting in %.1f s", self.mailbox.name, exc, delay)
+        log.debug("%s: reconnecting in %.1f s", self.mailbox.name, delay)
         self.stats.reconnects += 1
         stop.wait(delay)

@@ -1,27 +1,42 @@
 """What `mailflow run` keeps going in one process: the pollers (one per mailbox), the outbox
 sender, the letter converter, the watched folders and the scheduler (reports, weekly email,
 reminders). Several processes may run against one PostgreSQL database: every part claims its
-work with row locks or unique keys (DESIGN.md section 7)."""
+work with row locks or unique keys (DESIGN.md section 7).
+
+Each part runs under the supervisor (services.supervision): a part that dies is restarted with
+backoff; one that keeps dying ends `run` with `fatal` set, so systemd restarts the service.
+`health()` is what /healthz answers: every part running and every mailbox read recently.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mailflow.adapters.watcher import FolderWatcher
 from mailflow.bootstrap import App
+from mailflow.i18n import translate
 from mailflow.services.conversion import ConversionService
-from mailflow.services.ingest_app import build_sender, run_pollers
+from mailflow.services.ingest_app import build_ingest, build_sender, pollers
 from mailflow.services.poller import MailboxPoller
 from mailflow.services.reminders import ReminderService
 from mailflow.services.returned_watch import build_watcher
 from mailflow.services.scheduler import Action, JobContext, Scheduler, build_scheduler
+from mailflow.services.sender import OutboxSender
+from mailflow.services.supervision import RestartPolicy, Supervisor
+
+if TYPE_CHECKING:
+    from mailflow.services.ops_metrics import RunMetrics
 
 log = logging.getLogger("mailflow.run")
 REMINDERS = "reminders"
 REMINDER_SECONDS = 60
+CHECK_SECONDS = 0.5  # how often the supervisor looks at its parts
+WATCH_CHECK_SECONDS = 1.0
+MIN_POLL_AGE_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -35,59 +50,127 @@ class Parts:
     scheduler: bool = True
 
 
+@dataclass(frozen=True)
+class Health:
+    ok: bool
+    problems: tuple[str, ...]
+    parts: dict[str, bool]
+    last_poll_seconds: dict[str, float | None]
+
+
 @dataclass
 class Runtime:
     app: App
     parts: Parts = field(default_factory=Parts)
     stop_event: threading.Event = field(default_factory=threading.Event)
-    threads: list[threading.Thread] = field(default_factory=list)
+    metrics: RunMetrics | None = None
     pollers: list[MailboxPoller] = field(default_factory=list)
+    sender: OutboxSender | None = None
     watcher: FolderWatcher | None = None
     scheduler: Scheduler | None = None
     conversion: ConversionService | None = None
+    supervisor: Supervisor | None = None
 
     def start(self) -> None:
         app = self.app
         _ = app.engine, app.replies  # build them once, in this thread, before the workers share them
+        section = app.settings.run
+        policy = RestartPolicy(
+            max_restarts=section.max_restarts,
+            window=section.restart_window_seconds,
+            backoff=section.restart_backoff_seconds,
+            backoff_max=section.restart_backoff_max_seconds,
+        )
+        on_restart = self.metrics.part_restarted if self.metrics is not None else None
+        supervisor = Supervisor(self.stop_event, policy, lang=app.lang, on_restart=on_restart)
         if self.parts.pollers and app.settings.mailboxes:
-            self.pollers = run_pollers(app, self.stop_event)
+            self.pollers = pollers(app, build_ingest(app))
+            for poller in self.pollers:
+                poller.repeat_log_seconds = section.repeat_log_seconds
+                if self.metrics is not None:
+                    poller.observe = self.metrics.outcome_observer(poller.mailbox.name, app.database)
+                supervisor.add(f"poller-{poller.mailbox.name}", poller.run)
         if self.parts.sender:
-            sender = build_sender(app)
-            self._thread("sender", lambda: sender.run(self.stop_event))
+            self.sender = build_sender(app)
+            self.sender.repeat_log_seconds = section.repeat_log_seconds
+            if self.metrics is not None:
+                self.sender.observe = self.metrics.send_pass
+            supervisor.add("sender", self.sender.run)
         if self.parts.converter:
             self.conversion = ConversionService(app.database, app.settings, clock=app.clock)
-            self.threads.append(self.conversion.start_thread(self.stop_event))
+            supervisor.add("converter", self.conversion.run_forever)
         if self.parts.watcher:
-            self.watcher = build_watcher(app)
-            self.watcher.start()
+            supervisor.add("watcher", self._watch)
         if self.parts.scheduler:
             self.scheduler = build_scheduler(app)
             self.scheduler.every(REMINDERS, REMINDER_SECONDS, reminders_job(app))
-            self.scheduler.start()
+            supervisor.add("scheduler", self.scheduler.run_forever)
+        supervisor.start()
+        self.supervisor = supervisor  # health and metrics look at the parts from now on
         log.info("running: %d poller(s), parts %s", len(self.pollers), self.parts)
+
+    @property
+    def fatal(self) -> str | None:
+        """Why `run` gave up (a part kept dying), or None."""
+        return self.supervisor.fatal if self.supervisor is not None else None
 
     def stop(self, timeout: float = 30) -> None:
         self.stop_event.set()
-        if self.watcher is not None:
-            self.watcher.stop()
-        if self.scheduler is not None:
-            self.scheduler.stop(timeout)
-        for poller in self.pollers:
-            thread = getattr(poller, "thread", None)
-            if thread is not None:
-                thread.join(timeout)
-        for thread in self.threads:
-            thread.join(timeout)
+        if self.conversion is not None:
+            self.conversion.wake()
+        if self.supervisor is not None:
+            self.supervisor.join(timeout)
 
     def wait(self) -> None:
-        """Block until `stop()` is called (or the stop event set by a signal handler)."""
-        while not self.stop_event.wait(1.0):
-            pass
+        """Block until `stop()` is called, a signal handler sets the stop event, or the
+        supervisor gives up on a part (then `fatal` says why); restarts dead parts meanwhile."""
+        while not self.stop_event.wait(CHECK_SECONDS):
+            if self.supervisor is not None:
+                self.supervisor.check()
 
-    def _thread(self, name: str, target: Callable[[], None]) -> None:
-        thread = threading.Thread(target=target, name=f"mailflow-{name}", daemon=True)
-        thread.start()
-        self.threads.append(thread)
+    def health(self) -> Health:
+        """Every part running, every mailbox read successfully within its limit."""
+        lang = self.app.lang
+        alive = self.supervisor.alive() if self.supervisor is not None else {}
+        problems = [
+            translate("ops.health.part_down", lang, part=name) for name, up in alive.items() if not up
+        ]
+        ages: dict[str, float | None] = {}
+        now = time.monotonic()
+        for poller in self.pollers:
+            name = poller.mailbox.name
+            last = poller.last_synced
+            age = None if last is None else now - last
+            ages[name] = None if age is None else round(age, 1)
+            limit = self.poll_age_limit(poller)
+            if age is None:
+                problems.append(translate("ops.health.never_polled", lang, mailbox=name))
+            elif age > limit:
+                problems.append(
+                    translate(
+                        "ops.health.poll_old", lang, mailbox=name, seconds=round(age), limit=round(limit)
+                    )
+                )
+        return Health(not problems, tuple(problems), alive, ages)
+
+    def poll_age_limit(self, poller: MailboxPoller) -> float:
+        configured = self.app.settings.run.poll_max_age_seconds
+        if configured is not None:
+            return configured
+        return max(MIN_POLL_AGE_SECONDS, 3.0 * poller.mailbox.poll_interval_seconds)
+
+    def _watch(self, stop: threading.Event) -> None:
+        """The watched folders as one supervised part: a new watcher per start (a folder that
+        cannot be created raises here), and a watcher whose threads died ends the part."""
+        watcher = build_watcher(self.app)
+        watcher.start()
+        self.watcher = watcher
+        try:
+            while not stop.wait(WATCH_CHECK_SECONDS):
+                if not watcher.healthy():
+                    raise RuntimeError("a thread of the folder watcher ended")
+        finally:
+            watcher.stop()
 
 
 def reminders_job(app: App) -> Action:

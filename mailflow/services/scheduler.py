@@ -37,6 +37,8 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import JobRun
 from mailflow.clock import Clock
 from mailflow.domain.calendar import WEEKDAYS, parse_hhmm
+from mailflow.logs import Outage
+from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
 
 if TYPE_CHECKING:
     from mailflow.bootstrap import App
@@ -268,11 +270,16 @@ class Scheduler:
     def run_forever(self, stop: threading.Event | None = None) -> None:
         """Tick until `stop` (or `self.stop()`) is set; a failing tick is logged, not fatal."""
         event = stop or self._stop
+        outage = Outage(log, "scheduler")
         while not event.is_set():
             try:
                 self.run_pending()
-            except Exception:
+                outage.recovered()
+            except TRANSIENT_ERRORS as exc:  # the database is away: logged once a minute
+                outage.failed(failure_kind(exc), short(exc))
+            except Exception as exc:
                 log.exception("scheduler tick failed")
+                outage.failed("other", short(exc), level=logging.ERROR)
             event.wait(self.tick_seconds)
 
     def start(self) -> threading.Thread:

@@ -52,13 +52,22 @@ from mailflow.config.model import Settings
 from mailflow.domain.backoff import backoff_delay
 from mailflow.domain.outgoing import Problem, envelope_problem, split_addresses, valid_cc
 from mailflow.domain.safe_text import escape
-from mailflow.errors import StorageError, TransientError
+from mailflow.errors import MailflowError, StorageError, TransientError
+from mailflow.logs import Outage
 from mailflow.services.digest import DigestBuilder
+from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
 from mailflow.services.outbox import reason_text, resolve_attachments
 
 log = logging.getLogger("mailflow.sender")
 EXEMPT_FROM_LIMIT = ("digest",)
 MAX_BATCHES_PER_PASS = 1000
+
+
+class SmtpUnreachableError(MailflowError):
+    """The SMTP server could not be reached at all: the pass ends, the mails wait untouched."""
+
+
+PASS_ERRORS: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, SmtpUnreachableError)
 
 
 @dataclass(frozen=True)
@@ -117,12 +126,18 @@ class OutboxSender:
         self._transport = transport or (lambda: SmtpTransport(smtp_account(settings)))
         self.zone = ZoneInfo(settings.general.timezone)
         self.digests = DigestBuilder(settings=settings, templates=templates, zone=self.zone)
+        self.observe: Callable[[SendStats], None] = lambda _stats: None  # metrics, after each pass
+        self.repeat_log_seconds = 60.0
+        # Mails the server accepted (250) whose `sent` could not be recorded because the database
+        # was away: recorded first thing once it is back, and never claimed or sent again meanwhile.
+        self._unrecorded: dict[int, bytes] = {}
 
     # --- passes ---------------------------------------------------------------------------
 
     def send_pass(self) -> SendStats:
         """Digest yesterday's held mails, then deliver everything due now."""
         stats = SendStats()
+        self._record_unrecorded(stats)
         now = self.clock.now()
         stats.digests = self.digests.bundle_held(self.database, now, self.day_start(now))
         with self._transport() as transport:
@@ -130,22 +145,57 @@ class OutboxSender:
                 claimed = self.claim(self.clock.now())
                 if not claimed:
                     break
-                for outbox_id in claimed:
+                for index, outbox_id in enumerate(claimed):
+                    self._reach(transport, claimed[index:])
                     self._deliver(transport, outbox_id, stats)
         return stats
 
     def run(self, stop: threading.Event) -> None:
+        """Send until `stop` is set. An SMTP server that cannot be reached or a database that is
+        away ends the pass (no mail is charged an attempt for it) and is logged once, then once
+        per minute with a count while it lasts, then the recovery (mailflow.logs.Outage)."""
+        outage = Outage(log, "sender", lang=self.settings.general.language, window=self.repeat_log_seconds)
         while not stop.is_set():
             try:
                 stats = self.send_pass()
-            except (TransientError, OSError) as exc:
-                log.warning("send pass failed: %s", exc)
-                stats = SendStats()
+            except PASS_ERRORS as exc:
+                outage.failed(failure_kind(exc), short(exc))
+                stop.wait(self.tuning.idle_seconds)
+                continue
             except Exception:  # a bug must not end the thread while the process runs on
                 log.exception("send pass failed unexpectedly")
-                stats = SendStats()
+                stop.wait(self.tuning.idle_seconds)
+                continue
+            outage.recovered()
+            self.observe(stats)
             if stats.total() == 0:
                 stop.wait(self.tuning.idle_seconds)
+
+    def _reach(self, transport: SmtpTransport, waiting: list[int]) -> None:
+        """Connect before the next mail; when the server cannot be reached at all, put the
+        claimed mails back untouched (not an attempt: the server is down, not the mail) and end
+        the pass, instead of failing every queued mail on its own."""
+        try:
+            transport.connect()
+        except TransientError as exc:
+            self._release(waiting)
+            raise SmtpUnreachableError(str(exc)) from exc
+
+    def _release(self, outbox_ids: list[int]) -> None:
+        with self.database.transaction() as session:
+            session.execute(
+                update(OutboxMail)
+                .where(
+                    OutboxMail.id.in_(outbox_ids),
+                    OutboxMail.status == "sending",
+                    OutboxMail.lease_owner == self.owner,
+                )
+                .values(status="queued", lease_owner=None, lease_until=None)
+            )
+
+    def _record_unrecorded(self, stats: SendStats) -> None:
+        for outbox_id, raw in list(self._unrecorded.items()):
+            self._finish_sent(outbox_id, raw, stats)  # raises while the database is still away
 
     def day_start(self, now: datetime) -> datetime:
         local = now.astimezone(self.zone).date()
@@ -160,7 +210,12 @@ class OutboxSender:
             (OutboxMail.status == "queued") & (OutboxMail.next_attempt_at <= now),
             (OutboxMail.status == "sending") & (OutboxMail.lease_until < now),
             (OutboxMail.status == "sending") & OutboxMail.lease_owner.in_(orphaned),
+            # ours, left by a pass that an outage ended (one sender per owner: nothing else of
+            # ours is in flight when it claims), except mails sent but not yet recorded
+            (OutboxMail.status == "sending") & (OutboxMail.lease_owner == self.owner),
         )
+        if self._unrecorded:
+            due = due & OutboxMail.id.not_in(list(self._unrecorded))
         # An address belongs to one sender at a time, so the daily limit, counted in _prepare,
         # cannot be passed by two senders each seeing one mail short of it.
         busy = select(OutboxMail.to_addr).where(
@@ -312,13 +367,19 @@ class OutboxSender:
 
     def _finish_sent(self, outbox_id: int, raw: bytes, stats: SendStats) -> None:
         now = self.clock.now()
-        with self.database.transaction() as session:
-            row = session.get(OutboxMail, outbox_id, with_for_update=True)
-            if row is None:
-                return
-            row.status, row.sent_at, row.raw = "sent", now, raw
-            row.attempts += 1
-            row.last_error, row.lease_owner, row.lease_until = None, None, None
+        try:
+            with self.database.transaction() as session:
+                row = session.get(OutboxMail, outbox_id, with_for_update=True)
+                if row is None:
+                    self._unrecorded.pop(outbox_id, None)
+                    return
+                row.status, row.sent_at, row.raw = "sent", now, raw
+                row.attempts += 1
+                row.last_error, row.lease_owner, row.lease_until = None, None, None
+        except BaseException:  # whatever stopped the record (mostly the database), it was delivered:
+            self._unrecorded[outbox_id] = raw  # record it when the database is back, never resend it
+            raise
+        self._unrecorded.pop(outbox_id, None)
         stats.sent += 1
         log.info("sent outbox %s", outbox_id)
 
