@@ -148,9 +148,19 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 
 def _merge() -> None:
     # Imported here so every area's texts load with the catalogue; duplicates are a bug.
-    from mailflow.texts import demo, engine, ingest, letters, reports, signatures  # noqa: PLC0415
+    from mailflow.texts import (  # noqa: PLC0415
+        backup,
+        demo,
+        doctor,
+        engine,
+        ingest,
+        letters,
+        oauth,
+        reports,
+        signatures,
+    )
 
-    for module in (ingest, engine, letters, signatures, reports, demo):
+    for module in (ingest, engine, letters, signatures, reports, demo, oauth, doctor, backup):
         for key, pair in module.MESSAGES.items():
             if key in _MESSAGES:
                 raise RuntimeError(f"message key {key!r} is defined twice ({module.__name__})")

@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from mailflow import __version__, logs
 from mailflow.cli import (
+    auth_cmds,
     db_cmds,
     demo_cmds,
     engine_cmds,
@@ -83,6 +84,7 @@ for module in (
     watch_cmds,
     run_cmds,
     demo_cmds,
+    auth_cmds,
 ):
     module.register(app)
 

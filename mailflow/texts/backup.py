@@ -1,0 +1,3 @@
+"""User-facing texts of `mailflow backup` and `mailflow restore`: {key: (Indonesian, English)}."""
+
+MESSAGES: dict[str, tuple[str, str]] = {}

@@ -1,0 +1,3 @@
+"""User-facing texts of `mailflow doctor`: {key: (Indonesian, English)}."""
+
+MESSAGES: dict[str, tuple[str, str]] = {}
