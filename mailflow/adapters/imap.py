@@ -239,6 +239,17 @@ class ImapConnection:
                 return {}
         raise ImapError("messages kept disappearing under a concurrent session")
 
+    def expunge(self, uids: Sequence[int]) -> None:
+        """Delete `uids` from the selected folder for good (e.g. `mailflow doctor`'s probe)."""
+        if not uids:
+            return
+        with _guard("delete"):
+            self.client.add_flags(list(uids), [b"\\Deleted"], silent=True)
+            if "UIDPLUS" in self.capabilities:
+                self.client.uid_expunge(list(uids))
+            else:
+                self.client.expunge()
+
     def add_keyword(self, uids: Sequence[int], keyword: str) -> None:
         if not uids:
             return

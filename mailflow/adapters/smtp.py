@@ -104,6 +104,11 @@ class SmtpTransport:
             raise SmtpTransientError(f"cannot connect to SMTP {account.host}:{account.port}: {exc}") from exc
         return client
 
+    def open(self) -> None:
+        """Connect and sign in now (`mailflow doctor`); `send` does it on first use anyway."""
+        if self._client is None:
+            self._client = self._connect()
+
     def send(self, raw: bytes, *, mail_from: str, rcpt_to: Sequence[str]) -> None:
         """Deliver `raw` to every recipient, or raise. When every recipient is refused: 4xx is
         transient, 5xx permanent. When only some are (smtplib returns them), the mail counts as

@@ -20,6 +20,7 @@ from mailflow.cli import (
     auth_cmds,
     db_cmds,
     demo_cmds,
+    doctor_cmds,
     engine_cmds,
     ingest_cmds,
     letters_cmds,
@@ -85,6 +86,7 @@ for module in (
     run_cmds,
     demo_cmds,
     auth_cmds,
+    doctor_cmds,
 ):
     module.register(app)
 

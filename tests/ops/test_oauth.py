@@ -261,7 +261,9 @@ def test_no_token_file_means_sign_in_first(tmp_path, oauth_dovecot, idp: OAuthSe
 # --- signing in: `mailflow auth login` against the local identity provider ----------------------
 
 
-def start_login(config: Path, name: str, dovecot, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+def start_login(
+    config: Path, name: str, dovecot, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MAILFLOW_")}
     environ.update(
         {
@@ -303,7 +305,9 @@ def read_until(process: subprocess.Popen, pattern: str, timeout: float = 30.0) -
     return found[0]
 
 
-def test_device_code_sign_in_with_msal_stores_a_working_token(tmp_path, oauth_dovecot, idp, clock, dovecot) -> None:
+def test_device_code_sign_in_with_msal_stores_a_working_token(
+    tmp_path, oauth_dovecot, idp, clock, dovecot
+) -> None:
     env = oauth_env(tmp_path, oauth_dovecot, idp, clock)
     try:
         process = start_login(env.config, "diskominfo", dovecot)
