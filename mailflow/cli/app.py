@@ -18,6 +18,7 @@ from rich.markup import escape
 from mailflow import __version__, logs
 from mailflow.cli import (
     auth_cmds,
+    backup_cmds,
     db_cmds,
     demo_cmds,
     doctor_cmds,
@@ -87,6 +88,7 @@ for module in (
     demo_cmds,
     auth_cmds,
     doctor_cmds,
+    backup_cmds,
 ):
     module.register(app)
 
