@@ -65,7 +65,9 @@ def pg_dump(
     try:
         with engine.connect() as connection, connection.begin():
             snapshot = str(connection.execute(text("SELECT pg_export_snapshot()")).scalar_one())
-            results = [list(connection.execute(text(statement)).tuples()) for statement in statements]
+            results = [
+                [tuple(row) for row in connection.execute(text(statement))] for statement in statements
+            ]
             options = ["--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"]
             _run_pg("pg_dump", url, [*options, "--file", str(target)], timeout)
     except StorageError:
