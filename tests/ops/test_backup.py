@@ -263,3 +263,18 @@ def test_restore_refuses_a_damaged_backup_and_an_existing_site(
     assert not (tmp_path / "pulih" / "mailflow.toml").exists()
     with pytest.raises(UsageError, match="sudah berisi"):
         backup(env.app.settings, env.db, result.folder)
+
+
+def test_every_stored_path_column_is_rewritten_on_restore() -> None:
+    # a new table or column holding a file path must be listed, or a restored site would point
+    # into the old one
+    from mailflow.adapters.db.models import Base  # noqa: PLC0415
+    from mailflow.services.backup import PATH_COLUMNS  # noqa: PLC0415
+
+    found = {
+        (table.name, column.name)
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if column.name.endswith("path")
+    }
+    assert found == set(PATH_COLUMNS)

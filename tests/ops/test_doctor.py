@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from mailflow.adapters.db.engine import Database
-from mailflow.adapters.db.migrate import upgrade
+from mailflow.adapters.db.migrate import head_revision, upgrade
 from mailflow.bootstrap import App
 from mailflow.config.loader import load_config
 from mailflow.services.doctor import Doctor, DoctorOptions, Report
@@ -107,7 +107,7 @@ def test_on_postgresql_an_unmigrated_database_fails_with_what_to_do(site_root, d
     assert not report.ok
     assert lines(report, "database", "fail") == [
         f"postgresql+psycopg://postgres@127.0.0.1:{pg_cluster.port}/{name}: "
-        "skema basis data revisi -, yang terbaru 0001 / jalankan `mailflow db upgrade`"
+        f"skema basis data revisi -, yang terbaru {head_revision()} / jalankan `mailflow db upgrade`"
     ]
 
 

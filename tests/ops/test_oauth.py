@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import http.client
+import json
 import logging
 import os
 import re
@@ -27,6 +28,7 @@ from mailflow.errors import ConfigError
 from mailflow.services.ingest import DefaultHooks
 from mailflow.services.poller import PollTuning, account_for
 from mailflow.services.sender import smtp_account
+from tests.cli.helpers import run_cli
 from tests.fixtures.oauth_server import CLIENT_SECRET, OAuthServer
 from tests.fixtures.oauth_servers import BearerSmtp
 from tests.ingest.builders import complaint
@@ -379,3 +381,23 @@ def test_google_sign_in_without_the_client_secret_says_where_to_put_it(
 
 def trusting(dovecot) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(dovecot.tls.cert))
+
+
+def test_auth_status_shows_who_is_signed_in(tmp_path, oauth_dovecot, idp, clock) -> None:
+    env = oauth_env(tmp_path, oauth_dovecot, idp, clock)
+    try:
+        before = json.loads(run_cli("-c", env.config, "auth", "status", "--json").stdout)
+        store_grant(token_path(env), idp, env.user)
+        after = run_cli("-c", env.config, "auth", "status")
+        data = json.loads(run_cli("-c", env.config, "auth", "status", "--json").stdout)
+    finally:
+        env.app.close()
+    assert [(a["account"], a["signed_in"]) for a in before["accounts"]] == [
+        ("diskominfo", False),
+        ("smtp", False),
+    ]
+    assert [(a["account"], a["signed_in"]) for a in data["accounts"]] == [
+        ("diskominfo", True),
+        ("smtp", True),
+    ]
+    assert after.returncode == 0 and "berlaku sampai" in after.stdout
