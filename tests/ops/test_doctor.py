@@ -129,6 +129,7 @@ def test_an_unmigrated_sqlite_database_fails(site_root, dovecot) -> None:
     assert "mailflow db upgrade" in lines(report, "database", "fail")[0]
 
 
+@pytest.mark.slow
 def test_a_wrong_imap_password_fails_the_mailbox_but_not_the_rest(site_root, dovecot) -> None:
     with delivering_smtp(dovecot) as (port, _smtp):
         config, _ = healthy(site_root, dovecot, port, imap_password="salah")
@@ -157,6 +158,7 @@ def test_unreachable_servers_fail_within_the_timeout(site_root, dovecot) -> None
     assert "tidak dapat dihubungi" in lines(report, "mailboxes", "fail")[0]
 
 
+@pytest.mark.slow
 def test_a_mailbox_that_does_not_receive_plus_addresses_fails_with_the_fix(site_root, dovecot) -> None:
     with delivering_smtp(dovecot, plus=False) as (port, smtp):
         config, _ = healthy(site_root, dovecot, port)

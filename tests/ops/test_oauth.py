@@ -128,6 +128,7 @@ def test_processes_refreshing_together_ask_the_provider_once(tmp_path, idp, trus
     assert tokens == {TokenFile(path).read().access_token}
 
 
+@pytest.mark.slow
 def test_a_revoked_grant_stops_the_mailbox_quietly_until_an_admin_signs_in_again(
     tmp_path, oauth_dovecot, idp, clock, caplog
 ) -> None:
@@ -307,6 +308,7 @@ def read_until(process: subprocess.Popen, pattern: str, timeout: float = 30.0) -
     return found[0]
 
 
+@pytest.mark.slow
 def test_device_code_sign_in_with_msal_stores_a_working_token(
     tmp_path, oauth_dovecot, idp, clock, dovecot
 ) -> None:
@@ -328,6 +330,7 @@ def test_device_code_sign_in_with_msal_stores_a_working_token(
         env.app.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("answer", ["redirect", "pasted"])
 def test_google_sign_in_through_the_browser_stores_a_working_token(
     tmp_path, oauth_dovecot, idp, clock, dovecot, answer
@@ -365,6 +368,7 @@ def test_google_sign_in_through_the_browser_stores_a_working_token(
         env.app.close()
 
 
+@pytest.mark.slow
 def test_google_sign_in_without_the_client_secret_says_where_to_put_it(
     tmp_path, oauth_dovecot, idp, clock, dovecot
 ) -> None:
