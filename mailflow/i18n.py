@@ -149,17 +149,20 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 def _merge() -> None:
     # Imported here so every area's texts load with the catalogue; duplicates are a bug.
     from mailflow.texts import (  # noqa: PLC0415
+        backup,
         demo,
+        doctor,
         engine,
         ingest,
         letters,
+        oauth,
         ops,
         outbox,
         reports,
         signatures,
     )
 
-    for module in (ingest, engine, letters, signatures, reports, demo, outbox, ops):
+    for module in (ingest, engine, letters, signatures, reports, demo, outbox, ops, oauth, doctor, backup):
         for key, pair in module.MESSAGES.items():
             if key in _MESSAGES:
                 raise RuntimeError(f"message key {key!r} is defined twice ({module.__name__})")

@@ -19,6 +19,7 @@ from mailflow.adapters.db.migrate import upgrade
 from mailflow.clock import ManualClock
 from tests.fixtures.libreoffice import warm_converter  # noqa: F401 - shared fixture
 from tests.fixtures.mail_servers import dovecot, smtp, smtp_server  # noqa: F401 - shared fixtures
+from tests.fixtures.oauth_servers import bearer_smtp, idp, oauth_dovecot, trust_idp  # noqa: F401 - shared fixtures
 from tests.fixtures.postgres import PostgresCluster
 
 _counter = itertools.count()

@@ -12,13 +12,14 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from mailflow.adapters.oauth2 import BearerToken
 from mailflow.errors import TransientError
 
 Security = Literal["tls", "starttls", "plain"]
@@ -42,6 +43,9 @@ class ImapAccount:
     password: str
     security: Security = "tls"
     timeout: float = 60.0
+    # OAuth2: a bearer token instead of the password, sent with `mechanism`
+    bearer: BearerToken | None = field(default=None, compare=False)
+    mechanism: Literal["xoauth2", "oauthbearer"] = "xoauth2"
 
     def describe(self) -> str:
         return f"{self.user}@{self.host}:{self.port} ({self.security})"
@@ -96,6 +100,8 @@ class ImapConnection:
         # Building a default context reads the system's CA store (~45 ms): only for TLS.
         if context is None and account.security != "plain":
             context = ssl.create_default_context()
+        # The token first: without a usable grant there is nothing to connect for.
+        token = account.bearer.access_token() if account.bearer is not None else None
         with _guard(f"connect to {account.describe()}"):
             client = IMAPClient(
                 account.host,
@@ -110,7 +116,7 @@ class ImapConnection:
                     assert context is not None
                     client.starttls(context)
                     _no_delay(client)
-                client.login(account.user, account.password)
+                _login(client, account, token)
             except BaseException:
                 with contextlib.suppress(Exception):
                     client.shutdown()
@@ -233,6 +239,17 @@ class ImapConnection:
                 return {}
         raise ImapError("messages kept disappearing under a concurrent session")
 
+    def expunge(self, uids: Sequence[int]) -> None:
+        """Delete `uids` from the selected folder for good (e.g. `mailflow doctor`'s probe)."""
+        if not uids:
+            return
+        with _guard("delete"):
+            self.client.add_flags(list(uids), [b"\\Deleted"], silent=True)
+            if "UIDPLUS" in self.capabilities:
+                self.client.uid_expunge(list(uids))
+            else:
+                self.client.expunge()
+
     def add_keyword(self, uids: Sequence[int], keyword: str) -> None:
         if not uids:
             return
@@ -264,6 +281,21 @@ class ImapConnection:
     def noop(self) -> None:
         with _guard("noop"):
             self.client.noop()
+
+
+def _login(client: IMAPClient, account: ImapAccount, token: str | None) -> None:
+    if token is None:
+        client.login(account.user, account.password)
+        return
+    assert account.bearer is not None
+    try:
+        if account.mechanism == "oauthbearer":
+            client.oauthbearer_login(account.user, token)
+        else:
+            client.oauth2_login(account.user, token)
+    except LoginError:
+        account.bearer.distrust(token)  # revoked or expired early: the next attempt refreshes
+        raise
 
 
 def _no_delay(client: IMAPClient) -> None:

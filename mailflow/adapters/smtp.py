@@ -11,9 +11,10 @@ import contextlib
 import smtplib
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
+from mailflow.adapters.oauth2 import BearerToken, sasl_oauthbearer, sasl_xoauth2
 from mailflow.errors import MailflowError, TransientError
 
 Security = Literal["tls", "starttls", "plain"]
@@ -40,6 +41,9 @@ class SmtpAccount:
     password: str | None = None
     timeout: float = 30.0
     local_hostname: str | None = None
+    # OAuth2: a bearer token instead of the password, sent with `mechanism`
+    bearer: BearerToken | None = field(default=None, compare=False)
+    mechanism: Literal["xoauth2", "oauthbearer"] = "xoauth2"
 
 
 class SmtpTransport:
@@ -65,6 +69,8 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         account = self.account
+        # The token first: without a usable grant there is nothing to connect for.
+        token = account.bearer.access_token() if account.bearer is not None else None
         try:
             client: smtplib.SMTP
             if account.security == "tls":
@@ -77,22 +83,36 @@ class SmtpTransport:
                     account.host, account.port, timeout=account.timeout,
                     local_hostname=account.local_hostname,
                 )  # fmt: skip
-                if account.security == "starttls":
-                    client.starttls(context=self.context)
-            if account.user:
+        except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+            raise SmtpTransientError(f"cannot connect to SMTP {account.host}:{account.port}: {exc}") from exc
+        try:
+            if account.security == "starttls":
+                client.starttls(context=self.context)
+            if token is not None:
+                _bearer_login(client, account, token)
+            elif account.user:
                 client.login(account.user, account.password or "")
         except smtplib.SMTPAuthenticationError as exc:
+            _close(client)
+            if token is not None and account.bearer is not None:
+                account.bearer.distrust(token)  # revoked or expired early: the next attempt refreshes
             raise SmtpTransientError(
                 f"SMTP login refused ({exc.smtp_code}): {_text(exc.smtp_error)}"
             ) from exc
         except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+            _close(client)
             raise SmtpTransientError(f"cannot connect to SMTP {account.host}:{account.port}: {exc}") from exc
         return client
 
     def connect(self) -> None:
-        """Open the connection now unless it is open (raises SmtpTransientError)."""
+        """Open the connection and sign in now unless it is open (raises SmtpTransientError);
+        `send` does it on first use anyway."""
         if self._client is None:
             self._client = self._connect()
+
+    def open(self) -> None:
+        """`mailflow doctor`: connect and sign in now."""
+        self.connect()
 
     def send(self, raw: bytes, *, mail_from: str, rcpt_to: Sequence[str]) -> None:
         """Deliver `raw` to every recipient, or raise. When every recipient is refused: 4xx is
@@ -135,6 +155,27 @@ class SmtpTransport:
         with contextlib.suppress(OSError):
             self._client.close()
         self._client = None
+
+
+def _bearer_login(client: smtplib.SMTP, account: SmtpAccount, token: str) -> None:
+    user = account.user or ""
+    if account.mechanism == "oauthbearer":
+        initial = sasl_oauthbearer(user, token, account.host, account.port)
+        name = "OAUTHBEARER"
+    else:
+        initial, name = sasl_xoauth2(user, token), "XOAUTH2"
+
+    def respond(challenge: bytes | None = None) -> str:
+        # After a failure the server sends a JSON error as a challenge; an empty answer ends it.
+        return initial if challenge is None else ""
+
+    client.ehlo_or_helo_if_needed()
+    client.auth(name, respond)
+
+
+def _close(client: smtplib.SMTP) -> None:
+    with contextlib.suppress(OSError):
+        client.close()
 
 
 def _text(value: bytes | str) -> str:

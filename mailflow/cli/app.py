@@ -17,8 +17,11 @@ from rich.markup import escape
 
 from mailflow import __version__, logs
 from mailflow.cli import (
+    auth_cmds,
+    backup_cmds,
     db_cmds,
     demo_cmds,
+    doctor_cmds,
     engine_cmds,
     ingest_cmds,
     letters_cmds,
@@ -83,6 +86,9 @@ for module in (
     watch_cmds,
     run_cmds,
     demo_cmds,
+    auth_cmds,
+    doctor_cmds,
+    backup_cmds,
 ):
     module.register(app)
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from mailflow.config.errors import to_config_error
 from mailflow.config.locate import toml_line
-from mailflow.config.model import Settings
+from mailflow.config.model import OAuth2Section, Settings
 from mailflow.errors import ConfigError
 from mailflow.i18n import language_from_env, translate
 
@@ -86,13 +86,21 @@ def _merge_secrets(raw: dict[str, Any], env: Mapping[str, str]) -> None:
     put("database", "url", "MAILFLOW_DATABASE_URL")
     put("smtp", "password", "MAILFLOW_SMTP_PASSWORD")
     put("tokens", "secret", "MAILFLOW_TOKEN_SECRET")
+    _put_client_secret(raw.get("smtp"), env.get("MAILFLOW_SMTP_CLIENT_SECRET"))
     mailboxes = raw.get("mailboxes")
     if isinstance(mailboxes, list):
         for box in mailboxes:
             if isinstance(box, dict) and isinstance(box.get("name"), str):
-                variable = f"MAILFLOW_MAILBOX_{box['name'].upper().replace('-', '_')}_PASSWORD"
-                if env.get(variable):
-                    box["password"] = env[variable]
+                prefix = f"MAILFLOW_MAILBOX_{box['name'].upper().replace('-', '_')}"
+                if env.get(f"{prefix}_PASSWORD"):
+                    box["password"] = env[f"{prefix}_PASSWORD"]
+                _put_client_secret(box, env.get(f"{prefix}_CLIENT_SECRET"))
+
+
+def _put_client_secret(table: Any, value: str | None) -> None:
+    """An OAuth2 client secret from the environment, when that account has an oauth2 table."""
+    if value and isinstance(table, dict) and isinstance(table.get("oauth2"), dict):
+        table["oauth2"]["client_secret"] = value
 
 
 def resolve_paths(settings: Settings, config_file: Path) -> Settings:
@@ -114,11 +122,27 @@ def resolve_paths(settings: Settings, config_file: Path) -> Settings:
         relative = database.url.removeprefix("sqlite:///")
         if relative and relative != ":memory:":
             database = database.model_copy(update={"url": f"sqlite:///{absolute(Path(relative))}"})
+    data_dir = general.data_dir
+    assert data_dir is not None  # absolute() of a Path
+
+    def token_file(oauth2: OAuth2Section | None, name: str) -> OAuth2Section | None:
+        # The tokens stay outside the config file: by default in <data_dir>/oauth/<name>.json.
+        if oauth2 is None:
+            return None
+        path = absolute(oauth2.token_file) or data_dir / "oauth" / f"{name}.json"
+        return oauth2.model_copy(update={"token_file": path})
+
+    mailboxes = tuple(
+        box.model_copy(update={"oauth2": token_file(box.oauth2, box.name)}) for box in settings.mailboxes
+    )
+    smtp = settings.smtp.model_copy(update={"oauth2": token_file(settings.smtp.oauth2, "smtp")})
     return settings.model_copy(
         update={
             "general": general,
             "paths": paths,
             "database": database,
+            "mailboxes": mailboxes,
+            "smtp": smtp,
             "config_file": config_file,
         }
     )

@@ -25,6 +25,7 @@ from mailflow.domain.calendar import WEEKDAYS, DaySchedule
 
 Language = Literal["id", "en"]
 Security = Literal["tls", "starttls", "plain"]
+AuthMethod = Literal["password", "oauth2"]
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 DEFAULT_HOURS: dict[str, str] = {
@@ -90,6 +91,36 @@ class DatabaseSection(Section):
         return value
 
 
+class OAuth2Section(Section):
+    """OAuth 2.0 sign-in for IMAP or SMTP (XOAUTH2/OAUTHBEARER). The tokens live in `token_file`
+    (mode 600, written by `mailflow auth login`), never in this file; the endpoints default to the
+    provider's public ones and are overridden only for a private identity provider (or tests)."""
+
+    provider: Literal["microsoft", "google"]
+    client_id: str = Field(min_length=1)
+    client_secret: SecretStr | None = None  # Google desktop clients; env MAILFLOW_..._CLIENT_SECRET
+    tenant: str = "organizations"  # Microsoft: the directory (tenant) id or domain
+    scopes: tuple[str, ...] = ()  # default: the provider's IMAP + SMTP scopes
+    mechanism: Literal["xoauth2", "oauthbearer"] = "xoauth2"
+    token_file: Path | None = None  # default: <data_dir>/oauth/<mailbox name | smtp>.json
+    authority: str | None = None  # Microsoft: default https://login.microsoftonline.com/<tenant>
+    auth_url: str | None = None  # Google: the consent page
+    token_url: str | None = None  # default: the provider's token endpoint
+    refresh_margin_seconds: int = Field(300, ge=0, le=3000)  # refresh this long before expiry
+
+    @field_validator("authority", "auth_url", "token_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https:// address")
+        return value.rstrip("/") if value else value
+
+
+def _needs_oauth2(auth: str, oauth2: OAuth2Section | None, where: str) -> None:
+    if auth == "oauth2" and oauth2 is None:
+        raise ValueError(f"auth = 'oauth2' needs a [{where}.oauth2] table with provider and client_id")
+
+
 class MailboxSection(Section):
     name: str
     role: Literal["complaints", "opd"] = "complaints"
@@ -99,6 +130,8 @@ class MailboxSection(Section):
     security: Security = "tls"
     user: str
     password: SecretStr | None = None  # env MAILFLOW_MAILBOX_<NAME>_PASSWORD
+    auth: AuthMethod = "password"
+    oauth2: OAuth2Section | None = None
     folder: str = "INBOX"
     processed_folder: str = "Diproses"
     quarantine_folder: str = "Karantina"
@@ -112,12 +145,17 @@ class MailboxSection(Section):
     def _slug(cls, value: str) -> str:
         if not _SLUG.match(value):
             raise ValueError("use lowercase letters, digits, - and _ (e.g. diskominfo)")
+        if value == "smtp":
+            raise ValueError(
+                "'smtp' names the SMTP account (e.g. in `mailflow auth login smtp`); pick another"
+            )
         return value
 
     @model_validator(mode="after")
     def _opd_needs_code(self) -> MailboxSection:
         if self.role == "opd" and not self.opd:
             raise ValueError("a mailbox with role 'opd' needs opd = '<OPD code>'")
+        _needs_oauth2(self.auth, self.oauth2, "mailboxes")
         return self
 
 
@@ -127,9 +165,18 @@ class SmtpSection(Section):
     security: Security = "starttls"
     user: str | None = None
     password: SecretStr | None = None  # env MAILFLOW_SMTP_PASSWORD
+    auth: AuthMethod = "password"
+    oauth2: OAuth2Section | None = None
     from_address: EmailStr = "lapor@diskominfo.bontangkota.go.id"
     from_name: str = "LAPOR Bontang"
     timeout_seconds: float = Field(30, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _oauth2(self) -> SmtpSection:
+        _needs_oauth2(self.auth, self.oauth2, "smtp")
+        if self.auth == "oauth2" and not self.user:
+            raise ValueError("auth = 'oauth2' needs user (the account the token belongs to)")
+        return self
 
 
 class TokensSection(Section):

@@ -41,6 +41,7 @@ from mailflow.errors import MailflowError
 from mailflow.logs import Outage
 from mailflow.services.ingest import FINAL, Incoming, IngestService, Outcome
 from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
+from mailflow.services.oauth_accounts import OAuthAccount, token_source
 
 log = logging.getLogger("mailflow.poller")
 PROCESSED_KEYWORD = "$MailflowProcessed"
@@ -75,8 +76,11 @@ class PollStats:
             self.processed += 1
 
 
-def account_for(mailbox: MailboxSection, timeout: float = 60.0) -> ImapAccount:
+def account_for(mailbox: MailboxSection, timeout: float = 60.0, lang: str = "id") -> ImapAccount:
     password = mailbox.password.get_secret_value() if mailbox.password else ""
+    bearer = None
+    if mailbox.auth == "oauth2" and mailbox.oauth2 is not None:
+        bearer = token_source(OAuthAccount(mailbox.name, mailbox.user, mailbox.oauth2), lang)
     return ImapAccount(
         host=mailbox.host,
         port=mailbox.port,
@@ -84,6 +88,8 @@ def account_for(mailbox: MailboxSection, timeout: float = 60.0) -> ImapAccount:
         password=password,
         security=mailbox.security,
         timeout=timeout,
+        bearer=bearer,
+        mechanism=mailbox.oauth2.mechanism if mailbox.oauth2 else "xoauth2",
     )
 
 
@@ -103,7 +109,8 @@ class MailboxPoller:
         self.database = database
         self.clock = clock
         self.tuning = tuning or PollTuning()
-        self._connect = connect or (lambda box: ImapConnection.open(account_for(box)))
+        lang = ingest.settings.general.language
+        self._connect = connect or (lambda box: ImapConnection.open(account_for(box, lang=lang)))
         self.stats = PollStats()
         self.idling = threading.Event()  # set while waiting in IDLE (tests and status use it)
         self.thread: threading.Thread | None = None  # set by services.ingest_app.run_pollers

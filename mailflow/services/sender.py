@@ -56,6 +56,7 @@ from mailflow.errors import MailflowError, StorageError, TransientError
 from mailflow.logs import Outage
 from mailflow.services.digest import DigestBuilder
 from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
+from mailflow.services.oauth_accounts import SMTP_NAME, OAuthAccount, token_source
 from mailflow.services.outbox import reason_text, resolve_attachments
 
 log = logging.getLogger("mailflow.sender")
@@ -92,6 +93,9 @@ class SendStats:
 
 def smtp_account(settings: Settings) -> SmtpAccount:
     smtp = settings.smtp
+    bearer = None
+    if smtp.auth == "oauth2" and smtp.oauth2 is not None and smtp.user:
+        bearer = token_source(OAuthAccount(SMTP_NAME, smtp.user, smtp.oauth2), settings.general.language)
     return SmtpAccount(
         host=smtp.host,
         port=smtp.port,
@@ -99,6 +103,8 @@ def smtp_account(settings: Settings) -> SmtpAccount:
         user=smtp.user,
         password=smtp.password.get_secret_value() if smtp.password else None,
         timeout=smtp.timeout_seconds,
+        bearer=bearer,
+        mechanism=smtp.oauth2.mechanism if smtp.oauth2 else "xoauth2",
     )
 
 
