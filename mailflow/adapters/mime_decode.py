@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import binascii
 import codecs
-import contextlib
 import quopri
+import re
 from collections.abc import Callable
-from email.header import decode_header, make_header
 from email.message import Message
 
 CHUNK_CHARS = 76 * 4096  # base64 text per decoding step (~230 KB of output)
@@ -76,33 +75,92 @@ def repair(text: str) -> str:
 
 
 def header_text(value: object) -> str:
-    """A header value as readable text; encoded words decoded; never raises."""
+    """A header value as readable one-line text; encoded words decoded; never raises."""
+    return " ".join(repair(decode_words(value)).split())
+
+
+def decode_words(value: object) -> str:
+    """`value` with its RFC 2047 encoded words decoded, whitespace and control characters kept
+    (so that a caller can see a CR or LF smuggled into a display name); never raises.
+
+    Written out rather than email.header.make_header, which gives up on the whole value at one
+    unknown charset or bad base64 word: here each word is decoded on its own (adjacent words of
+    one charset together, as a character may be split across them) and a word that cannot be
+    decoded stays as it was.
+    """
     try:
         text = str(value)
     except Exception:  # noqa: BLE001 - a malformed header must not stop the parse
         text = repr(value)
-    if "=?" in text:
-        with contextlib.suppress(Exception):  # undecodable encoded words: keep the text as it is
-            text = str(make_header(decode_header(text)))
-    return " ".join(repair(text).split())
+    if "=?" not in text:
+        return text
+    out: list[str] = []
+    pending: list[bytes] = []
+    pending_charset = ""
+    position = 0
+    for match in _ENCODED_WORD.finditer(text):
+        gap = text[position : match.start()]
+        charset = match.group(1).split("*", 1)[0].lower()
+        if pending and (gap.strip(" \t\r\n") or charset != pending_charset):
+            out.append(decode_text(b"".join(pending), pending_charset))
+            pending = []
+        if not pending:
+            out.append(gap)
+        position = match.end()
+        data = _word_bytes(match.group(2), match.group(3))
+        if data is None:  # not base64 at all: leave the word as written
+            out.append(match.group(0))
+            continue
+        pending.append(data)
+        pending_charset = charset
+    if pending:
+        out.append(decode_text(b"".join(pending), pending_charset))
+    out.append(text[position:])
+    return "".join(out)
+
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?\s]*)\?=")
+
+
+def _word_bytes(encoding: str, payload: str) -> bytes | None:
+    data = payload.encode("utf-8", errors="surrogateescape")
+    if encoding in "qQ":
+        return binascii.a2b_qp(data, header=True)
+    chunks: list[bytes] = []
+    if BASE64_CHARACTERS in decode_base64(data, chunks.append):
+        return None
+    return b"".join(chunks)
 
 
 def raw_payload_bytes(part: Message) -> bytes:
-    """The undecoded payload (transfer encoding still applied) as bytes."""
-    payload = part.get_payload(decode=False)
-    if isinstance(payload, list):
+    """The undecoded payload (transfer encoding still applied) as bytes, exactly as received."""
+    # The parser keeps 8-bit bytes as surrogate escapes in the stored payload; the public
+    # get_payload(decode=False) re-decodes such text with the declared charset and replacement
+    # characters, which loses the bytes (and cannot be encoded back), so read the stored value.
+    payload = getattr(part, "_payload", None)
+    if payload is None or isinstance(payload, list):
         return b""
     if isinstance(payload, bytes):
         return payload
-    return str(payload).encode("ascii", errors="surrogateescape")
+    return str(payload).encode("utf-8", errors="surrogateescape")
 
 
-def stream_payload(part: Message, sink: Callable[[bytes], None], limit: int) -> int:
-    """Decode `part`'s payload into `sink` chunk by chunk; returns the decoded size.
+def transfer_encoding(part: Message) -> str:
+    """The part's Content-Transfer-Encoding, lower-case ("" when absent or unreadable)."""
+    try:
+        value = part.get("Content-Transfer-Encoding", "")
+        return header_text(value).strip().lower()
+    except Exception:  # noqa: BLE001 - a mangled header counts as absent (7bit), as RFC 2045 says
+        return ""
+
+
+def stream_payload(part: Message, sink: Callable[[bytes], None], limit: int) -> tuple[int, tuple[str, ...]]:
+    """Decode `part`'s payload into `sink` chunk by chunk; returns the decoded size and the defects
+    found on the way (cut or invalid base64, 8-bit bytes in a 7bit part).
 
     Raises TooLargeError as soon as more than `limit` bytes came out.
     """
-    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    encoding = transfer_encoding(part)
     raw = raw_payload_bytes(part)
     total = 0
 
@@ -114,8 +172,9 @@ def stream_payload(part: Message, sink: Callable[[bytes], None], limit: int) -> 
         if chunk:
             sink(chunk)
 
+    defects: tuple[str, ...] = ()
     if encoding == "base64":
-        _base64_chunks(raw, emit)
+        defects = decode_base64(raw, emit)
     elif encoding == "quoted-printable":
         for start in range(0, len(raw), CHUNK_CHARS):
             end = raw.find(b"\n", start + CHUNK_CHARS)
@@ -124,26 +183,53 @@ def stream_payload(part: Message, sink: Callable[[bytes], None], limit: int) -> 
             if end < 0:
                 break
     else:
+        if encoding in ("", "7bit") and not raw.isascii():
+            defects = (NON_ASCII_7BIT,)
         emit(raw)
-    return total
+    return total, defects
 
 
-def _base64_chunks(raw: bytes, emit: Callable[[bytes], None]) -> None:
+# mailflow's own defect names (the stdlib's are the class names of email.errors)
+BASE64_CHARACTERS = "InvalidBase64CharactersDefect"  # bytes outside the alphabet: corrupted
+BASE64_LENGTH = "InvalidBase64LengthDefect"  # one character too many or too few: cut
+BASE64_PADDING = "InvalidBase64PaddingDefect"  # padding missing or wrong: cut mid-group
+BASE64_PADDING_INSIDE = "Base64DataAfterPaddingDefect"  # two encodings glued, or garbage
+NON_ASCII_7BIT = "NonAsciiIn7bitDefect"  # informational: 8-bit bytes kept as they are
+DAMAGING = frozenset({BASE64_CHARACTERS, BASE64_LENGTH, BASE64_PADDING, BASE64_PADDING_INSIDE})
+
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_NOT_B64_OR_PAD = bytes(b for b in range(256) if b not in _B64_ALPHABET + b"=")
+_WHITESPACE = b" \t\r\n"
+
+
+def decode_base64(raw: bytes, emit: Callable[[bytes], None]) -> tuple[str, ...]:
+    """Decode base64 chunk by chunk without ever failing; returns what was wrong with it.
+
+    Only alphabet characters are decoded, in whole groups of four; characters outside the
+    alphabet are skipped (and reported), a last incomplete group is decoded as far as it goes.
+    """
+    defects: dict[str, None] = {}
     carry = b""
+    pads = 0  # padding characters seen since the last data character
     for start in range(0, len(raw), CHUNK_CHARS):
-        cleaned = carry + raw[start : start + CHUNK_CHARS].translate(None, b" \t\r\n")
-        usable = len(cleaned) - len(cleaned) % 4
-        carry = cleaned[usable:]
-        emit(_b64(cleaned[:usable]))
-    if carry:
-        emit(_b64(carry + b"=" * (-len(carry) % 4)))
-
-
-def _b64(data: bytes) -> bytes:
-    try:
-        return binascii.a2b_base64(data)
-    except binascii.Error:  # junk in the middle: keep what decodes, like mail clients do
-        return binascii.a2b_base64(bytes(b for b in data if b in _B64_ALPHABET)[: len(data) // 4 * 4])
-
-
-_B64_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+        piece = raw[start : start + CHUNK_CHARS]
+        kept = piece.translate(None, _NOT_B64_OR_PAD)
+        if len(kept) != len(piece.translate(None, _WHITESPACE)):
+            defects.setdefault(BASE64_CHARACTERS, None)
+        data = kept.replace(b"=", b"")
+        if data and (pads or b"=" in kept.rstrip(b"=")):
+            defects.setdefault(BASE64_PADDING_INSIDE, None)
+        pads = len(kept) - len(kept.rstrip(b"=")) if data else pads + len(kept)
+        data = carry + data
+        usable = len(data) - len(data) % 4
+        emit(binascii.a2b_base64(data[:usable]))  # alphabet only, whole groups: cannot fail
+        carry = data[usable:]
+    if len(carry) == 1:
+        defects.setdefault(BASE64_LENGTH, None)
+    elif carry:
+        emit(binascii.a2b_base64(carry + b"=" * (4 - len(carry))))
+        if pads != 4 - len(carry):
+            defects.setdefault(BASE64_PADDING, None)
+    elif pads:
+        defects.setdefault(BASE64_PADDING, None)
+    return tuple(defects)

@@ -2,8 +2,11 @@
 
 Identity comes from the mail headers (From, Reply-To) for direct mail; for a forwarded or portal
 notification (`labels_first`) the labelled lines of the body ("Nama Pelapor: ...", "Email: ...",
-"No. HP: ...") win. Confidentiality comes from the rule when it sets one, else from keywords:
-`anonim` keeps no name or phone (the address stays: it is the only way to answer), `rahasia`
+"No. HP: ...") win. The header name is the parser's checked display name (InboundMail.from_name:
+never one holding an address, `<`, `>` or control/bidi characters); a name holding such things is
+not used from a label either, and an address is kept only when it is a valid addr-spec.
+Confidentiality comes from the rule when it sets one, else from keywords: `anonim` keeps no name or
+phone (the address stays: it is the only way to answer), `rahasia`
 keeps the identity but marks it for Diskominfo's eyes only (redaction is the engine's job).
 """
 
@@ -12,7 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mailflow.domain.addresses import normalise
 from mailflow.domain.inbound import InboundMail
+from mailflow.domain.safe_text import has_unsafe
 
 BIASA, RAHASIA, ANONIM = "biasa", "rahasia", "anonim"
 CONFIDENTIALITY = (BIASA, RAHASIA, ANONIM)
@@ -62,12 +67,13 @@ def extract_complainant(
     header_email = mail.reply_to[0] if mail.reply_to else mail.from_addr
     header_name = _clean_name(mail.from_name)
     label_email = _first_email(labels.get("email"))
+    label_name = _clean_name(labels.get("name"))
     if labels_first:
-        name = labels.get("name") or None
-        email = label_email
+        name = label_name
+        email = normalise(label_email)
     else:
-        name = header_name or labels.get("name") or None
-        email = header_email or label_email
+        name = header_name or label_name
+        email = normalise(header_email) or normalise(label_email)
     phone = normalise_phone(labels.get("phone")) or find_phone(mail.text)
     level, reason = detect_confidentiality(mail.subject, mail.text, confidentiality)
     if level == ANONIM:
@@ -113,7 +119,7 @@ def _first_email(text: str | None) -> str | None:
 
 
 def _clean_name(name: str | None) -> str | None:
-    if not name:
+    if not name or has_unsafe(name.replace("\t", " ")) or any(ch in name for ch in "<>@"):
         return None
     cleaned = " ".join(name.replace('"', " ").split())
     return cleaned[:300] or None

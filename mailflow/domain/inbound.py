@@ -4,6 +4,16 @@
 rules, complaint extraction) and the conversation engine read it. Addresses are lower-cased
 `local@domain` strings; names and subjects are decoded text; every header value that a later
 decision may need (authentication results, loop-guard headers) is kept as a string.
+
+Trust (what the parser guarantees, see adapters/mime_address):
+- every address here is a valid plain addr-spec (domain.addresses); invalid ones are dropped;
+- `from_addr` is None when the mail has no usable From (`from_problem` says why: missing, empty,
+  group_only, invalid, several, conflicting, undecodable, too_long); such mail is quarantined;
+- `from_recovered` marks a From read out of a header without angle brackets (`Big Bug bb@bug.com`):
+  the address may receive a complaint's acknowledgement, but it is not proof of anything, so an
+  official's identity must be read from `identity`, which is None then;
+- `from_name` is plain text safe to show and use as a name; a display name holding an address,
+  `<`, `>`, `@` or control/bidi characters is never put there, only escaped in `from_name_suspect`.
 """
 
 from __future__ import annotations
@@ -30,6 +40,10 @@ class AttachmentInfo:
     inline: bool = False
     content_id: str | None = None
     refused_reason: str | None = None
+    # Cut short or corrupt (closing boundary missing, base64 cut or invalid): the bytes that could
+    # be read are stored, but the file is not complete and must never be used as if it were.
+    damaged: bool = False
+    defects: tuple[str, ...] = ()  # this part's MIME defects (stdlib names and mailflow's own)
 
     @property
     def extension(self) -> str:
@@ -68,6 +82,15 @@ class DeliveryReport:
 
 
 @dataclass(frozen=True)
+class PartDefects:
+    """The MIME defects of one part; `path` numbers parts like IMAP does ("1", "2.1")."""
+
+    path: str
+    content_type: str
+    defects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class InboundMail:
     """A parsed incoming message. `text` is the best plain text (from text/plain, else from HTML)."""
 
@@ -96,6 +119,16 @@ class InboundMail:
     defects: tuple[str, ...] = ()
     size: int = 0
     truncated: bool = False  # only the header was kept (the message was over the size limit)
+    from_recovered: bool = False
+    from_problem: str | None = None
+    from_name_suspect: str | None = None
+    # multipart/report's report-type (lower-case), or what the structure says the mail is:
+    # "disposition-notification" (read receipt), "delivery-status", "feedback-report", "tlsrpt"...
+    report_type: str | None = None
+    part_defects: tuple[PartDefects, ...] = ()
+    # Why the body could not be read whole (MIME nested or split past the limits, or the parser
+    # gave up); the header was read. Such mail is quarantined, never acted on half-read.
+    broken: str | None = None
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -108,6 +141,16 @@ class InboundMail:
     def header(self, name: str) -> tuple[str, ...]:
         """Every value of header `name` (case-insensitive), in order."""
         return self.headers.get(name.lower(), ())
+
+    @property
+    def identity(self) -> str | None:
+        """The sender's address as far as the header goes: `from_addr` unless it was recovered
+        from a malformed From. Authorisation needs more (tokens, authentication results)."""
+        return None if self.from_recovered else self.from_addr
+
+    @property
+    def damaged_attachments(self) -> tuple[AttachmentInfo, ...]:
+        return tuple(a for a in self.attachments if a.damaged)
 
     @property
     def from_display(self) -> str:

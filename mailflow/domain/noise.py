@@ -1,10 +1,14 @@
 """The loop and noise guard: tell bounces, auto-replies and machine mail from a person's mail.
 
-Judged from headers (RFC 3834 `Auto-Submitted`, `Precedence`, the empty Return-Path of
-bounces, DSN `multipart/report`, mailer-daemon senders), never from subject words alone
-("Balasan otomatis" is also what a person may type). Pure: no I/O, no clock.
+Judged from headers and MIME structure (RFC 3834 `Auto-Submitted`, `Precedence`, the empty
+Return-Path of bounces, RFC 6522 `multipart/report` of any report-type, mailer-daemon senders,
+RFC 7489 DMARC report file names), never from subject words alone ("Balasan otomatis", "Dibaca:"
+and "Read:" are also what a person may type). Pure: no I/O, no clock.
 
-- BOUNCE and AUTO_REPLY are recorded and never answered, never classified, never commands.
+- BOUNCE (a delivery failure), RECEIPT (a read receipt, MDN: report-type
+  disposition-notification), REPORT (any other machine report: delivery delayed/delivered, ARF
+  feedback-report, TLS-RPT, DMARC aggregate, unknown report-types) and AUTO_REPLY are recorded and
+  never answered, never classified, never commands. Only a BOUNCE fails the outbox mail it names.
 - OWN is mail from mailflow's own sending address coming back (a loop): recorded only.
 - AUTOMATED (bulk, list, auto-generated notifications) is never answered either, but an inbox
   rule may accept it explicitly (`automated: true`), e.g. the LAPOR portal's notifications.
@@ -22,10 +26,16 @@ from mailflow.domain.inbound import InboundMail
 _DAEMONS = ("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon")
 _AUTOMATED_PRECEDENCE = ("bulk", "junk", "list")
 _MSGID = re.compile(r"<([^<>\s@]+@([^<>\s@]+))>")
+_NOT_A_FAILURE = ("delayed", "delivered", "relayed", "expanded")  # RFC 3464 actions
+_DELIVERY_TYPES = ("delivery-status", "global-delivery-status")
+# RFC 7489 7.2.1.1: receiver "!" policy-domain "!" begin "!" end ["!" unique-id] "." extension
+_DMARC_FILE = re.compile(r"^[^!\s/]+![^!\s/]+!\d{9,11}!\d{9,11}(?:![^!\s/]+)?\.(?:xml|xml\.gz|gz|zip)$", re.I)
 
 
 class NoiseKind(StrEnum):
     BOUNCE = "bounce"
+    RECEIPT = "receipt"
+    REPORT = "report"
     AUTO_REPLY = "auto_reply"
     OWN = "own"
     AUTOMATED = "automated"
@@ -50,6 +60,9 @@ def detect_noise(
     bounce = _bounce_reason(mail)
     if bounce is not None:
         return Noise(NoiseKind.BOUNCE, bounce, bounced_message_ids(mail, own_domains))
+    report = _report(mail)
+    if report is not None:
+        return report
     if mail.from_addr and mail.from_addr.lower() in own:
         return Noise(NoiseKind.OWN, f"From is mailflow's own address {mail.from_addr}")
     auto = _auto_reply_reason(mail)
@@ -63,7 +76,13 @@ def detect_noise(
 
 def _bounce_reason(mail: InboundMail) -> str | None:
     if mail.report is not None:
+        if mail.report.action in _NOT_A_FAILURE:
+            return None  # a delivery report, not a failure: see _report
         return "multipart/report; report-type=delivery-status (DSN)"
+    if mail.report_type in _DELIVERY_TYPES:
+        return "multipart/report; report-type=delivery-status (DSN)"
+    if mail.report_type not in (None, "unknown"):
+        return None  # a receipt or another report, whoever sent it: see _report
     local = (mail.from_addr or "").split("@", 1)[0].lower()
     if local in _DAEMONS:
         return f"From is {mail.from_addr}"
@@ -74,8 +93,24 @@ def _bounce_reason(mail: InboundMail) -> str | None:
     return None
 
 
+def _report(mail: InboundMail) -> Noise | None:
+    """Read receipts and machine reports, from the MIME structure (never the subject)."""
+    if mail.report is not None:
+        return Noise(NoiseKind.REPORT, f"delivery report (action {mail.report.action})")
+    if mail.report_type == "disposition-notification":
+        return Noise(NoiseKind.RECEIPT, "read receipt: report-type=disposition-notification (MDN)")
+    if mail.report_type is not None:
+        return Noise(NoiseKind.REPORT, f"machine report: report-type={mail.report_type}")
+    for attachment in mail.attachments:
+        if _DMARC_FILE.match(attachment.original_name or ""):
+            return Noise(NoiseKind.REPORT, "DMARC aggregate report (RFC 7489 report file)")
+    return None
+
+
 def _looks_like_delivery_failure(mail: InboundMail) -> bool:
-    return mail.content_type == "multipart/report" or bool(mail.report)
+    # a read receipt or another report also comes from <> (RFC 8098): only a delivery report
+    # whose report-type is missing may be a failure
+    return mail.content_type == "multipart/report" and mail.report_type in (None, "unknown")
 
 
 def _auto_reply_reason(mail: InboundMail) -> str | None:

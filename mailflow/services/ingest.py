@@ -14,7 +14,15 @@ again under a new UIDVALIDITY is recognised by Message-ID + SHA-256 and never pr
 
 Failures: an exception rolls the transaction back; a separate transaction counts the attempt
 and records the error; after `limits.max_attempts` the message is quarantined. A QuarantineError
-(e.g. from the engine's hook) quarantines at once.
+(e.g. from the engine's hook) quarantines at once. Parsing is deterministic, so a message whose
+parsing raises (a parser bug: the parser itself is built not to raise on bad input) is
+quarantined at once (`parse_failed`), its traceback logged that one time.
+
+Hostile or broken mail is decided on its first pass: MIME too deep or too split to read whole
+(`mime_broken`), no usable From (`no_from`), a reply whose From had to be guessed
+(`from_unverified`) are quarantined with an Indonesian reason; read receipts and machine reports
+are recorded and never answered. The parser's defects are kept on the row (`messages.defects`)
+and an attachment cut short is stored flagged `damaged`.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from mailflow.domain.inbound import InboundMail
 from mailflow.domain.noise import Noise, NoiseKind, detect_noise
 from mailflow.domain.reply_signals import case_tag_regex, reply_signals
 from mailflow.domain.rules import Action, Decision, MailFacts, Rule, evaluate
+from mailflow.domain.safe_text import escape
 from mailflow.errors import NotFoundError, QuarantineError, StorageError
 from mailflow.i18n import translate
 from mailflow.services.quarantine import quarantine_message
@@ -47,6 +56,7 @@ from mailflow.services.registration import Registrar
 
 log = logging.getLogger("mailflow.ingest")
 FINAL = ("processed", "ignored", "duplicate", "unhandled", "quarantined")
+DEFECTS_LIMIT = 8000  # characters of the JSON kept in messages.defects
 
 
 class IngestHooks(Protocol):
@@ -140,11 +150,14 @@ class IngestService:
         try:
             mail = self._parse(item.raw, item.truncated_size)
         except Exception as exc:
-            log.warning("parsing %s uid %s failed: %s", item.mailbox.name, item.uid, exc, exc_info=True)
-            unparsed = InboundMail(
-                message_id=None, subject="", from_addr=None, from_name=None, size=len(item.raw)
-            )
-            return self._record_failure(item, blob.sha256, str(blob.path), unparsed, exc, quarantine=False)
+            # Parsing is deterministic: another attempt would fail the same way, so the message is
+            # decided now and this traceback is the only one it ever logs.
+            log.error("parsing %s uid %s failed; quarantined", item.mailbox.name, item.uid, exc_info=True)
+            reason = translate("ingest.reason.parse_failed", self.lang, error=f"{type(exc).__name__}: {exc}")
+            return self._record_failure(
+                item, blob.sha256, str(blob.path), _header_facts(item.raw), exc,
+                quarantine=True, code="parse_failed", reason=reason,
+            )  # fmt: skip
         try:
             with self.database.transaction() as session:
                 row, fresh = self._claim(session, item, blob.sha256, str(blob.path), mail)
@@ -241,6 +254,7 @@ class IngestService:
             from_addr=mail.from_addr[:320] if mail.from_addr else None,
             subject=mail.subject[:2000],
             date_header=mail.date,
+            defects=_defects_json(mail),
             # the server's arrival time, but never later than ours (a server clock running ahead
             # would otherwise give step 1 a negative duration)
             received_at=min(item.internaldate or now, now),
@@ -269,9 +283,21 @@ class IngestService:
                                limit=self.settings.limits.max_message_mb)  # fmt: skip
             quarantine_message(session, row, code="too_large", reason=reason, now=now)
             return
+        if mail.broken is not None:
+            row.kind = "broken"
+            reason = translate("ingest.reason.mime_broken", self.lang, detail=mail.broken)
+            quarantine_message(session, row, code="mime_broken", reason=reason, now=now)
+            return
         noise = self.noise_of(mail)
         if noise is not None and not noise.kind.may_match_rules:
             self._record_noise(session, row, noise, now)
+            return
+        if mail.from_addr is None:
+            # nobody to answer and nobody to hold to account: never a case, never a command
+            row.kind = "no_from"
+            detail = translate(f"ingest.from.{mail.from_problem or 'missing'}", self.lang)
+            reason = translate("ingest.reason.no_from", self.lang, detail=detail)
+            quarantine_message(session, row, code="no_from", reason=reason, now=now)
             return
         decision = self.classify(mail, mailbox.name, automated=noise is not None)
         self._dispatch(session, row, mail, decision, noise, now)
@@ -302,6 +328,12 @@ class IngestService:
             case = self.registrar.register(session, message=row, mail=mail, rule=decision.settings, now=now)
             row.kind, row.status, row.case_id = "complaint", "processed", case.id
             self.hooks.case_registered(session, case, now)
+        elif decision.action is Action.REPLY and noise is None and mail.identity is None:
+            # A From read out of a header without <...> is a guess: good for acknowledging a
+            # complaint, never for advancing a step (InboundMail.identity).
+            row.kind = "reply"
+            reason = translate("ingest.reason.from_unverified", self.lang, address=escape(mail.from_addr))
+            quarantine_message(session, row, code="from_unverified", reason=reason, now=now)
         elif decision.action is Action.REPLY and noise is None:
             row.kind = "reply"
             self.hooks.handle_reply(session, row, mail, now)
@@ -373,6 +405,8 @@ class IngestService:
                     sha256=info.sha256,
                     inline=info.inline,
                     refused_reason=info.refused_reason,
+                    damaged=info.damaged,
+                    defects=json.dumps(list(info.defects))[:2000] if info.defects else None,
                 )
             )
 
@@ -401,6 +435,19 @@ class IngestService:
             if quarantine or row.attempts >= self.settings.limits.max_attempts:
                 quarantine_message(session, row, code=code, reason=reason, now=now)
             return Outcome(row.id, row.status, row.kind, row.case_id)
+
+
+def _defects_json(mail: InboundMail) -> str | None:
+    """The parser's defects for messages.defects: the whole list and where each part had which."""
+    if not mail.defects:
+        return None
+    defects = list(mail.defects)[:200]
+    parts = [{"part": p.path, "type": p.content_type, "defects": list(p.defects)} for p in mail.part_defects]
+    text = json.dumps({"defects": defects, "parts": parts}, ensure_ascii=False)
+    while len(text) > DEFECTS_LIMIT and parts:  # a mail of hundreds of broken parts: keep the first
+        parts = parts[: len(parts) // 2]
+        text = json.dumps({"defects": defects, "parts": parts}, ensure_ascii=False)
+    return text if len(text) <= DEFECTS_LIMIT else json.dumps({"defects": defects[:20], "parts": []})
 
 
 def _header_facts(raw: bytes) -> InboundMail:

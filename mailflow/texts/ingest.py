@@ -123,6 +123,54 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "message of {size} bytes is over the {limit} MB limit",
     ),
     "ingest.reason.no_rule": ("tidak ada aturan kotak masuk yang cocok", "no inbox rule matched"),
+    # --- hostile or broken mail (issue 11) ---------------------------------------------------
+    "ingest.reason.no_from": (
+        "pesan tanpa alamat pengirim yang dapat dipakai: {detail}. Pesan tidak didaftarkan sebagai "
+        "aduan dan tidak dibalas; periksa isinya secara manual.",
+        "message without a usable sender address: {detail}. It was not registered as a complaint "
+        "and not answered; check it by hand.",
+    ),
+    "ingest.from.missing": ("tidak ada kepala From", "there is no From header"),
+    "ingest.from.empty": ("kepala From kosong", "the From header is empty"),
+    "ingest.from.group_only": (
+        "kepala From hanya berisi nama grup tanpa alamat",
+        "the From header holds only a group name without an address",
+    ),
+    "ingest.from.invalid": (
+        "alamat di kepala From bukan alamat email yang sah",
+        "the address in the From header is not a valid mail address",
+    ),
+    "ingest.from.several": (
+        "kepala From berisi lebih dari satu alamat",
+        "the From header holds more than one address",
+    ),
+    "ingest.from.conflicting": (
+        "pesan memiliki beberapa kepala From dengan alamat berbeda",
+        "the message has several From headers with different addresses",
+    ),
+    "ingest.from.undecodable": (
+        "alamat di kepala From berisi karakter yang tidak dapat dibaca",
+        "the address in the From header holds unreadable characters",
+    ),
+    "ingest.from.too_long": ("kepala From terlalu panjang", "the From header is too long"),
+    "ingest.reason.from_unverified": (
+        "alamat pengirim {address} ditulis tanpa tanda <...> sehingga hanya dapat ditebak; alamat "
+        "seperti itu tidak diterima sebagai identitas untuk menjawab langkah SOP",
+        "the sender address {address} is written without <...> and could only be guessed; such an "
+        "address is not accepted as an identity for answering an SOP step",
+    ),
+    "ingest.reason.mime_broken": (
+        "struktur MIME pesan terlalu rumit atau rusak ({detail}); isinya tidak dapat dibaca utuh, "
+        "jadi pesan tidak diproses",
+        "the message's MIME structure is too complex or broken ({detail}); its content cannot be "
+        "read whole, so it was not processed",
+    ),
+    "ingest.reason.parse_failed": (
+        "pesan tidak dapat diurai ({error}); dikarantina pada percobaan pertama karena mencoba ulang "
+        "tidak akan memberi hasil lain",
+        "the message cannot be parsed ({error}); quarantined at the first attempt because trying "
+        "again cannot give another result",
+    ),
     "ingest.reason.rule": ("aturan {rule}", "rule {rule}"),
     "ingest.err.no_item": ("tidak ada item karantina {id}", "no quarantine item {id}"),
     "ingest.err.not_message": (

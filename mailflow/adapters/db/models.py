@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -84,6 +85,9 @@ class Message(Base):
     case_id: Mapped[int | None] = mapped_column(Integer, index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     server_state: Mapped[str] = mapped_column(String(20), default="pending")  # pending/done
+    # The MIME parser's defects as JSON {"defects": [...], "parts": [{"part", "type", "defects"}]};
+    # None for a clean message.
+    defects: Mapped[str | None] = mapped_column(Text)
 
 
 class Complainant(Base):
@@ -330,6 +334,10 @@ class MessageAttachment(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     inline: Mapped[bool] = mapped_column(Boolean, default=False)
     refused_reason: Mapped[str | None] = mapped_column(Text)
+    # Cut short or corrupt in the mail (closing boundary missing, base64 cut): what could be read
+    # is stored, but it is not the complete file and must not be used as one.
+    damaged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    defects: Mapped[str | None] = mapped_column(Text)  # JSON list of this part's MIME defects
 
 
 class AuditEntry(Base):
