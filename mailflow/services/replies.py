@@ -69,12 +69,9 @@ __all__ = ["ReplyOutcome", "ReplyProcessor", "ReturnedLetters", "sender_identity
 
 def sender_identity(inbound: InboundMail) -> str | None:
     """The address that may identify the sender: From, only as a valid addr-spec (lower-cased).
-    None (a stranger) for anything else; a display name is never read.
-
-    The MIME side of issue 11 gives InboundMail an `identity` (None for a From recovered from a
-    malformed header); it is preferred when present, so this holds in either merge order."""
-    claimed = getattr(inbound, "identity", inbound.from_addr)
-    return normalise(claimed if isinstance(claimed, str) else None)
+    None (a stranger) for anything else, including a From recovered from a malformed header
+    (`InboundMail.identity`); a display name is never read."""
+    return normalise(inbound.identity)
 
 
 class ReplyProcessor(ReplyAnswers):

@@ -1,7 +1,7 @@
 """damaged attachments and the parser's defects (issue 11)
 
 Revision ID: 0002_sec_mime
-Revises: 0001
+Revises: 0002_sec_letters
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_sec_mime"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_sec_letters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
