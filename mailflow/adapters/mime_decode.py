@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import binascii
 import codecs
-import contextlib
 import quopri
+import re
 from collections.abc import Callable
-from email.header import decode_header, make_header
 from email.message import Message
 
 CHUNK_CHARS = 76 * 4096  # base64 text per decoding step (~230 KB of output)
@@ -82,9 +81,79 @@ def header_text(value: object) -> str:
     except Exception:  # noqa: BLE001 - a malformed header must not stop the parse
         text = repr(value)
     if "=?" in text:
-        with contextlib.suppress(Exception):  # undecodable encoded words: keep the text as it is
-            text = str(make_header(decode_header(text)))
+        text = decode_words(text)
     return " ".join(repair(text).split())
+
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,80})\?([bBqQ])\?([^?\s]*)\?=")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_BASE64_TEXT = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
+
+
+def decode_words(value: str) -> str:
+    """RFC 2047 decoding of an unfolded or folded header value, exact where the standard
+    library is not: text next to an encoded word keeps its own spacing ("=?..?=, x" stays
+    ", x"; `make_header` writes " , x"), and whitespace between two encoded words is dropped
+    unless it is more than the fold itself. That last case is how CPython's SMTP policy folds
+    a space that separated two words ("?=\r\n  =?"): a lone fold means nothing, a fold plus a
+    space was a space. Adjacent words in one charset are joined before decoding, so a
+    character split across two words survives. Never raises: a broken word stays as written.
+    """
+    text = _FOLD.sub("", value)
+    out: list[str] = []
+    pending: list[tuple[str, bytes]] = []  # decoded bytes of adjacent encoded words
+    position = 0
+
+    def flush() -> None:
+        if pending:
+            out.append(_join_words(pending))
+            pending.clear()
+
+    for match in _ENCODED_WORD.finditer(text):
+        between = text[position : match.start()]
+        payload = _word_bytes(match.group(2), match.group(3))
+        position = match.end()
+        if payload is None:  # not decodable: keep the whole thing as text
+            flush()
+            out.append(between + match.group(0))
+            continue
+        charset = match.group(1).split("*", 1)[0]  # RFC 2231 language suffix: "utf-8*id"
+        if pending and not between.strip(" \t"):
+            if len(between) > 1:
+                flush()
+                out.append(" ")
+            pending.append((charset, payload))
+            continue
+        flush()
+        out.append(between)
+        pending.append((charset, payload))
+    flush()
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _word_bytes(encoding: str, data: str) -> bytes | None:
+    try:
+        if encoding in "bB":
+            if not _BASE64_TEXT.match(data):
+                return None
+            return binascii.a2b_base64(data + "=" * (-len(data) % 4))
+        return quopri.decodestring(data.replace("_", " ").encode("ascii"), header=False)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return None
+
+
+def _join_words(words: list[tuple[str, bytes]]) -> str:
+    """Decode runs of one charset together (a UTF-8 character may span two words)."""
+    parts: list[str] = []
+    run, run_charset = b"", words[0][0].lower()
+    for charset, data in words:
+        if charset.lower() != run_charset:
+            parts.append(decode_text(run, run_charset))
+            run, run_charset = b"", charset.lower()
+        run += data
+    parts.append(decode_text(run, run_charset))
+    return "".join(parts)
 
 
 def raw_payload_bytes(part: Message) -> bytes:
