@@ -137,7 +137,9 @@ def test_rules_check_cli_validates_and_explains_a_sample(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "aturan sah" in result.stdout
     assert "Kena aturan aduan-warga (90-warga.yaml): tindakan complaint" in result.stdout
-    assert "kategori-penerangan-jalan" in result.stdout and "body regex" in result.stdout
+    # the scored OPD rule (issue 14) shows each OPD's score and the terms that made it
+    assert "kategori-opd" in result.stdout and "skor DISHUB" in result.stdout
+    assert "lampu jalan" in result.stdout
     assert "Email otomatis (auto_reply): Auto-Submitted: auto-replied" in result.stdout
 
     write(tmp_path / "inbox_rules", "99-rusak.yaml", "rules:\n  - name: rusak\n    match: {form: x}\n")
