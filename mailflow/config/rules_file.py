@@ -277,7 +277,9 @@ def _terms(
             raise ConfigError(
                 translate("ingest.rules.err.empty", lang),
                 file=str(path),
-                key=".".join(str(p) for p in (*where, phrase)),
+                key="".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in (*where, phrase)).lstrip(
+                    "."
+                ),
                 line=yaml_line(text, (*where, phrase)),
             )
         out.append(term)

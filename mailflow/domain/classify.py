@@ -25,6 +25,7 @@ points when several OPDs are suggested.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -289,7 +290,7 @@ class Scorer:
 
     def classify(self, subject: str, body: str) -> Classification:
         subject_words = words(subject)
-        body_words = words(body[:TEXT_LIMIT])
+        body_words = words(_without_footer(body[:TEXT_LIMIT]))
         found = _read(self._index, subject_words, body_words)
         per_topic = self._topic_scores(found)
         scores = self._opd_scores(per_topic)
@@ -381,6 +382,16 @@ class Scorer:
             and any(h.weight >= settings.secondary_weight for h in s.hits)
         ]
         return tuple(s.opd for s in [best, *others])[: settings.max_opds]
+
+
+_FOOTER = re.compile(r"^[ \t]*(?:--[ \t]?|-{3,}|_{3,}|—+)[ \t]*$", re.MULTILINE)
+
+
+def _without_footer(text: str) -> str:
+    """The text above a signature or footer separator ("-- ", "---", "____"): a form's or an
+    office's footer ("sent by the website ...") says nothing about the complaint."""
+    found = _FOOTER.search(text)
+    return text[: found.start()] if found and found.start() > 0 else text
 
 
 _Found = dict[_Entry, tuple[int, bool, int]]  # entry -> (count, in the subject, times as a place)

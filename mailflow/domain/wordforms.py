@@ -69,7 +69,7 @@ def near(word: str, vocabulary: frozenset[str], dropped: dict[str, frozenset[str
 @lru_cache(maxsize=65536)
 def forms(word: str) -> frozenset[str]:
     """`word` and the base forms it may be after taking Indonesian affixes or English endings
-    off; all lower case, none shorter than three letters."""
+    off; all lower case, no base shorter than three letters."""
     found = {word}
     for stem in _suffix_forms(word):
         found.add(stem)
@@ -77,7 +77,7 @@ def forms(word: str) -> frozenset[str]:
             found.add(base)
             found.update(_prefix_forms(base))  # two prefixes: di-per-baik-i, ke-ber-sih-an
     found.update(_english_forms(word))
-    return frozenset(f for f in found if len(f) >= _MIN)
+    return frozenset(f for f in found if len(f) >= _MIN or f == word)  # "kk", "rs" stay themselves
 
 
 def _suffix_forms(word: str) -> set[str]:
