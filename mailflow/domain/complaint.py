@@ -140,9 +140,11 @@ def extract_complainant(
 
 def looks_like_complaint(mail: InboundMail, *, fields: FormFields = ()) -> str | None:
     """Why `mail` is a complaint sent through a web form, or None: a machine sender with a person
-    in Reply-To (another organisation's address; never list mail), or a form block in the body.
-    Ignore rules may not swallow such a mail."""
-    if mail.from_addr and mail.reply_to and not (mail.loop.list_id or mail.loop.list_unsubscribe):
+    in Reply-To (another organisation's address), or a form block in the body. Mailing-list mail
+    never is (answering a list would be a loop). Ignore rules may not swallow such a mail."""
+    if mail.loop.list_id or mail.loop.list_unsubscribe:
+        return None
+    if mail.from_addr and mail.reply_to:
         reply = mail.reply_to[0]
         if is_robot_sender(mail.from_addr) and organisation(reply) != organisation(mail.from_addr):
             return f"sent by {mail.from_addr} for {reply} (Reply-To)"

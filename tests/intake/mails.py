@@ -122,7 +122,7 @@ def newsletter_with_reply_to() -> bytes:
         reply_to=Address("Tokopedia Care", "care", "tokopedia.com"),
     )
     message["List-Unsubscribe"] = "<https://www.tokopedia.com/unsubscribe?u=1>"
-    message.set_content("Diskon 50% untuk semua kategori. Nama: Pelanggan Setia\n")
+    message.set_content("Diskon 50% untuk semua kategori.\n\nNama: Pelanggan Setia\nEmail: kamu@gmail.com\n")
     return message.as_bytes()
 
 
