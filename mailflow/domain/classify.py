@@ -289,7 +289,7 @@ class Scorer:
         return tuple(dict.fromkeys(t.opd for t in self.topics))
 
     def classify(self, subject: str, body: str) -> Classification:
-        subject_words = words(subject)
+        subject_words = words(subject[:2000])
         body_words = words(_without_footer(body[:TEXT_LIMIT]))
         found = _read(self._index, subject_words, body_words)
         per_topic = self._topic_scores(found)

@@ -183,9 +183,13 @@ def form_block(text: str, fields: FormFields = ()) -> tuple[str, ...] | None:
     labelled lines close together), or None."""
     lines = _labelled_lines(text, fields)
     for start, (line, _, _) in enumerate(lines):
-        kinds = tuple(dict.fromkeys(k for n, k, _ in lines[start:] if n - line < _FORM_WINDOW))
+        kinds: dict[str, None] = {}
+        for number, kind, _ in lines[start:]:
+            if number - line >= _FORM_WINDOW:
+                break
+            kinds.setdefault(kind, None)
         if len(kinds) >= 2 and ("name" in kinds or "email" in kinds):
-            return kinds
+            return tuple(kinds)
     return None
 
 
