@@ -108,6 +108,17 @@ def parse_address_list(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def first_named(values: Sequence[str]) -> tuple[str | None, str | None]:
+    """(checked display name, address) of the first valid mailbox of an address-list header such
+    as Reply-To: the name only when it is plain text (judge_display_name)."""
+    for value in values[:MAX_VALUES]:
+        for mailbox in parse_mailboxes(value[:MAX_LIST_CHARS]).mailboxes:
+            if is_valid_addr_spec(mailbox.addr_spec):
+                address = mailbox.addr_spec.lower()
+                return judge_display_name(mailbox.name, address)[0], address
+    return None, None
+
+
 def parse_mailboxes(raw_value: str) -> _Parsed:
     """The mailboxes of one raw header value (structured parser, else the fallback)."""
     value = _FOLD.sub("", raw_value)

@@ -11,6 +11,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 
 from mailflow.adapters.db.models import OutboxMail
+from mailflow.adapters.mime_fold import fold_header
 from mailflow.domain.mail import ResolvedFile
 from mailflow.domain.outgoing import clean_headers, display_name, one_line, split_addresses, valid_cc
 
@@ -30,7 +31,8 @@ def build_mime(mail: OutboxMail, *, from_addr: str, from_name: str, files: Seque
         message["Cc"] = ", ".join(cc)
     if mail.reply_to:
         message["Reply-To"] = mail.reply_to
-    message["Subject"] = one_line(mail.subject)
+    # folded here, not by the policy, so that the spaces survive (mime_fold.py says why)
+    message.set_raw("Subject", fold_header("Subject", one_line(mail.subject)))
     message["Date"] = format_datetime(mail.created_at)
     message["Message-ID"] = mail.message_id
     message["Content-Language"] = mail.language

@@ -92,44 +92,78 @@ def decode_words(value: object) -> str:
         text = str(value)
     except Exception:  # noqa: BLE001 - a malformed header must not stop the parse
         text = repr(value)
-    if "=?" not in text:
-        return text
+    return _decode_encoded_words(text) if "=?" in text else text
+
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,80})\?([bBqQ])\?([^?\s]*)\?=")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_BASE64_TEXT = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
+
+
+def _decode_encoded_words(value: str) -> str:
+    """RFC 2047 decoding of an unfolded or folded header value, exact where the standard
+    library is not: text next to an encoded word keeps its own spacing ("=?..?=, x" stays
+    ", x"; `make_header` writes " , x"), and whitespace between two encoded words is dropped
+    unless it is more than the fold itself. That last case is how CPython's SMTP policy folds
+    a space that separated two words ("?=\r\n  =?"): a lone fold means nothing, a fold plus a
+    space was a space. Adjacent words in one charset are joined before decoding, so a
+    character split across two words survives. Never raises: a broken word stays as written.
+    """
+    text = _FOLD.sub("", value)
     out: list[str] = []
-    pending: list[bytes] = []
-    pending_charset = ""
+    pending: list[tuple[str, bytes]] = []  # decoded bytes of adjacent encoded words
     position = 0
+
+    def flush() -> None:
+        if pending:
+            out.append(_join_words(pending))
+            pending.clear()
+
     for match in _ENCODED_WORD.finditer(text):
-        gap = text[position : match.start()]
-        charset = match.group(1).split("*", 1)[0].lower()
-        if pending and (gap.strip(" \t\r\n") or charset != pending_charset):
-            out.append(decode_text(b"".join(pending), pending_charset))
-            pending = []
-        if not pending:
-            out.append(gap)
+        between = text[position : match.start()]
+        payload = _word_bytes(match.group(2), match.group(3))
         position = match.end()
-        data = _word_bytes(match.group(2), match.group(3))
-        if data is None:  # not base64 at all: leave the word as written
-            out.append(match.group(0))
+        if payload is None:  # not decodable: keep the whole thing as text
+            flush()
+            out.append(between + match.group(0))
             continue
-        pending.append(data)
-        pending_charset = charset
-    if pending:
-        out.append(decode_text(b"".join(pending), pending_charset))
+        charset = match.group(1).split("*", 1)[0]  # RFC 2231 language suffix: "utf-8*id"
+        if pending and not between.strip(" \t"):
+            if len(between) > 1:
+                flush()
+                out.append(" ")
+            pending.append((charset, payload))
+            continue
+        flush()
+        out.append(between)
+        pending.append((charset, payload))
+    flush()
     out.append(text[position:])
     return "".join(out)
 
 
-_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?\s]*)\?=")
-
-
-def _word_bytes(encoding: str, payload: str) -> bytes | None:
-    data = payload.encode("utf-8", errors="surrogateescape")
-    if encoding in "qQ":
-        return binascii.a2b_qp(data, header=True)
-    chunks: list[bytes] = []
-    if BASE64_CHARACTERS in decode_base64(data, chunks.append):
+def _word_bytes(encoding: str, data: str) -> bytes | None:
+    try:
+        if encoding in "bB":
+            if not _BASE64_TEXT.match(data):
+                return None
+            return binascii.a2b_base64(data + "=" * (-len(data) % 4))
+        return quopri.decodestring(data.replace("_", " ").encode("ascii"), header=False)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
         return None
-    return b"".join(chunks)
+
+
+def _join_words(words: list[tuple[str, bytes]]) -> str:
+    """Decode runs of one charset together (a UTF-8 character may span two words)."""
+    parts: list[str] = []
+    run, run_charset = b"", words[0][0].lower()
+    for charset, data in words:
+        if charset.lower() != run_charset:
+            parts.append(decode_text(run, run_charset))
+            run, run_charset = b"", charset.lower()
+        run += data
+    parts.append(decode_text(run, run_charset))
+    return "".join(parts)
 
 
 def raw_payload_bytes(part: Message) -> bytes:

@@ -38,7 +38,7 @@ from email.utils import parsedate_to_datetime
 from mailflow.adapters import mime_report
 from mailflow.adapters.html_text import html_to_text
 from mailflow.adapters.mailstore import ContentStore
-from mailflow.adapters.mime_address import parse_address_list, parse_from
+from mailflow.adapters.mime_address import first_named, parse_address_list, parse_from
 from mailflow.adapters.mime_decode import (
     DAMAGING,
     TooLargeError,
@@ -180,6 +180,7 @@ def _assemble(
         in_reply_to=_ids(headers.get("in-reply-to", ())),
         references=_ids(headers.get("references", ())),
         reply_to=parse_address_list(raw.get("reply-to", ())),
+        reply_to_name=first_named(raw.get("reply-to", ()))[0],
         to=parse_address_list(raw.get("to", ())),
         cc=parse_address_list(raw.get("cc", ())),
         delivered_to=parse_address_list(raw.get("delivered-to", ()) + raw.get("x-original-to", ())),

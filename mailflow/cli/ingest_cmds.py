@@ -274,7 +274,7 @@ def rules_check(
     mailbox: str | None = MailboxOption,
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.cli.rules_report import check_samples  # noqa: PLC0415
+    from mailflow.cli.rules_report import check_samples, skipped_topics  # noqa: PLC0415
     from mailflow.config.rules_file import rule_files  # noqa: PLC0415
     from mailflow.services import ingest_app  # noqa: PLC0415
 
@@ -288,10 +288,14 @@ def rules_check(
             raise UsageError(t("ingest.rules.no_file", lang, file=sample))
     box = mailbox or (app.settings.mailboxes[0].name if app.settings.mailboxes else "diskominfo")
     reports = check_samples(app, rules, samples or [], box)
+    skipped = skipped_topics(rules)
     if as_json:
-        emit_json({"folder": str(folder), "rules": len(rules), "samples": reports})
+        emit_json({"folder": str(folder), "rules": len(rules), "skipped_topics": list(skipped),
+                   "samples": reports})  # fmt: skip
         return
     console.print(t("ingest.rules.ok", lang, count=len(rules), files=len(rule_files(folder)), folder=folder))
+    if skipped:
+        console.print(t("ingest.rules.skipped", lang, codes=", ".join(skipped)), markup=False)
     for report in reports:
         for line in report["lines"]:
             console.print(escape(line), markup=False)  # lines quote the sample's headers

@@ -1,4 +1,6 @@
-"""What `mailflow rules check FILE.eml` prints: the noise verdict, the rule hit and why, the trace."""
+"""What `mailflow rules check FILE.eml` prints: the noise verdict, the rule hit and why, the OPD
+scores of the classifying rule (terms and weights; all of it under `scores` with --json), the
+web-form verdict, the trace."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 from mailflow.adapters.mime_parse import ParseLimits, parse_message
 from mailflow.bootstrap import App
 from mailflow.cli.common import t
-from mailflow.domain.rules import Rule
+from mailflow.domain.rules import Decision, Rule
 from mailflow.services.ingest_app import build_ingest
 
 
@@ -37,7 +39,10 @@ def check_samples(app: App, rules: list[Rule], samples: list[Path], mailbox: str
             rule=decision.rule,
             action=decision.action.value if decision.action else None,
             why=list(decision.why),
-            settings={k: v for k, v in vars(decision.settings).items() if v not in (None, ())},
+            settings={k: _plain(v) for k, v in vars(decision.settings).items() if v not in (None, ())},
+            scores=decision.classification.as_dict() if decision.classification else None,
+            complaint_signal=decision.complaint_signal,
+            not_ignored=list(decision.not_ignored),
             trace=[{"rule": i.rule, "matched": i.matched, "why": list(i.reasons)} for i in decision.trace],
         )
         if decision.action is None:
@@ -50,6 +55,7 @@ def check_samples(app: App, rules: list[Rule], samples: list[Path], mailbox: str
             if report["settings"]:
                 shown = ", ".join(f"{k}={v}" for k, v in report["settings"].items())
                 lines.append(t("ingest.rules.settings", lang, settings=shown))
+        lines.extend(_score_lines(decision, lang))
         for item in decision.trace:
             mark = "+" if item.matched else "-"
             lines.append(
@@ -57,3 +63,43 @@ def check_samples(app: App, rules: list[Rule], samples: list[Path], mailbox: str
             )
         reports.append({**report, "lines": lines})
     return reports
+
+
+def skipped_topics(rules: list[Rule]) -> tuple[str, ...]:
+    """OPD codes of scored topics left out because the directory lacks them."""
+    return next((r.scorer.skipped for r in rules if r.scorer is not None), ())
+
+
+def _score_lines(decision: Decision, lang: str) -> list[str]:
+    lines: list[str] = []
+    if decision.complaint_signal:
+        lines.append(t("ingest.rules.form", lang, why=decision.complaint_signal))
+    for name in decision.not_ignored:
+        lines.append(t("ingest.rules.not_ignored", lang, rule=name))
+    found = decision.classification
+    if found is None:
+        return lines
+    for item in found.scores[:5]:
+        terms = ", ".join(
+            f"{h.term} {h.weight:g}" + (f"x{h.count}" if h.count > 1 else "") for h in item.hits
+        )
+        lines.append(t("ingest.rules.score", lang, opd=item.opd, score=f"{item.score:.1f}", terms=terms))
+    review = t("ingest.rules.yes" if found.field_review else "ingest.rules.no", lang)
+    hits = ", ".join(h.term for h in found.field_review_hits)
+    lines.append(
+        t(
+            "ingest.rules.field_review",
+            lang,
+            verdict=review,
+            score=f"{found.field_review_score:.1f}",
+            terms=hits,
+        )
+    )
+    return lines
+
+
+def _plain(value: object) -> object:
+    """Settings as JSON can hold them (the form fields are pairs)."""
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return dict(value)
+    return value

@@ -1,6 +1,8 @@
 """Read and validate `inbox_rules/*.yaml` into domain Rules; errors name file, rule, field and line.
 
-A file holds `rules:`, a list of rules:
+A file holds `rules:`, a list of rules, and may hold the scored OPD topics (`scoring:`,
+`ignore:`, `field_review:`, `topics:`, see inbox_rules/README.md); the topics of all files make
+one Scorer, given to every rule that says `classify: true`:
 
     rules:
       - name: lapor-portal                 # unique across all files
@@ -14,7 +16,9 @@ A file holds `rules:`, a list of rules:
         reply: false                       # require (true) / forbid (false) reply signals
         action: complaint                  # complaint / reply / ignore / quarantine
         complaint: {category: Infrastruktur, opd: [DPUPR], track: normal,
-                    confidentiality: biasa, channel: lapor, acknowledge: false}
+                    confidentiality: biasa, channel: lapor, acknowledge: false,
+                    fields: {"Nama Lengkap": name, "Nomor WA": phone}}  # a site's form labels
+        classify: false                    # true: category and OPD from the scored topics
         continue: false                    # true: keep these settings and try the next rules
 """
 
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mailflow.config.errors import to_config_error
 from mailflow.config.locate import yaml_line
 from mailflow.config.yaml_file import read_yaml
+from mailflow.domain.classify import Scorer, ScoringSettings, Term, Topic
 from mailflow.domain.rules import (
     FIELDS,
     Action,
@@ -81,6 +87,7 @@ class ComplaintSpec(_Spec):
     confidentiality: Literal["biasa", "rahasia", "anonim"] | None = None
     channel: str | None = None
     acknowledge: bool | None = None
+    fields: dict[str, Literal["name", "email", "phone", "address"]] | None = None
 
 
 class RuleSpec(_Spec):
@@ -93,6 +100,7 @@ class RuleSpec(_Spec):
     action: Literal["complaint", "reply", "ignore", "quarantine"] | None = None
     complaint: ComplaintSpec | None = None
     reason: str | None = None
+    classify: bool = False
     continue_: bool = Field(False, alias="continue")
 
     @field_validator("name")
@@ -106,13 +114,41 @@ class RuleSpec(_Spec):
     def _coherent(self) -> RuleSpec:
         if self.action is None and not self.continue_:
             raise ValueError(translate("ingest.rules.err.action", language_from_env()))
-        if self.complaint is not None and self.action not in (None, "complaint"):
+        if (self.complaint is not None or self.classify) and self.action not in (None, "complaint"):
             raise ValueError(translate("ingest.rules.err.settings", language_from_env(), action=self.action))
         return self
 
 
+Weights = dict[str, float]
+
+
+class ScoringSpec(_Spec):
+    min_score: float = Field(3.0, gt=0)
+    margin: float = Field(0.3, gt=0, le=1)
+    secondary_weight: float = Field(4.0, ge=0)
+    max_opds: int = Field(3, ge=1, le=10)
+    repeat_bonus: float = Field(0.25, ge=0)
+    subject_bonus: float = Field(0.5, ge=0)
+    place_weight: float = Field(2.0, ge=0)
+    location_factor: float = Field(0.25, ge=0, le=1)
+    field_review_min: float = Field(3.0, gt=0)
+    field_review_multi_opd: float = Field(1.5, ge=0)
+
+
+class TopicSpec(_Spec):
+    opd: str = Field(min_length=1)
+    category: str = Field(min_length=1, max_length=200)
+    terms: Weights
+    places: list[str] = Field(default_factory=list)
+    group: str | None = None
+
+
 class RulesFileSpec(_Spec):
     rules: list[RuleSpec] = Field(default_factory=list)
+    scoring: ScoringSpec | None = None
+    ignore: list[str] = Field(default_factory=list)
+    field_review: Weights = Field(default_factory=dict)
+    topics: list[TopicSpec] = Field(default_factory=list)
 
 
 def rule_files(folder: Path) -> list[Path]:
@@ -128,8 +164,12 @@ def load_rules(folder: Path, *, known_opds: Collection[str] | None = None, lang:
         )
     rules: list[Rule] = []
     seen: dict[str, str] = {}
+    parts = _ScorerParts()
+    classify_at: tuple[Path, str, int | None] | None = None
     for path in files:
-        for rule, line in load_rule_file(path, known_opds=known_opds, lang=lang):
+        loaded, spec, text = _load_file(path, known_opds=known_opds, lang=lang)
+        parts.add(path, spec, text, known_opds, lang)
+        for rule, line in loaded:
             if rule.name in seen:
                 raise ConfigError(
                     translate("ingest.rules.err.twice", lang, name=rule.name, other=seen[rule.name]),
@@ -138,13 +178,41 @@ def load_rules(folder: Path, *, known_opds: Collection[str] | None = None, lang:
                     line=line,
                 )
             seen[rule.name] = path.name
+            if rule.scorer is not None and classify_at is None:
+                classify_at = (path, rule.name, line)
             rules.append(rule)
-    return rules
+    if classify_at is None:
+        return rules
+    if not parts.topics:
+        path, name, line = classify_at
+        raise ConfigError(
+            translate("ingest.rules.err.no_topics", lang),
+            file=str(path),
+            key=f"rule {name!r}.classify",
+            line=line,
+        )
+    scorer = parts.scorer()
+    return [replace(rule, scorer=scorer) if rule.scorer is not None else rule for rule in rules]
+
+
+def load_scorer(folder: Path, *, known_opds: Collection[str] | None = None, lang: str = "id") -> Scorer:
+    """The scored topics of the rule files in `folder` alone (benchmarks, `rules check`)."""
+    parts = _ScorerParts()
+    for path in rule_files(folder):
+        _, spec, text = _load_file(path, known_opds=known_opds, lang=lang)
+        parts.add(path, spec, text, known_opds, lang)
+    return parts.scorer()
 
 
 def load_rule_file(
     path: Path, *, known_opds: Collection[str] | None = None, lang: str = "id"
 ) -> list[tuple[Rule, int | None]]:
+    return _load_file(path, known_opds=known_opds, lang=lang)[0]
+
+
+def _load_file(
+    path: Path, *, known_opds: Collection[str] | None, lang: str
+) -> tuple[list[tuple[Rule, int | None]], RulesFileSpec, str]:
     text, raw = read_yaml(path, ConfigError, lang)
     raw = raw if raw is not None else {}
     try:
@@ -157,7 +225,65 @@ def load_rule_file(
     for index, item in enumerate(spec.rules):
         line = yaml_line(text, ("rules", index))
         out.append((_to_rule(item, path, text, index, known_opds, lang), line))
-    return out
+    return out, spec, text
+
+
+class _ScorerParts:
+    """Topics, ignore phrases, field-review terms and settings gathered over the files."""
+
+    def __init__(self) -> None:
+        self.topics: list[Topic] = []
+        self.ignore: list[str] = []
+        self.field_review: list[Term] = []
+        self.settings: ScoringSettings | None = None
+        self.skipped: list[str] = []
+
+    def add(
+        self, path: Path, spec: RulesFileSpec, text: str, known_opds: Collection[str] | None, lang: str
+    ) -> None:
+        known = {code.upper() for code in known_opds} if known_opds is not None else None
+        for index, topic in enumerate(spec.topics):
+            code = topic.opd.upper()
+            if known is not None and code not in known:
+                # the shipped topics cover every Perangkat Daerah; a directory may list fewer.
+                # Never suggest an OPD the directory lacks; `rules check` names the skipped ones.
+                self.skipped.append(code)
+                continue
+            terms = _terms(topic.terms, path, text, ("topics", index, "terms"), lang)
+            places = tuple(Term.of(p, 0.0) for p in topic.places if p.strip())
+            self.topics.append(Topic(code, topic.category, terms, places, topic.group))
+        self.ignore.extend(p for p in spec.ignore if p.strip())
+        self.field_review.extend(_terms(spec.field_review, path, text, ("field_review",), lang))
+        if spec.scoring is not None:
+            self.settings = ScoringSettings(**spec.scoring.model_dump())
+
+    def scorer(self) -> Scorer:
+        return Scorer(
+            self.topics,
+            ignore=self.ignore,
+            field_review=self.field_review,
+            settings=self.settings,
+            skipped=tuple(dict.fromkeys(self.skipped)),
+        )
+
+
+def _terms(
+    weights: Weights, path: Path, text: str, where: tuple[str | int, ...], lang: str
+) -> tuple[Term, ...]:
+    out: list[Term] = []
+    for phrase, weight in weights.items():
+        term = Term.of(phrase, weight)
+        if not term.words:
+            raise ConfigError(
+                translate("ingest.rules.err.empty", lang),
+                file=str(path),
+                key="".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in (*where, phrase)).lstrip(
+                    "."
+                ),
+                line=yaml_line(text, (*where, phrase)),
+            )
+        out.append(term)
+    return tuple(out)
 
 
 def _with_rule_name(error: ConfigError, raw: Any, loc: tuple[Any, ...]) -> ConfigError:
@@ -201,6 +327,7 @@ def _to_rule(
             confidentiality=spec.complaint.confidentiality,
             channel=spec.complaint.channel,
             acknowledge=spec.complaint.acknowledge,
+            fields=tuple((spec.complaint.fields or {}).items()),
         )
     return Rule(
         name=spec.name,
@@ -214,7 +341,11 @@ def _to_rule(
         settings=settings,
         continue_=spec.continue_,
         reason=spec.reason,
+        scorer=_PENDING if spec.classify else None,
     )
+
+
+_PENDING = Scorer(())  # placeholder until every file's topics are read (load_rules replaces it)
 
 
 def _conditions(spec: MatchSpec, prefix: tuple[str, ...], fail: Any, lang: str) -> tuple[Condition, ...]:

@@ -102,6 +102,7 @@ class InboundMail:
     in_reply_to: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     reply_to: tuple[str, ...] = ()
+    reply_to_name: str | None = None  # the first Reply-To's display name, when it is plain text
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     delivered_to: tuple[str, ...] = ()

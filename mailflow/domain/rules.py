@@ -8,6 +8,15 @@ and its action, if it has one, becomes the fallback should no later rule decide.
 Text comparisons ignore case. A condition's patterns are alternatives (any may match); a field
 with several values (recipients, attachment types, a repeated header) matches when any does.
 `config/rules_file.py` reads the YAML into these objects.
+
+A rule with a scorer (`classify: true`) sets the category, the suggested OPDs and the
+field-review hint from the scored topics (`domain/classify.py`) when it matches, and the
+Decision keeps the scores.
+
+Nothing that looks like a complaint is silently dropped: a mail from a web form (a machine
+sender with the citizen in Reply-To, or a form block in the body, `complaint.looks_like_complaint`)
+is not taken by `ignore` rules (the trace says which rule it escaped) and is not kept from rules
+by being machine-sent; if no other rule decides, it is a complaint (rule `LOOKS_LIKE_COMPLAINT`).
 """
 
 from __future__ import annotations
@@ -17,11 +26,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from mailflow.domain.classify import Classification, Scorer
+from mailflow.domain.complaint import looks_like_complaint
 from mailflow.domain.inbound import InboundMail
 from mailflow.domain.reply_signals import ReplySignal
 
 BODY_LIMIT = 200_000  # characters of body a regex sees; bounds the work of an admin's pattern
 FIELDS = ("mailbox", "from", "to", "subject", "body", "attachment_type")
+LOOKS_LIKE_COMPLAINT = "looks-like-complaint"  # the rule name of a form mail no rule took
 
 
 class MatchKind(StrEnum):
@@ -91,6 +103,8 @@ class ComplaintSettings:
     confidentiality: str | None = None  # biasa / rahasia / anonim
     channel: str | None = None  # email / lapor / ...
     acknowledge: bool | None = None
+    field_review: bool | None = None  # a hint for the 14-day track (scored rules)
+    fields: tuple[tuple[str, str], ...] = ()  # a site's form labels: (label, name/email/phone/address)
 
     def fill(self, other: ComplaintSettings) -> ComplaintSettings:
         """Values set here stay; unset ones are taken from `other`."""
@@ -102,6 +116,8 @@ class ComplaintSettings:
             confidentiality=self.confidentiality or other.confidentiality,
             channel=self.channel or other.channel,
             acknowledge=self.acknowledge if self.acknowledge is not None else other.acknowledge,
+            field_review=self.field_review if self.field_review is not None else other.field_review,
+            fields=self.fields or other.fields,
         )
 
 
@@ -118,6 +134,17 @@ class Rule:
     settings: ComplaintSettings = field(default_factory=ComplaintSettings)
     continue_: bool = False
     reason: str | None = None  # shown for ignore/quarantine
+    scorer: Scorer | None = None  # `classify: true`: settings from the scored topics
+
+    def scored(self, facts: MailFacts) -> tuple[ComplaintSettings, Classification | None]:
+        """This rule's settings, with those of the scored topics when it classifies."""
+        if self.scorer is None:
+            return self.settings, None
+        found = self.scorer.classify(facts.subject, facts.body)
+        derived = ComplaintSettings(
+            category=found.category, opds=found.opds, field_review=found.field_review or None
+        )
+        return self.settings.fill(derived), found
 
     def explain(self, facts: MailFacts) -> tuple[bool, tuple[str, ...]]:
         """(matches, the reasons): each condition that held, or the first one that did not."""
@@ -159,6 +186,7 @@ class MailFacts:
     headers: Mapping[str, tuple[str, ...]]
     reply_signals: tuple[ReplySignal, ...] = ()
     automated: bool = False
+    mail: InboundMail | None = None  # what the facts were taken from (the web-form check reads it)
 
     @classmethod
     def of(
@@ -184,6 +212,7 @@ class MailFacts:
             headers=mail.headers,
             reply_signals=reply_signals,
             automated=automated,
+            mail=mail,
         )
 
     def values(self, name: str) -> tuple[str, ...]:
@@ -216,33 +245,65 @@ class Decision:
     settings: ComplaintSettings
     reason: str | None
     trace: tuple[RuleTrace, ...]
+    classification: Classification | None = None  # the scores, when a classifying rule matched
+    complaint_signal: str | None = None  # why the mail looks like a complaint (web form)
+    not_ignored: tuple[str, ...] = ()  # ignore rules that matched but may not swallow it
 
     @property
     def why(self) -> tuple[str, ...]:
         for item in reversed(self.trace):
             if item.matched and item.rule == self.rule:
                 return item.reasons
+        if self.rule == LOOKS_LIKE_COMPLAINT and self.complaint_signal:
+            return (f"looks like a complaint: {self.complaint_signal}",)
         return ()
 
 
 def evaluate(rules: Sequence[Rule], facts: MailFacts) -> Decision:
+    fields = tuple(pair for rule in rules for pair in rule.settings.fields)
+    signal = looks_like_complaint(facts.mail, fields=fields) if facts.mail is not None else None
+    if signal is not None and facts.automated:
+        facts = replace(facts, automated=False)  # a form's mail speaks for the person who wrote it
     settings = ComplaintSettings()
+    classification: Classification | None = None
     trace: list[RuleTrace] = []
+    spared: list[str] = []
     fallback: Rule | None = None
+
+    def decided(rule: Rule | None, action: Action | None, reason: str | None) -> Decision:
+        return Decision(
+            action, rule.name if rule else None, settings, reason, tuple(trace),
+            classification, signal, tuple(spared),
+        )  # fmt: skip
+
     for rule in rules:
         matched, reasons = rule.explain(facts)
-        trace.append(RuleTrace(rule.name, rule.source, matched, reasons))
-        if not matched:
+        if matched and signal is not None and rule.action is Action.IGNORE:
+            spared.append(rule.name)
+            trace.append(RuleTrace(rule.name, rule.source, False, (*reasons, f"not ignored: {signal}")))
             continue
-        settings = settings.fill(rule.settings)
+        if not matched:
+            trace.append(RuleTrace(rule.name, rule.source, matched, reasons))
+            continue
+        own, found = rule.scored(facts)
+        if found is not None:
+            reasons = (*reasons, f"scores: {found.summary()}")
+        trace.append(RuleTrace(rule.name, rule.source, matched, reasons))
+        classification = classification or found
+        settings = settings.fill(own)
         if rule.continue_:
             if fallback is None and rule.action is not None:
                 fallback = rule
             continue
-        return Decision(rule.action, rule.name, settings, rule.reason, tuple(trace))
+        return decided(rule, rule.action, rule.reason)
     if fallback is not None:
-        return Decision(fallback.action, fallback.name, settings, fallback.reason, tuple(trace))
-    return Decision(None, None, settings, None, tuple(trace))
+        return decided(fallback, fallback.action, fallback.reason)
+    if signal is not None:
+        return Decision(
+            Action.COMPLAINT, LOOKS_LIKE_COMPLAINT, settings, signal, tuple(trace),
+            classification, signal, tuple(spared),
+        )  # fmt: skip
+    return decided(None, None, None)
 
 
 def _short(text: str, limit: int = 60) -> str:

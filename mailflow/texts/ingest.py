@@ -88,6 +88,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ingest.rules.settings": ("    pengaturan aduan: {settings}", "    complaint settings: {settings}"),
     "ingest.rules.signals": ("    tanda balasan: {signals}", "    reply signals: {signals}"),
     "ingest.rules.trace": ("    {mark} {rule}: {why}", "    {mark} {rule}: {why}"),
+    "ingest.rules.score": ("    skor {opd}: {score} ({terms})", "    score {opd}: {score} ({terms})"),
+    "ingest.rules.field_review": (
+        "    perlu tinjauan lapangan (jalur 14 hari): {verdict}, skor {score} ({terms})",
+        "    needs a field review (14-day track): {verdict}, score {score} ({terms})",
+    ),
+    "ingest.rules.yes": ("ya", "yes"),
+    "ingest.rules.no": ("tidak", "no"),
+    "ingest.rules.form": (
+        "  Tampak seperti aduan (formulir web): {why}",
+        "  Looks like a complaint (web form): {why}",
+    ),
+    "ingest.rules.not_ignored": (
+        "    aturan {rule} mengabaikannya, tetapi aduan tidak boleh diabaikan",
+        "    rule {rule} would ignore it, but a complaint may not be ignored",
+    ),
+    "ingest.rules.skipped": (
+        "Topik OPD dilewati karena tidak ada di direktori: {codes}",
+        "OPD topics left out because the directory lacks them: {codes}",
+    ),
     "ingest.rules.no_file": ("berkas contoh tidak ditemukan: {file}", "sample file not found: {file}"),
     # --- inbox rule files -------------------------------------------------------------------
     "ingest.rules.err.no_files": (
@@ -112,6 +131,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ingest.rules.err.settings": (
         "pengaturan 'complaint' tidak berlaku untuk action {action!r}",
         "'complaint' settings do not apply to action {action!r}",
+    ),
+    "ingest.rules.err.no_topics": (
+        "classify: true perlu topik OPD (topics:) di salah satu berkas aturan",
+        "classify: true needs OPD topics (topics:) in one of the rule files",
     ),
     "ingest.rules.err.name": (
         "pakai huruf, angka, '.', '-' dan '_' (mis. lapor-portal)",

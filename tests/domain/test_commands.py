@@ -55,9 +55,9 @@ def test_valid_with_an_opd_by_code_name_or_alias() -> None:
 
 
 def test_unknown_opd_lists_the_valid_ones() -> None:
-    result = run("TERUSKAN Dinas Pariwisata")
+    result = run("TERUSKAN Dinas Kehutanan")
     assert isinstance(result, CommandError)
-    assert result.code == "unknown_opd" and result.word == "Dinas Pariwisata"
+    assert result.code == "unknown_opd" and result.word == "Dinas Kehutanan"
     assert result.choices == OPDS
 
 

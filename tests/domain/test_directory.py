@@ -45,7 +45,7 @@ def test_find_opd_and_bidang_by_code_name_or_alias(directory: Directory) -> None
     assert directory.find_opd("dishub").code == "DISHUB"  # type: ignore[union-attr]
     assert directory.find_opd("Dinas Perhubungan").code == "DISHUB"  # type: ignore[union-attr]
     assert directory.find_opd("satpol-pp").code == "SATPOLPP"  # type: ignore[union-attr]
-    assert directory.find_opd("Dinas Pariwisata") is None
+    assert directory.find_opd("Dinas Kehutanan") is None  # forestry is the province's, not the city's
     opd = directory.opd("DISHUB")
     assert opd.find_bidang("pju").code == "PJU"  # type: ignore[union-attr]
     assert opd.find_bidang("Lampu Jalan").code == "PJU"  # type: ignore[union-attr]

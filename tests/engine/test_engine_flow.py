@@ -173,11 +173,11 @@ def test_command_errors_are_explained_with_the_valid_choices(h: Harness) -> None
     h.register(suggested=None)
     action = only(h.mails(), IKP)
     assert h.reply(action, "VALID").code == "missing_opd"
-    assert h.reply(action, "VALID Dinas Pariwisata").code == "unknown_opd"
+    assert h.reply(action, "VALID Dinas Kehutanan").code == "unknown_opd"  # the province's, not an OPD
     assert h.reply(action, "Baik, akan saya cek").code == "unknown"
     explanations = h.mails(to=IKP, kind="explain")
     assert len(explanations) == 3
-    assert "DISHUB" in explanations[1].text_body and "Dinas Pariwisata" in explanations[1].text_body
+    assert "DISHUB" in explanations[1].text_body and "Dinas Kehutanan" in explanations[1].text_body
     assert "VALID [kode OPD]" in explanations[2].text_body  # the commands of this step
     assert h.reply(action, "valid, dinas perhubungan").status == "applied"
 

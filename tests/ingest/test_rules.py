@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -137,10 +138,104 @@ def test_rules_check_cli_validates_and_explains_a_sample(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "aturan sah" in result.stdout
     assert "Kena aturan aduan-warga (90-warga.yaml): tindakan complaint" in result.stdout
-    assert "kategori-penerangan-jalan" in result.stdout and "body regex" in result.stdout
+    # the scored OPD rule (issue 14) shows each OPD's score and the terms that made it
+    assert "kategori-opd" in result.stdout and "skor DISHUB" in result.stdout
+    assert "lampu jalan" in result.stdout
     assert "Email otomatis (auto_reply): Auto-Submitted: auto-replied" in result.stdout
 
     write(tmp_path / "inbox_rules", "99-rusak.yaml", "rules:\n  - name: rusak\n    match: {form: x}\n")
     broken = run_cli("-c", config, "rules", "check")
     assert broken.returncode == 2
     assert "99-rusak.yaml:3" in broken.stderr and "rule 'rusak'" in broken.stderr and "form" in broken.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line", "key"),
+    [
+        (
+            "rules:\n  - name: x\n    classify: true\n    continue: true\n",
+            "perlu topik OPD",
+            2,
+            "rule 'x'.classify",
+        ),
+        (
+            "topics:\n  - opd: DPUPR\n    category: Jalan\n    terms: {lubang: lima}\n",
+            "harus angka",
+            4,
+            "topics[0].terms.lubang",
+        ),
+        (
+            "topics:\n  - opd: DPUPR\n    category: Jalan\n    terms: {'---': 3}\n",
+            "pola kosong",
+            4,
+            "topics[0].terms.---",
+        ),  # no word in it
+        ("scoring: {margin: 2}\n", "harus paling besar 1", 1, "scoring.margin"),
+        ("rules:\n  - name: x\n    action: ignore\n    classify: true\n", "tidak berlaku", 2, "rule 'x'"),
+    ],
+)
+def test_scored_topic_errors_name_file_key_and_line(
+    tmp_path: Path, text: str, message: str, line: int, key: str
+) -> None:
+    path = write(tmp_path, "30-skor.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_rules(tmp_path, known_opds=OPDS)
+    error = caught.value
+    assert message in str(error) and error.file == str(path)
+    assert error.line == line and error.key is not None and error.key.startswith(key)
+
+
+def test_a_classifying_rule_sets_category_opds_and_the_field_review_hint(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "30-skor.yaml",
+        """
+rules:
+  - name: skor
+    classify: true
+    complaint: {track: normal}
+    continue: true
+  - name: warga
+    action: complaint
+    complaint: {category: Umum}
+scoring: {min_score: 3}
+field_review: {tinjau lapangan: 4}
+topics:
+  - {opd: DPUPR, category: Jalan dan Jembatan, terms: {lubang: 4, jembatan: 4}}
+  - {opd: DLH, category: Kebersihan, terms: {sampah: 5}}
+""",
+    )
+    rules = load_rules(tmp_path, known_opds=OPDS)
+    body = "Jembatan retak dan berlubang, mohon tinjau lapangan."
+    mail = parse_message(complaint(7, subject="Jembatan", body=body), store=None, limits=ParseLimits())
+    decision = evaluate(rules, MailFacts.of(mail, "diskominfo"))
+    assert (decision.rule, decision.settings.category, decision.settings.opds) == (
+        "warga", "Jalan dan Jembatan", ("DPUPR",),
+    )  # fmt: skip
+    assert decision.settings.field_review is True and decision.settings.track == "normal"
+    assert decision.classification is not None and decision.classification.scores[0].opd == "DPUPR"
+    scored = next(t for t in decision.trace if t.rule == "skor")
+    assert scored.reasons[-1].startswith("scores: DPUPR")
+    other = parse_message(
+        complaint(8, subject="Halo", body="Terima kasih."), store=None, limits=ParseLimits()
+    )
+    plain = evaluate(rules, MailFacts.of(other, "diskominfo"))
+    assert (plain.settings.category, plain.settings.opds, plain.settings.field_review) == ("Umum", (), None)
+
+
+@pytest.mark.slow
+def test_rules_check_json_shows_the_scores(tmp_path: Path) -> None:
+    assert run_cli("init", tmp_path).returncode == 0
+    result = run_cli(
+        "-c", tmp_path / "mailflow.toml", "rules", "check", "--json", SAMPLES / "gmail_alternative.eml"
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["skipped_topics"] == []
+    (sample_report,) = report["samples"]
+    scores = sample_report["scores"]
+    assert scores["opds"] == ["DISHUB"] and scores["category"] == "Penerangan Jalan"
+    best = scores["scores"][0]
+    assert best["opd"] == "DISHUB" and any(hit["term"] == "lampu jalan" for hit in best["hits"])
+    assert scores["field_review"] is False
+    assert sample_report["settings"]["opds"] == ["DISHUB"]
