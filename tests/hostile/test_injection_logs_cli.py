@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from mailflow import logs
-from mailflow.adapters.db.models import Case
+from mailflow.adapters.db.models import Case, OutboxMail
 from mailflow.domain.mail import OutgoingMail
 from mailflow.services.outbox import queue
 from tests.cli.helpers import run_cli
@@ -133,7 +133,9 @@ def test_hostile_names_and_subjects_are_escaped_in_the_log_and_the_listings(env:
     # forges a line through a logged value directly.)
     log_file = env.root / "var" / "logs" / "mailflow.log"
     text = log_file.read_text(encoding="utf-8")
-    assert "display name Budi \\u202eSantoso" in text
+    # the hostile display name never reached a mail: the parser keeps it only escaped (point 2)
+    acks = [m for m in env.rows(OutboxMail) if m.to_addr == "budi.santoso@gmail.com"]
+    assert acks and all(m.to_name is None for m in acks)
     assert "Jalan rusak 2026-11-30 INFO forged line \\u001b[31mMERAH\\u001b[0m [/] [auth]" in text
     assert not any(ch in text for ch in RAW)
     assert not any(line.startswith(FORGED) for line in text.splitlines())

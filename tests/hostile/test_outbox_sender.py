@@ -113,13 +113,15 @@ def test_hostile_froms_never_reach_the_outbox_as_recipients_and_the_rest_is_deli
             assert outbox.status == "sent", (outbox.to_addr, outbox.status)
     assert not any(r.to_addr == "big bug bb@bug.com" and r.status != "failed" for r in rows)
     recipients = sorted(r for d in env.smtp.deliveries for r in d.rcpt_tos)
-    assert recipients == ["ali@gmail.com", "siti.rahma@gmail.com"]
-    assert stats.sent == 2
+    # `Big Bug bb@bug.com` is read as the one valid address it holds (the acknowledgement may go
+    # there; the MIME side never trusts it as an identity); the bidi name never reaches a header
+    assert recipients == ["ali@gmail.com", "bb@bug.com", "siti.rahma@gmail.com"]
+    assert stats.sent == 3
     for delivery in env.smtp.deliveries:
         [to] = message_from_bytes(delivery.data, policy=policy.default)["To"].addresses
         assert "\u202e" not in str(to) and "\u202e" not in delivery.data.decode("utf-8", "replace")
         if to.addr_spec == "ali@gmail.com":
-            assert to.display_name == "Ali gnp.exe"
+            assert to.display_name == ""  # a name with bidi controls is never used (issue 11 point 2)
 
 
 @pytest.mark.slow

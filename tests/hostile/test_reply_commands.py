@@ -167,9 +167,9 @@ def test_a_reason_of_only_thanks_is_no_reason() -> None:
 
 def test_unknown_opds_are_still_named_with_the_choices() -> None:
     for line, word in (
-        ("VALID Dinas Pariwisata", "Dinas Pariwisata"),
-        ("Setuju, teruskan ke Dinas Pariwisata", "Dinas Pariwisata"),
-        ("TERUSKAN pariwisata", "pariwisata"),
+        ("VALID Dinas Kehutanan", "Dinas Kehutanan"),
+        ("Setuju, teruskan ke Dinas Kehutanan", "Dinas Kehutanan"),
+        ("TERUSKAN kehutanan", "kehutanan"),
     ):
         result = run(line)
         assert isinstance(result, CommandError) and result.code == "unknown_opd", (line, result)

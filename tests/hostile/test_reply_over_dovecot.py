@@ -249,7 +249,7 @@ def test_refused_replies_land_in_karantina_and_retry_brings_one_back(site: Site)
     token = action.reply_to.split("+", 1)[1].split("@")[0]
     flipped = token[:10] + ("b" if token[10] != "b" else "c") + token[11:]
     forged = site.answer(action, "VALID DISHUB", to=f"lapor+{flipped}@{REPLY_DOMAIN}")
-    refused = site.answer(action, "VALID Dinas Pariwisata")  # a command that cannot act
+    refused = site.answer(action, "VALID Dinas Kehutanan")  # a command that cannot act
     assert (refused.status, refused.quarantine_reason is not None) == ("quarantined", True)
     assert site.in_folder("Karantina", refused) and not site.in_folder("Diproses", refused)
     personal = "ridwan.ikp@gmail.com"  # the official's own Gmail, not yet in the directory
