@@ -1,13 +1,16 @@
 """Letters: bare docxtpl vs mailflow's full letter generation; cold soffice vs the warm converter.
 
-    .venv/bin/python benchmarks/letters.py [--n 30] [--pdfs 6]
+    .venv/bin/python benchmarks/letters.py [--n 30] [--pdfs 6] [--workers 1 2 4] [--batch 24]
 
 1. For each template, N renders with bare docxtpl (template bytes in memory, a ready context, no
    image, saved to memory) against N `LetterService.create` calls (context, redaction check,
    gapless number, document id, QR code, render, fsynced file, database row) on SQLite.
 2. M letters converted to PDF by a cold `soffice --convert-to pdf` per letter (profile already
    initialised) against the warm converter, and against the full conversion worker (warm
-   conversion, metadata stamp, pypdf text check, database update).
+   conversion, metadata stamp, PDFium text check, database update).
+3. A batch of letters converted by the worker with `converter.workers` = 1, 2, 4 (warm converters
+   side by side, each started before the clock runs): letters per second and the speed-up over
+   one worker. On a machine with C cores, more than C workers cannot help.
 Prints rates and ratios. Speed is measured here, never asserted in tests.
 """
 
@@ -33,6 +36,7 @@ from mailflow.adapters.db.migrate import upgrade
 from mailflow.adapters.db.models import Case, CaseRoute, Document
 from mailflow.adapters.docx_render import safe_value
 from mailflow.adapters.letter_templates import TEMPLATE_FILES
+from mailflow.config.model import Settings
 from mailflow.domain.documents import Audience, DocumentKind
 from mailflow.domain.letter_samples import SAMPLE_EXTRA, SAMPLE_ROUTE, SAMPLE_TIMES
 from mailflow.domain.letters import Issue, build_context, plan_letter
@@ -120,10 +124,37 @@ def warm(docs: list[Path], out: Path, work: Path) -> tuple[float, float]:
         return startup, time.perf_counter() - start
 
 
+def parallel(db: Database, svc: LetterService, settings: Settings, counts: list[int], batch: int) -> None:
+    """The worker with several warm converters on `batch` fresh letters per count."""
+    print(f"\nConversion worker, {batch} letters per run, converters side by side (rate = letters/s)")
+    first = None
+    for count in counts:
+        full_generation(db, svc, DocumentKind.SURAT_TANGGAPAN, batch)  # `batch` letters to convert
+        configured = settings.model_copy(
+            update={"converter": settings.converter.model_copy(update={"workers": count})}
+        )
+        worker = ConversionService(db, configured)
+        try:
+            for index in range(count):  # every LibreOffice started and warm before the clock runs
+                converter = worker._slot(index)  # the benchmark warms each slot
+                converter.start()
+            begin = time.perf_counter()
+            summary = worker.run_once()
+            seconds = time.perf_counter() - begin
+        finally:
+            worker.close()
+        rate = summary.total / seconds
+        first = first or rate
+        failed = len(summary.failed)
+        print(f"workers {count}: {rate:6.2f}/s   {rate / first:5.2f}x one worker   ({failed} failed)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=30, help="renders per template")
     parser.add_argument("--pdfs", type=int, default=6, help="documents per PDF measurement")
+    parser.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4], help="converter counts")
+    parser.add_argument("--batch", type=int, default=24, help="letters per worker-count measurement")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="mailflow-bench-letters-"))
     try:
@@ -153,14 +184,20 @@ def main() -> None:
         print(f"warm converter                        {1 / each_warm:6.2f}/s  ({each_warm:.2f} s each)")
         print(f"  (warm converter startup, once       {startup:.1f} s)")
         print(f"warm vs cold                          {cold / hot:6.1f}x faster")
-        worker = ConversionService(db, settings)
+        single = settings.model_copy(
+            update={"converter": settings.converter.model_copy(update={"workers": 1})}
+        )
+        worker = ConversionService(db, single)
         worker.converter.start()
+        worker.converter.convert(docs[0], out / "warmup-worker.pdf")
         begin = time.perf_counter()
         summary = worker.run_once(limit=args.pdfs)
         each = (time.perf_counter() - begin) / summary.total
         worker.close()
         print(f"mailflow worker (convert+stamp+check) {1 / each:6.2f}/s  ({each:.2f} s each)")
         print(f"worker vs bare warm conversion        {each / each_warm:6.2f}x the time")
+        if args.workers:
+            parallel(db, svc, settings, args.workers, args.batch)
     finally:
         shutil.rmtree(base, ignore_errors=True)
 

@@ -4,7 +4,10 @@ RECIPES.md: without `autoescape=True`, `&` and `<` in user text silently corrupt
 docxtpl also rewrites the rendered XML (`{_{` becomes `{{`, `\\f` a page break, `\\a` a new
 paragraph), and XML cannot hold most control characters, so every value passes through
 `safe_value` first: the text a citizen wrote comes out exactly, newlines as line breaks.
-Template bytes and their variable lists are cached per file version (size and mtime).
+Template bytes and their variable lists are cached per file version (size and mtime), and so is
+what docxtpl would otherwise redo for every letter of the same template: the jinja-ready XML of
+each part (`patch_xml`) and its compiled jinja template (`from_string`). Only the values change
+from one letter to the next, so the rendered bytes are the same as without the caches.
 """
 
 from __future__ import annotations
@@ -19,12 +22,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from docx.opc.exceptions import PackageNotFoundError
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from jinja2 import Environment, TemplateError
+from jinja2 import Environment, Template, TemplateError
 from markupsafe import Markup, escape
 
 from mailflow.errors import ConfigError
@@ -79,6 +82,46 @@ def _environment() -> Environment:
     return Environment(autoescape=True)
 
 
+_CACHE_LIMIT = 512  # parts of templates kept (a template has a handful: body, footers, properties)
+
+
+class _CompilingEnvironment(Environment):
+    """Compiles each distinct source once: docxtpl calls `from_string` for every part of every
+    letter, and compiling a letter's XML costs more than rendering it. The source text itself is
+    the key, so a changed template (another XML) is compiled anew."""
+
+    def __init__(self) -> None:
+        super().__init__(autoescape=True)
+        self._compiled: dict[str, Template] = {}
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Template:
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        template = self._compiled.get(source)
+        if template is None:
+            template = super().from_string(source)
+            if len(self._compiled) >= _CACHE_LIMIT:
+                self._compiled.clear()
+            self._compiled[source] = template
+        return template
+
+
+class _CachedDocxTemplate(DocxTemplate):  # type: ignore[misc]
+    """docxtpl's template with `patch_xml` (regular expressions over a part's whole XML) done once
+    per distinct XML; the dict is shared by every renderer of the process."""
+
+    _patched: ClassVar[dict[str, str]] = {}
+
+    def patch_xml(self, src_xml: str) -> str:
+        patched = self._patched.get(src_xml)
+        if patched is None:
+            patched = super().patch_xml(src_xml)
+            if len(self._patched) >= _CACHE_LIMIT:
+                self._patched.clear()
+            self._patched[src_xml] = patched
+        return patched
+
+
 class DocxRenderer:
     """Renders the templates of one folder; safe to share between threads."""
 
@@ -87,6 +130,7 @@ class DocxRenderer:
         self._cache: dict[str, tuple[tuple[int, int], LoadedTemplate]] = {}
         self._images: dict[Path, tuple[tuple[int, int], bytes]] = {}
         self._lock = threading.Lock()
+        self._jinja = _CompilingEnvironment()
 
     def load(self, name: str) -> LoadedTemplate:
         """The template `name` (e.g. "surat_tanggapan.docx"), read again only when it changed."""
@@ -143,12 +187,12 @@ class DocxRenderer:
             log.warning(
                 "template %s uses unknown fields (printed empty): %s", name, ", ".join(sorted(absent))
             )
-        document = DocxTemplate(io.BytesIO(template.data))
+        document = _CachedDocxTemplate(io.BytesIO(template.data))
         values: dict[str, Any] = {key: safe_value(value) for key, value in context.items()}
         for key, image in images.items():
             values[key] = _inline(document, image) if image else ""
         try:
-            document.render(values, jinja_env=_environment(), autoescape=True)
+            document.render(values, jinja_env=self._jinja, autoescape=True)
         except TemplateError as exc:
             raise ConfigError(f"cannot render the template: {exc}", file=str(template.path)) from None
         _set_properties(document, properties)

@@ -57,8 +57,16 @@ def pdf_metadata(path: Path) -> dict[str, str]:
 def stamp_metadata(path: Path, fields: Mapping[str, str]) -> None:
     """Add `fields` (e.g. {"/MailflowDocId": "MF-..."}) to the PDF's document information, in place
     (through a temporary file, so a crash leaves either the old or the new file)."""
-    writer = PdfWriter(clone_from=path)
-    writer.add_metadata(dict(fields))
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    write_atomic(path, buffer.getvalue())
+    write_atomic(path, stamp_metadata_bytes(path.read_bytes(), fields))
+
+
+def stamp_metadata_bytes(data: bytes, fields: Mapping[str, str]) -> bytes:
+    """The PDF `data` with `fields` added to its document information."""
+    try:
+        writer = PdfWriter(clone_from=io.BytesIO(data))
+        writer.add_metadata(dict(fields))
+        buffer = io.BytesIO()
+        writer.write(buffer)
+    except (PdfReadError, PyPdfError, ValueError, KeyError) as exc:
+        raise QuarantineError(f"the PDF cannot be read: {exc}", code="pdf_unreadable") from None
+    return buffer.getvalue()

@@ -291,6 +291,9 @@ class ConverterSection(Section):
     timeout_seconds: float = Field(60, gt=0, le=600)
     startup_timeout_seconds: float = Field(60, gt=0, le=600)
     poll_seconds: float = Field(2.0, gt=0, le=600)  # how often the worker looks for new letters
+    # warm LibreOffice processes converting side by side (each one core and ~200 MB while busy);
+    # 0 = one per core, at most 4
+    workers: int = Field(0, ge=0, le=16)
 
 
 class SignaturesSection(Section):

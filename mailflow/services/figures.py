@@ -21,31 +21,42 @@ Definitions used by every report:
   or rejected (``closed_at``) in the period. Its business time is the case-level steps' sum plus
   the longest route (routes run side by side): with steps chained start-to-finish this equals the
   business time from receipt to closing. *Within limit* = no finished step of the case was late.
+
+Speed (issue 16): every query reads the period's rows only, through covering indexes (migration
+0003_perf), so no query fetches table rows it then throws away. Percentiles of the step items
+over a long period (a semester, a year) are read by walking the (step, business_seconds) index
+in value order to the k-th row of the period (`LIMIT 1 OFFSET k-1`) instead of numbering every
+row of the period in a sort; short periods sort their few rows. Both give the nearest-rank value
+defined in `mailflow.domain.periods`, which tests/reports/test_figures_equivalence.py checks
+against the earlier implementation on both databases.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     case,
     func,
     literal,
     not_,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Subquery
 
-from mailflow.adapters.db.models import Case, StepEvent
+from mailflow.adapters.db.models import STEP_VALUE_INDEX, Case, StepEvent
+from mailflow.adapters.db.types import UTCDateTime
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.periods import Period
 from mailflow.domain.sop import Sop
@@ -53,6 +64,10 @@ from mailflow.domain.sop import Sop
 FINISHED = ("done", "rejected")
 VOID = ("cancelled", "superseded")
 CASE_OPEN = "open"  # the other statuses (closed, rejected) are finished, with closed_at set
+# From this length on a period holds a large share of a step's rows, and walking the step's
+# value index to the k-th row of the period reads fewer index entries than sorting the period.
+WALK_FROM = timedelta(days=62)
+PERCENTILES = (50, 90)
 Key = tuple[Any, ...]
 Bounds = tuple[datetime, datetime]
 
@@ -239,6 +254,8 @@ def step_timing(
 ) -> dict[Key, Timing]:
     """Finished step items per group (`by`: columns of step_events, e.g. step, opd_code);
     with `buckets`, the key starts with the bucket index of ``finished_at``."""
+    if tuple(by) == ("step",) and buckets is None and bounds[1] - bounds[0] >= WALK_FROM:
+        return _step_timing_walked(session, bounds)
     columns: list[Any] = [getattr(StepEvent, name).label(name) for name in by]
     names = list(by)
     if buckets is not None:
@@ -252,6 +269,54 @@ def step_timing(
         *columns, func.coalesce(StepEvent.business_seconds, 0).label("v"), _ok().label("ok")
     ).where(*where)
     return _timings(session, source.subquery("src"), names)
+
+
+def _step_timing_walked(session: Session, bounds: Bounds) -> dict[Key, Timing]:
+    """`step_timing` per step, the percentiles read from the (step, business_seconds) index.
+
+    A row without business seconds counts as 0 s (as ``coalesce`` does in `step_timing`): they
+    are the first ranks, so the index walk (which skips them) starts after them."""
+    counts = session.execute(
+        select(
+            StepEvent.step,
+            func.count(),
+            func.sum(_ok()),
+            func.sum(case((StepEvent.business_seconds.is_(None), 1), else_=0)),
+        )
+        .where(_finished_in(bounds))
+        .group_by(StepEvent.step)
+    ).all()
+    walk = _value_walk(session)
+    result: dict[Key, Timing] = {}
+    for step, finished, on_time, nulls in counts:
+        n, zero = int(finished), int(nulls or 0)
+        values = []
+        for percent in PERCENTILES:
+            rank = (percent * n + 99) // 100
+            if rank <= zero:
+                values.append(0)
+                continue
+            params = {"step": step, "start": bounds[0], "end": bounds[1], "skip": rank - zero - 1}
+            values.append(int(session.execute(walk, params).scalar_one()))
+        result[(step,)] = Timing(n, int(on_time or 0), values[0], values[1])
+    return result
+
+
+def _value_walk(session: Session) -> Any:
+    """The k-th (``skip`` + 1) finished row of one step in the period, in business-seconds order.
+    SQLite is told to walk the value index (its planner would otherwise take the shorter
+    (step, finished_at) range and sort it); PostgreSQL's planner weighs both ways itself."""
+    hint = f" INDEXED BY {STEP_VALUE_INDEX}" if session.get_bind().dialect.name == "sqlite" else ""
+    finished = ", ".join(f"'{outcome}'" for outcome in FINISHED)
+    sql = (
+        f"SELECT business_seconds FROM step_events{hint}"  # noqa: S608 - constants only
+        f" WHERE step = :step AND business_seconds IS NOT NULL AND outcome IN ({finished})"
+        " AND finished_at >= :start AND finished_at < :end"
+        " ORDER BY business_seconds LIMIT 1 OFFSET :skip"
+    )
+    return text(sql).bindparams(
+        bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
+    )
 
 
 def route_timing(
@@ -306,11 +371,11 @@ def case_timing(
 ) -> dict[Key, Timing]:
     """Finished (closed or rejected) cases; key () or (bucket,) of ``closed_at``."""
     window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
-    closed = (
-        select(Case.id.label("case_id"), Case.closed_at.label("closed_at"))
-        .where(Case.status != CASE_OPEN, in_bounds(Case.closed_at, window))
-        .subquery("closed_cases")
-    )
+    where_closed = (Case.status != CASE_OPEN, in_bounds(Case.closed_at, window))
+    closed = select(Case.id.label("case_id"), Case.closed_at.label("closed_at")).where(*where_closed)
+    closed_cases = closed.subquery("closed_cases")
+    # `IN` rather than a join: the database then reads each closed case's rows from the
+    # (case_id, route_key, ...) covering index in index order and groups them without a sort.
     per_route = (
         select(
             StepEvent.case_id.label("case_id"),
@@ -318,23 +383,30 @@ def case_timing(
             func.sum(func.coalesce(StepEvent.business_seconds, 0)).label("v"),
             func.min(_ok()).label("ok"),
         )
-        .join(closed, closed.c.case_id == StepEvent.case_id)
-        .where(StepEvent.outcome.in_(FINISHED))
+        .where(StepEvent.case_id.in_(select(Case.id).where(*where_closed)), StepEvent.outcome.in_(FINISHED))
         .group_by(StepEvent.case_id, StepEvent.route_key)
         .subquery("case_routes_sum")
     )
-    per_case = (
+    case_sums = (
         select(
-            closed.c.closed_at,
+            per_route.c.case_id,
             (
                 func.coalesce(func.sum(case((per_route.c.route_key == 0, per_route.c.v), else_=0)), 0)
                 + func.coalesce(func.max(case((per_route.c.route_key != 0, per_route.c.v), else_=0)), 0)
             ).label("v"),
-            func.coalesce(func.min(per_route.c.ok), 1).label("ok"),
+            func.min(per_route.c.ok).label("ok"),
         )
-        .select_from(closed)
-        .outerjoin(per_route, per_route.c.case_id == closed.c.case_id)
-        .group_by(closed.c.case_id, closed.c.closed_at)
+        .group_by(per_route.c.case_id)
+        .subquery("case_sums")
+    )
+    per_case = (
+        select(
+            closed_cases.c.closed_at,
+            func.coalesce(case_sums.c.v, 0).label("v"),
+            func.coalesce(case_sums.c.ok, 1).label("ok"),
+        )
+        .select_from(closed_cases)
+        .outerjoin(case_sums, case_sums.c.case_id == closed_cases.c.case_id)
         .subquery("per_case")
     )
     columns: list[Any] = [per_case.c.v, per_case.c.ok]

@@ -205,3 +205,32 @@ def test_the_qr_code_survives_a_scan(tmp_path: Path, docx_file: Path, warm_conve
     decoded = [parse_qr_payload(b.text) for b in zxingcpp.read_barcodes(Image.open(buffer))]
     assert decoded == find_doc_ids(pdf_text(pdf))[:1]  # the QR names the id printed on the page
     assert decoded[0] is not None
+
+
+def test_two_warm_converters_convert_each_letter_once(database: Database, tmp_path: Path) -> None:
+    """`converter.workers = 2`: two LibreOffice processes side by side; every letter is converted
+    and recorded exactly once (one `converted` row each with its PDF, no temporary left). Each
+    thread takes a letter before its LibreOffice starts, so with three letters both take one."""
+    raw_settings, ids = make_letters(database, tmp_path)
+    settings = raw_settings.model_copy(
+        update={"converter": raw_settings.converter.model_copy(update={"workers": 2})}
+    )
+    worker = ConversionService(database, settings)
+    try:
+        assert worker.workers == 2
+        summary = worker.run_once()
+        offices = {c.office_pid for c in worker._converters if c is not None}
+    finally:
+        worker.close()
+    assert sorted(summary.converted) == sorted(set(summary.converted)) and len(summary.converted) == len(ids)
+    assert summary.failed == [] and len(offices) == 2  # both converters took letters
+    with database.reader() as session:
+        rows = [session.get(Document, i) for i in ids]
+        assert {row.status for row in rows} == {DocumentStatus.CONVERTED}
+        assert sorted(summary.converted) == sorted(row.doc_uid for row in rows)
+        for row in rows:
+            assert file_sha256(Path(row.pdf_path)) == row.pdf_sha256
+            assert pdf_metadata(Path(row.pdf_path))[DOC_ID_KEY] == row.doc_uid
+        folder = Path(rows[0].pdf_path).parent
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+    assert ConversionService(database, settings).run_once().total == 0  # nothing twice

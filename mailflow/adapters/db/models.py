@@ -152,6 +152,12 @@ class CaseRoute(Base):
     case: Mapped[Case] = relationship(back_populates="routes")
 
 
+STEP_VALUE_INDEX = "ix_step_events_step_value"  # percentiles walk it in value order (figures)
+_TIMING = ("business_seconds", "on_time")
+REPORT_FINISHED_COVER = ("finished_at", "step", "outcome", "route_key", "opd_code", *_TIMING)
+REPORT_CASE_COVER = ("case_id", "route_key", "outcome", "step", "finished_at", *_TIMING, "opd_code")
+
+
 class StepEvent(Base):
     """One step of the SOP for one case (and route): who, started, due, finished, on time.
 
@@ -166,6 +172,11 @@ class StepEvent(Base):
         Index("ix_step_events_open_due", "finished_at", "due_at"),
         Index("ix_step_events_step_started", "step", "started_at"),
         Index("ix_step_events_step_finished", "step", "finished_at"),
+        # Covering indexes for the reports (services.figures, issue 16): each report query reads
+        # only index entries of its period, never the table rows.
+        Index("ix_step_events_finished_cover", *REPORT_FINISHED_COVER),
+        Index("ix_step_events_case_cover", *REPORT_CASE_COVER),
+        Index(STEP_VALUE_INDEX, "step", "business_seconds", "outcome", "finished_at", "on_time"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,559 @@
+"""The figures as mailflow computed them before issue 16 (commit 3af676e), kept unchanged as the
+reference the faster SQL must agree with (tests/reports/test_figures_equivalence.py). Not used by
+mailflow itself."""
+
+# ruff: noqa
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Subquery
+
+from mailflow.adapters.db.models import Case, StepEvent
+from mailflow.domain.calendar import BusinessCalendar
+from mailflow.domain.periods import Period
+from mailflow.domain.sop import Sop
+
+FINISHED = ("done", "rejected")
+VOID = ("cancelled", "superseded")
+CASE_OPEN = "open"  # the other statuses (closed, rejected) are finished, with closed_at set
+Key = tuple[Any, ...]
+Bounds = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Finished items of a group: how many, how many on time, median and P90 business seconds."""
+
+    finished: int = 0
+    on_time: int = 0
+    median_seconds: int | None = None
+    p90_seconds: int | None = None
+
+    @property
+    def late(self) -> int:
+        return self.finished - self.on_time
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.on_time / self.finished if self.finished else None
+
+
+@dataclass(frozen=True)
+class StepFigures:
+    step: int
+    started: int
+    timing: Timing
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class OpdFigures:
+    opd_code: str
+    routes_received: int
+    routes: Timing  # finished routes; within limit = on time
+    steps_finished: int
+    steps_on_time: int
+    open: int
+    overdue: int
+
+    @property
+    def steps_on_time_share(self) -> float | None:
+        return self.steps_on_time / self.steps_finished if self.steps_finished else None
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    received: int
+    closed: int
+    rejected: int
+    timing: Timing  # closed + rejected cases; within limit = on time
+    open_at_end: int
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    case_id: int
+    case_number: str
+    subject: str
+    step: int
+    opd_code: str | None
+    actor_role: str
+    actor_person: str | None
+    actor_email: str | None
+    started_at: datetime
+    due_at: datetime
+    late_seconds: int
+    reminders_sent: int
+    escalated: bool
+
+
+@dataclass(frozen=True)
+class Count:
+    name: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    period: Period
+    start: datetime
+    end: datetime
+    as_of: datetime
+    cases: CaseFigures
+    steps: tuple[StepFigures, ...]
+    opds: tuple[OpdFigures, ...]
+    overdue: tuple[OverdueItem, ...]
+    overdue_total: int
+    categories: tuple[Count, ...]
+    channels: tuple[Count, ...]
+
+
+def compute_figures(
+    session: Session,
+    period: Period,
+    *,
+    now: datetime,
+    calendar: BusinessCalendar,
+    sop: Sop,
+    as_of: datetime | None = None,
+    overdue_limit: int = 200,
+    top_categories: int = 10,
+) -> Figures:
+    """All figures of one period. Open/overdue items are taken at `as_of` (default: the period's
+    end, or `now` while the period is still running)."""
+    start, end = period.bounds(calendar.zone)
+    moment = as_of or min(now, end)
+    route_steps = [s.number for s in sop.route_steps()]
+    return Figures(
+        period=period,
+        start=start,
+        end=end,
+        as_of=moment,
+        cases=case_figures(session, (start, end), moment),
+        steps=step_figures(session, (start, end), moment, [s.number for s in sop.steps]),
+        opds=opd_figures(session, (start, end), moment, route_steps) if route_steps else (),
+        overdue=overdue_items(session, moment, calendar, limit=overdue_limit),
+        overdue_total=count_overdue(session, moment),
+        categories=case_counts(session, Case.category, (start, end), limit=top_categories),
+        channels=case_counts(session, Case.channel, (start, end)),
+    )
+
+
+# --- the building blocks -----------------------------------------------------------------------
+
+
+def in_bounds(column: Any, bounds: Bounds) -> ColumnElement[bool]:
+    return and_(column >= bounds[0], column < bounds[1])
+
+
+def _ok() -> ColumnElement[int]:
+    return case((StepEvent.on_time.is_(True), 1), else_=0)
+
+
+def _finished_in(bounds: Bounds) -> ColumnElement[bool]:
+    return and_(StepEvent.outcome.in_(FINISHED), in_bounds(StepEvent.finished_at, bounds))
+
+
+def bucket_of(column: Any, buckets: Sequence[Bounds]) -> ColumnElement[int]:
+    """The index of the bucket a timestamp falls in (NULL outside every bucket)."""
+    return case(*[(in_bounds(column, b), literal(i)) for i, b in enumerate(buckets)], else_=None)
+
+
+def ranked_timing(source: Subquery, group: Sequence[str]) -> Select[Any]:
+    """Timing per group of `source` (columns: the group columns, ``v`` = seconds, ``ok`` = 0/1).
+
+    Nearest rank k = ceil(P * n / 100) = (P * n + 99) / 100 in integer arithmetic, which both
+    databases evaluate alike; the row numbered k within its group is the percentile.
+    """
+    parts = [source.c[name] for name in group]
+    rn = func.row_number().over(partition_by=parts or None, order_by=source.c.v).label("rn")
+    n = func.count().over(partition_by=parts or None).label("n")
+    ranked = select(*parts, source.c.v, source.c.ok, rn, n).subquery("ranked")
+    keys = [ranked.c[name] for name in group]
+    rank = ranked.c.n
+
+    def at(percent: int) -> Any:
+        return func.max(case((ranked.c.rn == (percent * rank + 99) // 100, ranked.c.v), else_=None))
+
+    stmt = select(*keys, func.count(), func.sum(ranked.c.ok), at(50), at(90))
+    return stmt.group_by(*keys) if keys else stmt
+
+
+def _timings(session: Session, source: Subquery, group: Sequence[str]) -> dict[Key, Timing]:
+    result: dict[Key, Timing] = {}
+    for row in session.execute(ranked_timing(source, group)):
+        *key, finished, on_time, p50, p90 = row
+        if finished:
+            result[tuple(key)] = Timing(int(finished), int(on_time or 0), _int(p50), _int(p90))
+    return result
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def step_timing(
+    session: Session,
+    bounds: Bounds,
+    *,
+    by: Sequence[str] = ("step",),
+    buckets: Sequence[Bounds] | None = None,
+) -> dict[Key, Timing]:
+    """Finished step items per group (`by`: columns of step_events, e.g. step, opd_code);
+    with `buckets`, the key starts with the bucket index of ``finished_at``."""
+    columns: list[Any] = [getattr(StepEvent, name).label(name) for name in by]
+    names = list(by)
+    if buckets is not None:
+        columns.insert(0, bucket_of(StepEvent.finished_at, buckets).label("bucket"))
+        names.insert(0, "bucket")
+        bounds = (buckets[0][0], buckets[-1][1])
+    where = [_finished_in(bounds)]
+    if "opd_code" in by:
+        where.append(StepEvent.route_key != 0)
+    source = select(
+        *columns, func.coalesce(StepEvent.business_seconds, 0).label("v"), _ok().label("ok")
+    ).where(*where)
+    return _timings(session, source.subquery("src"), names)
+
+
+def route_timing(
+    session: Session, bounds: Bounds, last_step: int, *, buckets: Sequence[Bounds] | None = None
+) -> dict[Key, Timing]:
+    """Finished routes per OPD (key: opd_code, or bucket and opd_code with `buckets`).
+
+    Candidates are the routes with a done last step in the window; their rows are then reached
+    through the unique (case_id, route_key, ...) index, and HAVING drops a route whose latest
+    attempt finished after the window."""
+    window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
+    candidates = (
+        select(StepEvent.case_id, StepEvent.route_key)
+        .where(
+            StepEvent.step == last_step,
+            StepEvent.outcome == "done",
+            StepEvent.route_key != 0,
+            in_bounds(StepEvent.finished_at, window),
+        )
+        .distinct()
+        .subquery("candidates")
+    )
+    last_done = and_(StepEvent.step == last_step, StepEvent.outcome == "done")
+    finished = func.max(case((last_done, StepEvent.finished_at), else_=None))
+    per_route = (
+        select(
+            StepEvent.route_key.label("route_key"),
+            func.max(StepEvent.opd_code).label("opd_code"),
+            func.sum(func.coalesce(StepEvent.business_seconds, 0)).label("v"),
+            func.min(_ok()).label("ok"),
+            finished.label("finished_at"),
+        )
+        .join(
+            candidates,
+            and_(candidates.c.case_id == StepEvent.case_id, candidates.c.route_key == StepEvent.route_key),
+        )
+        .where(StepEvent.outcome.in_(FINISHED))
+        .group_by(StepEvent.route_key)
+        .having(in_bounds(finished, window))
+        .subquery("per_route")
+    )
+    names = ["opd_code"]
+    columns: list[Any] = [per_route.c.opd_code, per_route.c.v, per_route.c.ok]
+    if buckets is not None:
+        columns.insert(0, bucket_of(per_route.c.finished_at, buckets).label("bucket"))
+        names.insert(0, "bucket")
+    return _timings(session, select(*columns).subquery("src"), names)
+
+
+def case_timing(
+    session: Session, bounds: Bounds, *, buckets: Sequence[Bounds] | None = None
+) -> dict[Key, Timing]:
+    """Finished (closed or rejected) cases; key () or (bucket,) of ``closed_at``."""
+    window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
+    closed = (
+        select(Case.id.label("case_id"), Case.closed_at.label("closed_at"))
+        .where(Case.status != CASE_OPEN, in_bounds(Case.closed_at, window))
+        .subquery("closed_cases")
+    )
+    per_route = (
+        select(
+            StepEvent.case_id.label("case_id"),
+            StepEvent.route_key.label("route_key"),
+            func.sum(func.coalesce(StepEvent.business_seconds, 0)).label("v"),
+            func.min(_ok()).label("ok"),
+        )
+        .join(closed, closed.c.case_id == StepEvent.case_id)
+        .where(StepEvent.outcome.in_(FINISHED))
+        .group_by(StepEvent.case_id, StepEvent.route_key)
+        .subquery("case_routes_sum")
+    )
+    per_case = (
+        select(
+            closed.c.closed_at,
+            (
+                func.coalesce(func.sum(case((per_route.c.route_key == 0, per_route.c.v), else_=0)), 0)
+                + func.coalesce(func.max(case((per_route.c.route_key != 0, per_route.c.v), else_=0)), 0)
+            ).label("v"),
+            func.coalesce(func.min(per_route.c.ok), 1).label("ok"),
+        )
+        .select_from(closed)
+        .outerjoin(per_route, per_route.c.case_id == closed.c.case_id)
+        .group_by(closed.c.case_id, closed.c.closed_at)
+        .subquery("per_case")
+    )
+    columns: list[Any] = [per_case.c.v, per_case.c.ok]
+    names: list[str] = []
+    if buckets is not None:
+        columns.insert(0, bucket_of(per_case.c.closed_at, buckets).label("bucket"))
+        names.append("bucket")
+    return _timings(session, select(*columns).subquery("src"), names)
+
+
+def _open_at(moment: datetime) -> ColumnElement[bool]:
+    """Started before `moment` and not finished by then; void rows without a finish never count."""
+    return and_(
+        StepEvent.started_at < moment,
+        or_(StepEvent.finished_at.is_(None), StepEvent.finished_at > moment),
+        # coalesce: NOT (x IN ...) would be NULL, not true, for the usual NULL outcome
+        not_(and_(StepEvent.finished_at.is_(None), func.coalesce(StepEvent.outcome, "").in_(VOID))),
+    )
+
+
+def _open_rows(moment: datetime) -> Subquery:
+    """The rows open at `moment`, as two index-friendly halves (still unfinished; finished after
+    `moment`): one OR over them makes SQLite walk every row through the (step, started_at) index."""
+    columns = (StepEvent.step, StepEvent.opd_code, StepEvent.route_key, StepEvent.due_at)
+    unfinished = select(*columns).where(
+        StepEvent.finished_at.is_(None),
+        StepEvent.started_at < moment,
+        func.coalesce(StepEvent.outcome, "").not_in(VOID),
+    )
+    finished_later = select(*columns).where(StepEvent.finished_at > moment, StepEvent.started_at < moment)
+    return union_all(unfinished, finished_later).subquery("open_rows")
+
+
+def open_counts(session: Session, moment: datetime, by: str) -> dict[Any, tuple[int, int]]:
+    """{group: (open, overdue)} at `moment`, grouped by a step_events column (step, opd_code)."""
+    rows = _open_rows(moment)
+    column = rows.c[by]
+    stmt = select(column, func.count(), func.sum(case((rows.c.due_at < moment, 1), else_=0))).group_by(column)
+    if by == "opd_code":
+        stmt = stmt.where(rows.c.route_key != 0)
+    return {key: (int(total), int(late or 0)) for key, total, late in session.execute(stmt)}
+
+
+def count_overdue(session: Session, moment: datetime) -> int:
+    stmt = select(func.count()).select_from(StepEvent).where(_open_at(moment), StepEvent.due_at < moment)
+    return int(session.execute(stmt).scalar_one())
+
+
+def started_counts(session: Session, bounds: Bounds, steps: Sequence[int]) -> dict[int, int]:
+    """Step items started in the period, per step. Naming the steps lets the (step, started_at)
+    index serve one range per step instead of a scan of the whole index."""
+    stmt = (
+        select(StepEvent.step, func.count())
+        .where(StepEvent.step.in_(steps), in_bounds(StepEvent.started_at, bounds))
+        .group_by(StepEvent.step)
+    )
+    return {key: int(total) for key, total in session.execute(stmt)}
+
+
+def routes_received(
+    session: Session, bounds: Bounds, first_step: int, *, buckets: Sequence[Bounds] | None = None
+) -> dict[Key, int]:
+    """Routes whose first step (attempt 1) started in the period, per OPD (or bucket and OPD)."""
+    window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
+    columns: list[Any] = [StepEvent.opd_code.label("opd_code")]
+    names = ["opd_code"]
+    if buckets is not None:
+        columns.insert(0, bucket_of(StepEvent.started_at, buckets).label("bucket"))
+        names.insert(0, "bucket")
+    source = (
+        select(*columns)
+        .where(
+            StepEvent.step == first_step,
+            StepEvent.attempt == 1,
+            StepEvent.route_key != 0,
+            in_bounds(StepEvent.started_at, window),
+        )
+        .subquery("received")
+    )
+    keys = [source.c[name] for name in names]
+    stmt = select(*keys, func.count()).group_by(*keys)
+    return {tuple(row[:-1]): int(row[-1]) for row in session.execute(stmt)}
+
+
+def case_counts(
+    session: Session, column: Any, bounds: Bounds, *, limit: int | None = None
+) -> tuple[Count, ...]:
+    """Cases received in the period per value of `column` (category, channel), largest first."""
+    total = func.count().label("total")
+    stmt = (
+        select(column, total)
+        .where(in_bounds(Case.received_at, bounds))
+        .group_by(column)
+        .order_by(total.desc(), column)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return tuple(Count(name, int(count)) for name, count in session.execute(stmt))
+
+
+def cases_by_bucket(session: Session, column: Any, buckets: Sequence[Bounds]) -> dict[int, int]:
+    """How many cases have `column` (received_at, closed_at) in each bucket."""
+    source = (
+        select(bucket_of(column, buckets).label("bucket"))
+        .where(in_bounds(column, (buckets[0][0], buckets[-1][1])))
+        .subquery("b")
+    )
+    stmt = select(source.c.bucket, func.count()).group_by(source.c.bucket)
+    return {int(bucket): int(count) for bucket, count in session.execute(stmt) if bucket is not None}
+
+
+def case_figures(session: Session, bounds: Bounds, moment: datetime) -> CaseFigures:
+    received = session.execute(
+        select(func.count()).select_from(Case).where(in_bounds(Case.received_at, bounds))
+    ).scalar_one()
+    by_status = dict(
+        session.execute(
+            select(Case.status, func.count())
+            .where(Case.status != CASE_OPEN, in_bounds(Case.closed_at, bounds))
+            .group_by(Case.status)
+        ).all()
+    )
+    # Two index-friendly halves instead of one OR (see _open_rows).
+    unclosed = select(Case.id).where(Case.closed_at.is_(None), Case.received_at < moment)
+    closed_later = select(Case.id).where(Case.closed_at > moment, Case.received_at < moment)
+    halves = union_all(unclosed, closed_later).subquery("open_cases")
+    still_open = session.execute(select(func.count()).select_from(halves)).scalar_one()
+    timing = case_timing(session, bounds).get((), Timing())
+    return CaseFigures(
+        received=int(received),
+        closed=int(by_status.get("closed", 0)),
+        rejected=int(by_status.get("rejected", 0)),
+        timing=timing,
+        open_at_end=int(still_open),
+    )
+
+
+def step_figures(
+    session: Session, bounds: Bounds, moment: datetime, steps: Sequence[int]
+) -> tuple[StepFigures, ...]:
+    started = started_counts(session, bounds, steps)
+    timing = step_timing(session, bounds)
+    opened = open_counts(session, moment, "step")
+    return tuple(
+        StepFigures(
+            step=step,
+            started=started.get(step, 0),
+            timing=timing.get((step,), Timing()),
+            open=opened.get(step, (0, 0))[0],
+            overdue=opened.get(step, (0, 0))[1],
+        )
+        for step in steps
+    )
+
+
+def opd_figures(
+    session: Session, bounds: Bounds, moment: datetime, route_steps: Sequence[int]
+) -> tuple[OpdFigures, ...]:
+    """Every OPD with something in the period or open at `moment`, by code."""
+    received = routes_received(session, bounds, route_steps[0])
+    routes = route_timing(session, bounds, route_steps[-1])
+    steps = on_time_counts(session, bounds, ("opd_code",))
+    opened = open_counts(session, moment, "opd_code")
+    codes = {k[0] for k in received} | {k[0] for k in routes} | {k[0] for k in steps} | set(opened)
+    return tuple(
+        OpdFigures(
+            opd_code=code,
+            routes_received=received.get((code,), 0),
+            routes=routes.get((code,), Timing()),
+            steps_finished=steps.get((code,), Timing()).finished,
+            steps_on_time=steps.get((code,), Timing()).on_time,
+            open=opened.get(code, (0, 0))[0],
+            overdue=opened.get(code, (0, 0))[1],
+        )
+        for code in sorted(c for c in codes if c)
+    )
+
+
+def overdue_items(
+    session: Session, moment: datetime, calendar: BusinessCalendar, *, limit: int = 200
+) -> tuple[OverdueItem, ...]:
+    """The most overdue open items at `moment` (earliest due first), with business lateness."""
+    stmt = (
+        select(StepEvent, Case.number, Case.subject)
+        .join(Case, Case.id == StepEvent.case_id)
+        .where(_open_at(moment), StepEvent.due_at < moment)
+        .order_by(StepEvent.due_at, StepEvent.id)
+        .limit(limit)
+    )
+    items = []
+    for event, number, subject in session.execute(stmt):
+        items.append(
+            OverdueItem(
+                case_id=event.case_id,
+                case_number=number,
+                subject=subject or "",
+                step=event.step,
+                opd_code=event.opd_code,
+                actor_role=event.actor_role,
+                actor_person=event.actor_person,
+                actor_email=event.actor_email,
+                started_at=event.started_at,
+                due_at=event.due_at,
+                late_seconds=calendar.business_seconds(event.due_at, moment),
+                reminders_sent=event.reminders_sent or 0,
+                escalated=event.escalated_at is not None and event.escalated_at <= moment,
+            )
+        )
+    return tuple(items)
+
+
+def on_time_counts(
+    session: Session, bounds: Bounds, by: Sequence[str], *, buckets: Sequence[Bounds] | None = None
+) -> dict[Key, Timing]:
+    """Finished and on-time step items per group (`by`: step_events columns; with `buckets` the key
+    starts with the bucket index): plain counts, no percentiles, so no window over all the rows."""
+    window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
+    columns: list[Any] = [getattr(StepEvent, name).label(name) for name in by]
+    names = list(by)
+    if buckets is not None:
+        columns.insert(0, bucket_of(StepEvent.finished_at, buckets).label("bucket"))
+        names.insert(0, "bucket")
+    where = [_finished_in(window)]
+    if "opd_code" in by:
+        where.append(StepEvent.route_key != 0)
+    source = select(*columns, _ok().label("ok")).where(*where).subquery("counted")
+    keys = [source.c[name] for name in names]
+    stmt = select(*keys, func.count(), func.sum(source.c.ok)).group_by(*keys)
+    result: dict[Key, Timing] = {}
+    for row in session.execute(stmt):
+        *key, finished, on_time = row
+        if buckets is None or key[0] is not None:
+            result[tuple(key)] = Timing(int(finished), int(on_time or 0))
+    return result
+
+
+def share_history(
+    session: Session, periods: Sequence[Period], calendar: BusinessCalendar, by: str
+) -> Mapping[Key, Timing]:
+    """Finished and on-time counts per (period index, step or opd_code) over consecutive periods."""
+    buckets = [p.bounds(calendar.zone) for p in periods]
+    return on_time_counts(session, buckets[0], (by,), buckets=buckets)
