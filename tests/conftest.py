@@ -7,6 +7,7 @@ database (a copy of a migrated template on PostgreSQL, a new file on SQLite).
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,12 +18,14 @@ from sqlalchemy import create_engine, text
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.migrate import upgrade
 from mailflow.clock import ManualClock
+from mailflow.i18n import STRICT_ENV
 from tests.fixtures.libreoffice import warm_converter  # noqa: F401 - shared fixture
 from tests.fixtures.mail_servers import dovecot, smtp, smtp_server  # noqa: F401 - shared fixtures
 from tests.fixtures.oauth_servers import bearer_smtp, idp, oauth_dovecot, trust_idp  # noqa: F401 - shared fixtures
 from tests.fixtures.postgres import PostgresCluster
 
 _counter = itertools.count()
+os.environ[STRICT_ENV] = "1"  # translate() raises for a missing text key (subprocesses inherit it)
 
 
 @pytest.fixture(scope="session")

@@ -87,13 +87,13 @@ class _Progress:
 
 
 def _keep_running(runner: object, lang: str) -> None:
+    from mailflow.bootstrap.runtime import build_runtime  # noqa: PLC0415
     from mailflow.demo.runner import DemoRunner  # noqa: PLC0415
     from mailflow.demo.setup import IMAP_PASSWORD, MAILBOX  # noqa: PLC0415
-    from mailflow.services.runtime import Runtime  # noqa: PLC0415
 
     assert isinstance(runner, DemoRunner) and runner.app is not None and runner.smtp is not None
     runner.clock.release()
-    runtime = Runtime(runner.app)
+    runtime = build_runtime(runner.app)
     stop_on_signals(runtime.stop_event)
     runtime.start()
     console.print(t("demo.keep", lang, imap=runner.imap.port, smtp=runner.smtp.port, user=MAILBOX,

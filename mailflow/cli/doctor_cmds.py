@@ -80,7 +80,7 @@ def doctor_command(
 
     if not as_json:
         console.print(t("doctor.title", lang, config=app.settings.config_file), markup=False)
-    report = Doctor(app, options).run(progress=None if as_json else show)
+    report = Doctor(app.settings, app.database, options).run(progress=None if as_json else show)
     failures = sum(1 for f in report.findings if f.status == "fail")
     warnings = sum(1 for f in report.findings if f.status == "warn")
     if as_json:

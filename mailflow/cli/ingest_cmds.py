@@ -54,7 +54,7 @@ def poll_command(
     mailbox: str | None = MailboxOption,
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services import ingest_app  # noqa: PLC0415 - imapclient loads only here
+    from mailflow.bootstrap import ingest as ingest_app  # noqa: PLC0415 - imapclient loads only here
 
     st = state(ctx)
     app = st.app()
@@ -90,7 +90,7 @@ def send_command(
     once: bool = typer.Option(False, "--once", help=h("Satu kali lalu berhenti", "One pass, then stop")),
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services import ingest_app  # noqa: PLC0415
+    from mailflow.bootstrap import ingest as ingest_app  # noqa: PLC0415
 
     st = state(ctx)
     app = st.app()
@@ -190,7 +190,7 @@ def quarantine_retry(
     as_json: bool = JsonOption,
 ) -> None:
     from mailflow.adapters.db.models import Case, Message  # noqa: PLC0415
-    from mailflow.services import ingest_app  # noqa: PLC0415
+    from mailflow.bootstrap import ingest as ingest_app  # noqa: PLC0415
     from mailflow.services.quarantine import release_for_retry, show_item  # noqa: PLC0415
 
     st = state(ctx)
@@ -274,9 +274,9 @@ def rules_check(
     mailbox: str | None = MailboxOption,
     as_json: bool = JsonOption,
 ) -> None:
+    from mailflow.bootstrap import ingest as ingest_app  # noqa: PLC0415
     from mailflow.cli.rules_report import check_samples, skipped_topics  # noqa: PLC0415
     from mailflow.config.rules_file import rule_files  # noqa: PLC0415
-    from mailflow.services import ingest_app  # noqa: PLC0415
 
     st = state(ctx)
     app = st.app()

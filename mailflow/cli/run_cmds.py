@@ -59,7 +59,8 @@ def run_command(
         ),
     ),
 ) -> None:
-    from mailflow.services.runtime import Parts, Runtime  # noqa: PLC0415 - heavy imports only here
+    from mailflow.bootstrap.runtime import build_runtime  # noqa: PLC0415 - heavy imports only here
+    from mailflow.services.runtime import Parts  # noqa: PLC0415
 
     st = state(ctx)
     lang = st.lang()
@@ -76,7 +77,7 @@ def run_command(
         watcher=not no_watcher,
         scheduler=not no_scheduler,
     )
-    runtime = Runtime(app, parts)
+    runtime = build_runtime(app, parts)
     server = serve_metrics(app, runtime, address, lang) if address else None
     stop_on_signals(runtime.stop_event)
     runtime.start()

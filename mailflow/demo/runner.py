@@ -22,6 +22,8 @@ from mailflow.adapters.db.models import Case, Complainant, Document, Message, Ou
 from mailflow.adapters.imap import ImapConnection, ImapError
 from mailflow.adapters.pdf_text import pdf_text
 from mailflow.bootstrap import App
+from mailflow.bootstrap.ingest import build_ingest, build_sender, pollers
+from mailflow.bootstrap.watch import build_watcher
 from mailflow.config.loader import load_config
 from mailflow.demo import people
 from mailflow.demo.mailserver import ImapServer, MailboxServer, Received, SmtpServer
@@ -42,12 +44,9 @@ from mailflow.domain.durations import BusinessDuration, format_seconds
 from mailflow.domain.periods import PeriodKind, period_containing
 from mailflow.errors import UsageError
 from mailflow.i18n import translate
+from mailflow.services.conversation.reminders import REMINDER_KINDS
 from mailflow.services.conversion import ConversionService
-from mailflow.services.ingest_app import build_ingest, build_sender, pollers
 from mailflow.services.poller import account_for
-from mailflow.services.reminders import REMINDER_KINDS, ReminderService
-from mailflow.services.reports import context_from_app
-from mailflow.services.returned_watch import build_watcher
 from mailflow.services.weekly import build_weekly_email, write_weekly_files
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -121,7 +120,7 @@ class DemoRunner:
         self.sender = build_sender(app)
         self.conversion = ConversionService(app.database, app.settings, clock=self.clock)
         self.watcher = build_watcher(app)
-        self.reminders = ReminderService(app.engine)
+        self.reminders = app.reminders
         return app
 
     def stop(self) -> None:
@@ -459,7 +458,7 @@ class DemoRunner:
     def weekly_email(self) -> dict[str, Path]:
         """The week's compliance email as the admins get it: .eml, .html and the chart .png."""
         assert self.app is not None
-        ctx = context_from_app(self.app, now=self.clock.now())
+        ctx = self.app.report_context(now=self.clock.now())
         first_week = (start_of_demo() + self.shift).astimezone(WITA).date()
         period = period_containing(PeriodKind.WEEKLY, first_week)
         email = build_weekly_email(ctx, period, out_dir=self.folder / "laporan" / "mingguan")

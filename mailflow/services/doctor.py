@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from mailflow.bootstrap import App
+from mailflow.adapters.db.engine import Database
+from mailflow.config.model import Settings
 from mailflow.errors import MailflowError
 from mailflow.i18n import translate
 
@@ -69,11 +70,11 @@ class Report:
 
 
 class Doctor:
-    def __init__(self, app: App, options: DoctorOptions | None = None) -> None:
-        self.app = app
-        self.settings = app.settings
+    def __init__(self, settings: Settings, database: Database, options: DoctorOptions | None = None) -> None:
+        self.settings = settings
+        self.database = database
         self.options = options or DoctorOptions()
-        self.lang = app.lang
+        self.lang = settings.general.language
         self.server_time: datetime | None = None  # INTERNALDATE of the probe, for the clock check
         self.local_at_probe: datetime | None = None
 
@@ -114,7 +115,7 @@ class Doctor:
 
         from mailflow.adapters.db.migrate import current_revision, head_revision  # noqa: PLC0415
 
-        database = self.app.database
+        database = self.database
         where = database.describe()
         try:
             with database.engine.connect() as connection:

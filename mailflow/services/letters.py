@@ -16,9 +16,10 @@ that attach the letter wait for it (services.outbox.resolve_attachments).
                    penandatangan (person id, e.g. a Plt. or delegate who signs instead)
     nota_dinas     lampiran (str), catatan (the IKP's note, str), opd_usulan (OPD codes or names)
     lembar_disposisi
-                   step (4 or 6; default 6 with a route, else 4), diteruskan_kepada (OPD codes/names at
-                   step 4, bidang codes/names at step 6; default: the case's routes / the route's
-                   bidang), arahan or catatan (the instruction text; default at step 6: route.instruction),
+                   level ("case" or "route"; default "route" with a route, else "case"),
+                   diteruskan_kepada (OPD codes/names at case level, bidang codes/names at route
+                   level; default: the case's routes / the route's bidang), arahan or catatan (the
+                   instruction text; default at route level: route.instruction),
                    harap (boxes ticked among "tanggapan", "proses", "koordinasi", "tindak_lanjut",
                    "diketahui", "arsip"; default tanggapan + proses), waktu_disposisi (aware
                    datetime of the reply that disposed), rujukan (PriorLetter; default: looked up)
@@ -52,6 +53,7 @@ from mailflow.domain.directory import Directory
 from mailflow.domain.documents import ID_SPACE, Audience, DocumentKind, DocumentStatus, make_doc_id
 from mailflow.domain.letter_samples import SAMPLE_CASE, SAMPLE_EXTRA, SAMPLE_ROUTE, SAMPLE_TIMES
 from mailflow.domain.letters import (
+    CASE_LEVEL,
     CaseFacts,
     ComplainantFacts,
     Issue,
@@ -146,7 +148,7 @@ class LetterService:
         )
         session.add(document)
         session.flush()
-        detail = {"kind": kind.value, "number": number, "audience": audience.value, "step": plan.step}
+        detail = {"kind": kind.value, "number": number, "audience": audience.value, "level": plan.level}
         session.add(
             AuditEntry(
                 at=now,
@@ -236,11 +238,11 @@ class LetterService:
         raise RuntimeError("no free document id after 8 draws: the random source is broken")
 
     def _prior(self, session: Session, plan: LetterPlan, case: Case) -> PriorLetter | None:
-        """The letter this one follows: the nota dinas (for the step-4 disposition) or the step-4
-        disposition (for the OPD's own disposition and its response letter)."""
+        """The letter this one follows: the nota dinas (for the case-level disposition) or the
+        case-level disposition (for the OPD's own disposition and its response letter)."""
         if plan.kind is DocumentKind.NOTA_DINAS:
             return None
-        wanted = DocumentKind.NOTA_DINAS if plan.step == 4 else DocumentKind.LEMBAR_DISPOSISI
+        wanted = DocumentKind.NOTA_DINAS if plan.level == CASE_LEVEL else DocumentKind.LEMBAR_DISPOSISI
         query = select(Document).where(Document.case_id == case.id, Document.kind == wanted.value)
         if wanted is DocumentKind.LEMBAR_DISPOSISI:
             query = query.where(Document.route_id.is_(None))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
@@ -23,10 +22,8 @@ from mailflow.adapters.metrics import Metrics
 from mailflow.clock import Clock
 from mailflow.services.ingest import Outcome
 from mailflow.services.loop_errors import DATABASE_ERRORS, short
+from mailflow.services.runtime import Runtime
 from mailflow.services.sender import SendStats
-
-if TYPE_CHECKING:
-    from mailflow.services.runtime import Runtime
 
 log = logging.getLogger("mailflow.metrics")
 NO_OPD = ""  # steps before a case reaches an OPD (steps 1-4, 10, 11)

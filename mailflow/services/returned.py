@@ -25,10 +25,10 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -46,16 +46,19 @@ from mailflow.adapters.letter_store import LetterStore, safe_component
 from mailflow.adapters.pdf_signatures import TrustStore
 from mailflow.config.model import Settings
 from mailflow.domain import signatures as sig
+from mailflow.domain.directory import Directory
 from mailflow.domain.documents import ID_SPACE, DocumentKind, DocumentStatus, make_doc_id
 from mailflow.domain.inbound import AttachmentInfo, InboundMail
 from mailflow.domain.safe_text import escape
-from mailflow.domain.workflow import Refusal
+from mailflow.domain.sop import Sop
+from mailflow.domain.workflow import Refusal, Transition
 from mailflow.i18n import translate
-from mailflow.services.engine import Engine
-from mailflow.services.replies import ReplyOutcome
+from mailflow.services.conversation.answers import ReplyOutcome
+from mailflow.services.conversation.mails import ConversationMails
 from mailflow.services.returned_inspection import Inspection, inspect_pdf
 from mailflow.services.returned_letters import EMPTY_VALUES, LetterFinder, LetterMatch, signature_detail
-from mailflow.services.returned_mail import explain, tell_signer
+from mailflow.services.returned_mail import RefusalNotices
+from mailflow.services.returned_outcome import ReturnedOutcome
 
 log = logging.getLogger("mailflow.returned")
 # folder refusals the head is not told about: the letter no longer waits for this file
@@ -79,21 +82,6 @@ class Source:
         return self.original_name or (self.path.name if self.path else "-")
 
 
-@dataclass(frozen=True)
-class ReturnedOutcome:
-    status: str  # accepted / rejected / duplicate
-    code: str  # "signed" / "scan" when accepted, else a reason code (domain.signatures)
-    accepted: bool
-    note: str  # the result in words (settings language): the reason file, the log
-    returned_file_id: int | None = None
-    letter_id: int | None = None
-    signed_document_id: int | None = None
-    case_id: int | None = None
-    security: bool = False
-    values: dict[str, str] = field(default_factory=dict)  # for texts in another language
-    file_name: str | None = None  # as the sender named it
-
-
 def trust_store(settings: Settings) -> TrustStore:
     """The configured trust roots; relative paths are relative to the config file."""
     section = settings.signatures
@@ -106,25 +94,50 @@ def trust_store(settings: Settings) -> TrustStore:
     )
 
 
+class SignedLetters(Protocol):
+    """The conversation engine as this service uses it: a signed letter came back."""
+
+    def letter_signed(
+        self,
+        session: Session,
+        letter: Document,
+        signer: str,
+        now: datetime,
+        *,
+        by: str,
+        signed_document_id: int | None = None,
+        message_id: int | None = None,
+    ) -> Transition | Refusal: ...
+
+
 class ReturnedLetterService:
     def __init__(
         self,
-        engine: Engine,
         *,
+        settings: Settings,
+        directory: Directory,
+        sop: Sop,
+        engine: SignedLetters,
+        mails: ConversationMails,
         trust: TrustStore | None = None,
         random_below: Callable[[int], int] = secrets.randbelow,
     ) -> None:
         self.engine = engine
-        self.settings = engine.settings
-        self.directory = engine.directory
-        self.trust = trust if trust is not None else trust_store(engine.settings)
+        self.settings = settings
+        self.directory = directory
+        self.trust = trust if trust is not None else trust_store(settings)
+        self.notices = RefusalNotices(
+            mails=mails, directory=directory, sop=sop, per_hour=settings.signatures.max_explanations_per_hour
+        )
         self.policy = sig.Policy(self.settings.signatures.policy)
         self.store = LetterStore(self.settings.paths.letters)
         self.zone = ZoneInfo(self.settings.general.timezone)
         self.lang = self.settings.general.language
         self.max_bytes = int(self.settings.limits.max_attachment_mb * 1024 * 1024)
         self.letters = LetterFinder(
-            self.directory, accept_delegates=self.settings.signatures.accept_delegates
+            self.directory,
+            accept_delegates=self.settings.signatures.accept_delegates,
+            signature_steps=tuple(s.number for s in sop.signature_steps()),
         )
         self._random_below = random_below
 
@@ -151,7 +164,8 @@ class ReturnedLetterService:
     def from_reply(
         self, session: Session, message: Message, inbound: InboundMail, event: StepEvent, now: datetime
     ) -> ReplyOutcome:
-        """An authorised reply at step 8 with PDF attachments (services.replies.ReturnedLetters)."""
+        """An authorised reply at a signature step with PDF attachments (the reply processor's
+        ReturnedLetters)."""
         sender = (inbound.from_addr or "").strip().lower() or None
         outcomes: list[ReturnedOutcome] = []
         for attachment in (a for a in inbound.attachments if _is_pdf(a)):
@@ -165,9 +179,9 @@ class ReturnedLetterService:
                 outcomes = [self._outcome_only(sig.UNSIGNED, event.case_id)]
                 refused = outcomes
             else:
-                explain(self, session, message, sender, event, outcomes, now)
+                self.notices.explain(session, message, sender, event, outcomes, now)
                 return ReplyOutcome("answered", outcomes[0].code, outcomes[0].note)
-        explain(self, session, message, sender, event, refused, now)
+        self.notices.explain(session, message, sender, event, refused, now)
         best = next((o for o in refused if o.letter_id is not None), refused[0])
         return ReplyOutcome("quarantined", best.code, best.note)
 
@@ -401,7 +415,7 @@ class ReturnedLetterService:
             file_name=source.name,
         )
         if source.kind == "folder" and letter is not None and verdict.code not in _NOT_TOLD:
-            tell_signer(self, session, letter, outcome, now)  # nobody sent it: the head is told
+            self.notices.tell_signer(session, letter, outcome, now)  # nobody sent it: the head is told
         return outcome
 
     def duplicate(self, prior: ReturnedFile, source: Source | None = None) -> ReturnedOutcome:

@@ -1,7 +1,7 @@
 """Which letter a returned file is, who must sign it, and whether it may be signed now.
 
 The letter is a `surat_tanggapan` row whose document id the file carries. Its signers: the head
-(KEPALA_OPD) of its OPD from the directory, the person the step-8 mail went to if the directory
+(KEPALA_OPD) of its OPD from the directory, the person the signature step's mail went to if the directory
 changed since, and (signatures.accept_delegates) their delegates, e.g. the Sekretaris signing
 "a.n." the head. A scan is accepted from their addresses or the OPD's own mailbox.
 """
@@ -19,7 +19,7 @@ from mailflow.adapters.db.models import Case, CaseRoute, Document, StepEvent
 from mailflow.domain import signatures as sig
 from mailflow.domain.directory import Directory, Person
 from mailflow.domain.documents import DocumentKind
-from mailflow.services.engine import lock_case
+from mailflow.services.conversation.records import CaseRecords
 from mailflow.services.returned_inspection import Inspection
 
 log = logging.getLogger("mailflow.returned")
@@ -36,9 +36,12 @@ class LetterMatch:
 
 
 class LetterFinder:
-    def __init__(self, directory: Directory, *, accept_delegates: bool) -> None:
+    def __init__(
+        self, directory: Directory, *, accept_delegates: bool, signature_steps: tuple[int, ...]
+    ) -> None:
         self.directory = directory
         self.accept_delegates = accept_delegates
+        self.signature_steps = signature_steps  # the SOP's steps completed by a signed letter
 
     def find(self, session: Session, inspection: Inspection) -> tuple[LetterMatch | None, int, str]:
         """The one letter the file names, how many distinct letters it names, and how it was
@@ -64,15 +67,14 @@ class LetterFinder:
         match = self._match(session, rows[0])
         return match, (1 if match else 0), how
 
-    @staticmethod
-    def _by_number(session: Session, text: str) -> list[Document]:
+    def _by_number(self, session: Session, text: str) -> list[Document]:
         waiting = session.execute(
             select(Document, Case.number)
             .join(Case, Case.id == Document.case_id)
             .join(StepEvent, StepEvent.route_id == Document.route_id)
             .where(
                 Document.kind == DocumentKind.SURAT_TANGGAPAN.value,
-                StepEvent.step == 8,
+                StepEvent.step.in_(self.signature_steps),
                 StepEvent.finished_at.is_(None),
             )
         ).all()
@@ -99,7 +101,7 @@ class LetterFinder:
         heads = [self.directory.person(self.directory.opd(route.opd_code).kepala)]
         asked = session.execute(
             select(StepEvent.actor_person)
-            .where(StepEvent.route_id == route.id, StepEvent.step == 8)
+            .where(StepEvent.route_id == route.id, StepEvent.step.in_(self.signature_steps))
             .order_by(StepEvent.id.desc())
             .limit(1)
         ).scalar_one_or_none()
@@ -107,7 +109,7 @@ class LetterFinder:
             try:
                 heads.append(self.directory.person(asked))
             except KeyError:
-                log.warning("step 8 of route %s names unknown person %s", route.id, asked)
+                log.warning("the signature step of route %s names unknown person %s", route.id, asked)
         people: list[tuple[Person, bool]] = [(p, False) for p in heads]
         if self.accept_delegates:
             for head in heads:
@@ -117,13 +119,12 @@ class LetterFinder:
             seen.setdefault(person.id, _expected_signer(person, delegate))
         return tuple(seen.values())
 
-    @staticmethod
-    def problem(session: Session, match: LetterMatch, route_id: int | None) -> str | None:
+    def problem(self, session: Session, match: LetterMatch, route_id: int | None) -> str | None:
         """Why this letter cannot be signed now: another route than the mail asked about, a newer
-        draft exists, or its step 8 is not open (already signed, or the case moved on)."""
+        draft exists, or its signature step is not open (already signed, or the case moved on)."""
         if route_id is not None and match.route.id != route_id:
             return sig.OTHER_LETTER
-        lock_case(session, match.case.id)
+        CaseRecords.lock(session, match.case.id)
         latest = session.execute(
             select(func.max(Document.id)).where(
                 Document.route_id == match.route.id, Document.kind == DocumentKind.SURAT_TANGGAPAN.value
@@ -131,12 +132,8 @@ class LetterFinder:
         ).scalar_one()
         if latest != match.document.id:
             return sig.SUPERSEDED
-        waiting = session.execute(
-            select(StepEvent.id).where(
-                StepEvent.route_id == match.route.id, StepEvent.step == 8, StepEvent.finished_at.is_(None)
-            )
-        ).first()
-        return None if waiting is not None else sig.NOT_WAITING
+        waiting = CaseRecords.open_on_route(session, match.route.id, self.signature_steps)
+        return None if waiting else sig.NOT_WAITING
 
     def values(self, match: LetterMatch | None, verdict: sig.Verdict, sender: str | None) -> dict[str, str]:
         """The placeholders of the signatures.* texts."""

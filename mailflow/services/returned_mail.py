@@ -9,29 +9,29 @@ Never to our own addresses, in the recipient's language.
 
 Bounded: at most `signatures.max_explanations_per_hour` such mails to one address in any 60
 minutes. Beyond that a refusal is only recorded (the quarantine row, the audit entry
-`signature.explain_suppressed`, and its line at step 8 of `mailflow case`), never mailed; the last
+`signature.explain_suppressed`, and its line at the signature step of `mailflow case`), never mailed; the last
 mail within the bound says so. A flood of refused files therefore costs anyone at most that many
 mails an hour, and the sender's daily limit (limits.max_mails_per_address_per_day) still holds.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mailflow.adapters.db.models import AuditEntry, Case, Message, OutboxMail, StepEvent
+from mailflow.adapters.db.models import Case, Message, OutboxMail, StepEvent
+from mailflow.domain.directory import Directory
 from mailflow.domain.safe_text import escape
+from mailflow.domain.sop import Sop
 from mailflow.i18n import translate
+from mailflow.services.conversation.mails import ConversationMails, Recipient
+from mailflow.services.conversation.records import CaseRecords
 from mailflow.services.returned_letters import LetterMatch
-
-if TYPE_CHECKING:
-    from mailflow.services.returned import ReturnedLetterService, ReturnedOutcome
+from mailflow.services.returned_outcome import ReturnedOutcome
 
 KIND = "explain.letter"
 WINDOW = timedelta(hours=1)
@@ -49,82 +49,75 @@ class _Explanation:
     message_id: int | None = None
 
 
-def explain(
-    service: ReturnedLetterService,
-    session: Session,
-    message: Message,
-    sender: str | None,
-    event: StepEvent,
-    outcomes: Sequence[ReturnedOutcome],
-    now: datetime,
-) -> None:
-    """Tell `sender` why the files of `message` (answering step 8 of `event`) were refused."""
-    if not sender or not outcomes or _is_ours(service, sender):
-        return
-    case = session.get(Case, event.case_id)
-    when = message.received_at or now
-    dedup = f"{KIND}:{message.id}"
-    _send(
-        service,
-        session,
-        _Explanation(sender, case, "signatures.explain.intro", when, outcomes, dedup, message.id),
-        now,
-    )
+class RefusalNotices:
+    def __init__(self, *, mails: ConversationMails, directory: Directory, sop: Sop, per_hour: int) -> None:
+        self.mails = mails
+        self.directory = directory
+        self.sop = sop
+        self.per_hour = per_hour
 
-
-def tell_signer(
-    service: ReturnedLetterService,
-    session: Session,
-    letter: LetterMatch,
-    outcome: ReturnedOutcome,
-    now: datetime,
-) -> None:
-    """Tell the head(s) who must sign `letter` that a file for it in a watched folder was refused."""
-    waiting = session.execute(
-        select(StepEvent.id).where(
-            StepEvent.route_id == letter.route.id, StepEvent.step == 8, StepEvent.finished_at.is_(None)
+    def explain(
+        self,
+        session: Session,
+        message: Message,
+        sender: str | None,
+        event: StepEvent,
+        outcomes: Sequence[ReturnedOutcome],
+        now: datetime,
+    ) -> None:
+        """Tell `sender` why the files of `message` (answering the signature step `event`) were
+        refused."""
+        if not sender or not outcomes or self.mails.is_ours(sender):
+            return
+        case = session.get(Case, event.case_id)
+        when = message.received_at or now
+        dedup = f"{KIND}:{message.id}"
+        explanation = _Explanation(
+            sender, case, "signatures.explain.intro", when, outcomes, dedup, message.id
         )
-    ).first()
-    if waiting is None:
-        return
-    for signer in (s for s in letter.expected if not s.delegate):
-        address = service.directory.person(signer.person_id).email
-        dedup = f"{KIND}:file:{outcome.returned_file_id}:{signer.person_id}"
-        intro = "signatures.explain.intro_folder"
-        _send(service, session, _Explanation(address, letter.case, intro, now, (outcome,), dedup), now)
+        self._send(session, explanation, now)
 
+    def tell_signer(
+        self, session: Session, letter: LetterMatch, outcome: ReturnedOutcome, now: datetime
+    ) -> None:
+        """Tell the head(s) who must sign `letter` that a file for it in a watched folder was refused."""
+        steps = [s.number for s in self.sop.signature_steps()]
+        if not CaseRecords.open_on_route(session, letter.route.id, steps):
+            return
+        for signer in (s for s in letter.expected if not s.delegate):
+            address = self.directory.person(signer.person_id).email
+            dedup = f"{KIND}:file:{outcome.returned_file_id}:{signer.person_id}"
+            intro = "signatures.explain.intro_folder"
+            self._send(session, _Explanation(address, letter.case, intro, now, (outcome,), dedup), now)
 
-def _send(service: ReturnedLetterService, session: Session, explanation: _Explanation, now: datetime) -> None:
-    engine = service.engine
-    case, to = explanation.case, explanation.to
-    number = case.number if case else "-"
-    sent = _sent_within_hour(session, to, now)
-    limit = service.settings.signatures.max_explanations_per_hour
-    if sent >= limit:
-        _record_suppressed(session, explanation, now, sent)
-        return
-    person = engine.directory.person_by_email(to)
-    lang = engine.composer.lang_for(person)
-    when = engine.composer.when(explanation.when, lang)
-    paragraphs = [
-        translate(explanation.intro, lang, case=number, when=when),
-        *(_item(outcome, number, lang) for outcome in explanation.outcomes),
-        translate("signatures.explain.resend", lang, case=number),
-    ]
-    if sent + 1 == limit:
-        paragraphs.append(translate("signatures.explain.last", lang, limit=limit))
-    mail = engine.composer.notice(
-        kind=KIND,
-        to_addr=to,
-        to_name=person.name if person else None,
-        recipient=(person.jabatan or person.name) if person else to,
-        subject=f"[{number}] " + translate("signatures.subject.explain", lang),
-        paragraphs=paragraphs,
-        lang=lang,
-        case_id=case.id if case else None,
-        dedup_key=explanation.dedup_key,
-    )
-    engine.queue(session, mail, now)
+    def _send(self, session: Session, explanation: _Explanation, now: datetime) -> None:
+        case, to = explanation.case, explanation.to
+        number = case.number if case else "-"
+        sent = _sent_within_hour(session, to, now)
+        if sent >= self.per_hour:
+            _record_suppressed(session, explanation, now, sent)
+            return
+        person = self.directory.person_by_email(to)
+        lang = self.mails.lang_for(person)
+        when = self.mails.when(explanation.when, lang)
+        paragraphs = [
+            translate(explanation.intro, lang, case=number, when=when),
+            *(_item(outcome, number, lang) for outcome in explanation.outcomes),
+            translate("signatures.explain.resend", lang, case=number),
+        ]
+        if sent + 1 == self.per_hour:
+            paragraphs.append(translate("signatures.explain.last", lang, limit=self.per_hour))
+        self.mails.tell(
+            session,
+            now,
+            to=Recipient(to, person),
+            kind=KIND,
+            subject=f"[{number}] " + translate("signatures.subject.explain", lang),
+            paragraphs=paragraphs,
+            lang=lang,
+            case_id=case.id if case else None,
+            dedup_key=explanation.dedup_key,
+        )
 
 
 def _item(outcome: ReturnedOutcome, number: str, lang: str) -> str:
@@ -156,20 +149,12 @@ def _record_suppressed(session: Session, explanation: _Explanation, now: datetim
         "returned_files": [o.returned_file_id for o in explanation.outcomes],
         "codes": [o.code for o in explanation.outcomes],
     }
-    session.add(
-        AuditEntry(
-            at=now,
-            actor=explanation.to[:320],
-            action="signature.explain_suppressed",
-            case_id=explanation.case.id if explanation.case else None,
-            message_id=explanation.message_id,
-            detail=json.dumps(detail, ensure_ascii=False),
-        )
+    CaseRecords.audit(
+        session,
+        now,
+        explanation.to,
+        "signature.explain_suppressed",
+        case_id=explanation.case.id if explanation.case else None,
+        message_id=explanation.message_id,
+        detail=detail,
     )
-
-
-def _is_ours(service: ReturnedLetterService, address: str) -> bool:
-    settings = service.settings
-    ours = {settings.tokens.reply_address.lower(), str(settings.smtp.from_address).lower()}
-    local, _, domain = address.lower().partition("@")
-    return address.lower() in ours or f"{local.split('+', 1)[0]}@{domain}" in ours

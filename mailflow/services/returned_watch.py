@@ -1,6 +1,7 @@
 """The watched folders' side of returned letters: the watcher's handler and its wiring.
 
-    watcher = build_watcher(app)          # a FolderWatcher over <letters>/returned + watcher.folders
+    watcher = build_watcher(app)          # (mailflow.bootstrap.watch) a FolderWatcher over
+                                          # <letters>/returned + watcher.folders
     watcher.start(); ...; watcher.stop()  # `mailflow run` keeps it running beside the poller
     watcher.run_once()                    # `mailflow watch --once`
 
@@ -18,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -26,16 +26,15 @@ from sqlalchemy.exc import IntegrityError
 
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import AuditEntry, QuarantineItem, ReturnedFile
-from mailflow.adapters.watcher import Disposition, Done, FolderWatcher
-from mailflow.bootstrap import App
+from mailflow.adapters.watcher import Disposition
 from mailflow.clock import Clock
 from mailflow.config.model import Settings
 from mailflow.domain import signatures as sig
 from mailflow.i18n import translate
-from mailflow.services.engine import Engine
-from mailflow.services.returned import ReturnedLetterService, ReturnedOutcome, Source
+from mailflow.services.returned import ReturnedLetterService, Source
 from mailflow.services.returned_inspection import Inspection
 from mailflow.services.returned_letters import EMPTY_VALUES
+from mailflow.services.returned_outcome import ReturnedOutcome
 
 log = logging.getLogger("mailflow.returned")
 
@@ -212,27 +211,3 @@ def _hash_or_marker(path: Path) -> str:
         return _hash_file(path)
     except OSError:
         return hashlib.sha256(f"unreadable:{path}".encode()).hexdigest()
-
-
-# --- wiring -------------------------------------------------------------------------------------
-
-
-def build_watcher(
-    app: App,
-    *,
-    engine: Engine | None = None,
-    service: ReturnedLetterService | None = None,
-    on_done: Callable[[Done], None] | None = None,
-) -> FolderWatcher:
-    service = service or (ReturnedLetterService(engine) if engine is not None else app.returned)
-    handler = ReturnedFolderHandler(service, app.database, app.clock)
-    section = app.settings.watcher
-    return FolderWatcher(
-        watched_folders(app.settings),
-        handler,
-        stable_seconds=section.stable_seconds,
-        rescan_seconds=section.rescan_seconds,
-        use_polling=section.use_polling,
-        max_attempts=app.settings.limits.max_attempts,
-        on_done=on_done,
-    )

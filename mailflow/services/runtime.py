@@ -13,27 +13,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from mailflow.adapters.db.engine import Database
 from mailflow.adapters.watcher import FolderWatcher
-from mailflow.bootstrap import App
+from mailflow.config.model import RunSection
 from mailflow.i18n import translate
 from mailflow.services.conversion import ConversionService
-from mailflow.services.ingest_app import build_ingest, build_sender, pollers
+from mailflow.services.ingest import Outcome
 from mailflow.services.poller import MailboxPoller
-from mailflow.services.reminders import ReminderService
-from mailflow.services.returned_watch import build_watcher
-from mailflow.services.scheduler import Action, JobContext, Scheduler, build_scheduler
-from mailflow.services.sender import OutboxSender
+from mailflow.services.scheduler import Scheduler
+from mailflow.services.sender import OutboxSender, SendStats
 from mailflow.services.supervision import RestartPolicy, Supervisor
 
-if TYPE_CHECKING:
-    from mailflow.services.ops_metrics import RunMetrics
-
 log = logging.getLogger("mailflow.run")
-REMINDERS = "reminders"
-REMINDER_SECONDS = 60
 CHECK_SECONDS = 0.5  # how often the supervisor looks at its parts
 WATCH_CHECK_SECONDS = 1.0
 MIN_POLL_AGE_SECONDS = 300.0
@@ -41,7 +36,7 @@ MIN_POLL_AGE_SECONDS = 300.0
 
 @dataclass(frozen=True)
 class Parts:
-    """Which parts to run (all by default; `mailflow run --without ...` turns some off)."""
+    """Which parts to run (all by default; `mailflow run --no-pollers`, `--no-sender` ... turn some off)."""
 
     pollers: bool = True
     sender: bool = True
@@ -58,12 +53,39 @@ class Health:
     last_poll_seconds: dict[str, float | None]
 
 
+class RunObserver(Protocol):
+    """What the parts report to (the Prometheus metrics of services.ops_metrics)."""
+
+    def part_restarted(self, part: str) -> None: ...
+
+    def outcome_observer(self, mailbox: str, database: Database) -> Callable[[Outcome], None]: ...
+
+    def send_pass(self, stats: SendStats) -> None: ...
+
+
+class PartFactory(Protocol):
+    """Builds the parts of `run` (the composition root does: mailflow.bootstrap.runtime)."""
+
+    def pollers(self) -> list[MailboxPoller]: ...
+
+    def sender(self) -> OutboxSender: ...
+
+    def conversion(self) -> ConversionService: ...
+
+    def watcher(self) -> FolderWatcher: ...
+
+    def scheduler(self) -> Scheduler: ...
+
+
 @dataclass
 class Runtime:
-    app: App
+    factory: PartFactory
+    section: RunSection
+    database: Database
+    lang: str = "id"
     parts: Parts = field(default_factory=Parts)
     stop_event: threading.Event = field(default_factory=threading.Event)
-    metrics: RunMetrics | None = None
+    metrics: RunObserver | None = None
     pollers: list[MailboxPoller] = field(default_factory=list)
     sender: OutboxSender | None = None
     watcher: FolderWatcher | None = None
@@ -72,9 +94,7 @@ class Runtime:
     supervisor: Supervisor | None = None
 
     def start(self) -> None:
-        app = self.app
-        _ = app.engine, app.replies  # build them once, in this thread, before the workers share them
-        section = app.settings.run
+        section = self.section
         policy = RestartPolicy(
             max_restarts=section.max_restarts,
             window=section.restart_window_seconds,
@@ -82,28 +102,27 @@ class Runtime:
             backoff_max=section.restart_backoff_max_seconds,
         )
         on_restart = self.metrics.part_restarted if self.metrics is not None else None
-        supervisor = Supervisor(self.stop_event, policy, lang=app.lang, on_restart=on_restart)
-        if self.parts.pollers and app.settings.mailboxes:
-            self.pollers = pollers(app, build_ingest(app))
+        supervisor = Supervisor(self.stop_event, policy, lang=self.lang, on_restart=on_restart)
+        if self.parts.pollers:
+            self.pollers = self.factory.pollers()
             for poller in self.pollers:
                 poller.repeat_log_seconds = section.repeat_log_seconds
                 if self.metrics is not None:
-                    poller.observe = self.metrics.outcome_observer(poller.mailbox.name, app.database)
+                    poller.observe = self.metrics.outcome_observer(poller.mailbox.name, self.database)
                 supervisor.add(f"poller-{poller.mailbox.name}", poller.run)
         if self.parts.sender:
-            self.sender = build_sender(app)
+            self.sender = self.factory.sender()
             self.sender.repeat_log_seconds = section.repeat_log_seconds
             if self.metrics is not None:
                 self.sender.observe = self.metrics.send_pass
             supervisor.add("sender", self.sender.run)
         if self.parts.converter:
-            self.conversion = ConversionService(app.database, app.settings, clock=app.clock)
+            self.conversion = self.factory.conversion()
             supervisor.add("converter", self.conversion.run_forever)
         if self.parts.watcher:
             supervisor.add("watcher", self._watch)
         if self.parts.scheduler:
-            self.scheduler = build_scheduler(app)
-            self.scheduler.every(REMINDERS, REMINDER_SECONDS, reminders_job(app))
+            self.scheduler = self.factory.scheduler()
             supervisor.add("scheduler", self.scheduler.run_forever)
         supervisor.start()
         self.supervisor = supervisor  # health and metrics look at the parts from now on
@@ -130,7 +149,7 @@ class Runtime:
 
     def health(self) -> Health:
         """Every part running, every mailbox read successfully within its limit."""
-        lang = self.app.lang
+        lang = self.lang
         alive = self.supervisor.alive() if self.supervisor is not None else {}
         problems = [
             translate("ops.health.part_down", lang, part=name) for name, up in alive.items() if not up
@@ -154,7 +173,7 @@ class Runtime:
         return Health(not problems, tuple(problems), alive, ages)
 
     def poll_age_limit(self, poller: MailboxPoller) -> float:
-        configured = self.app.settings.run.poll_max_age_seconds
+        configured = self.section.poll_max_age_seconds
         if configured is not None:
             return configured
         return max(MIN_POLL_AGE_SECONDS, 3.0 * poller.mailbox.poll_interval_seconds)
@@ -162,7 +181,7 @@ class Runtime:
     def _watch(self, stop: threading.Event) -> None:
         """The watched folders as one supervised part: a new watcher per start (a folder that
         cannot be created raises here), and a watcher whose threads died ends the part."""
-        watcher = build_watcher(self.app)
+        watcher = self.factory.watcher()
         watcher.start()
         self.watcher = watcher
         try:
@@ -171,12 +190,3 @@ class Runtime:
                     raise RuntimeError("a thread of the folder watcher ended")
         finally:
             watcher.stop()
-
-
-def reminders_job(app: App) -> Action:
-    service = ReminderService(app.engine)
-
-    def run(job: JobContext) -> str:
-        return f"{service.run(app.database, job.now)} mail(s)"
-
-    return run

@@ -28,9 +28,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from mailflow.adapters.db.engine import Database
@@ -39,9 +38,6 @@ from mailflow.clock import Clock
 from mailflow.domain.calendar import WEEKDAYS, parse_hhmm
 from mailflow.logs import Outage
 from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
-
-if TYPE_CHECKING:
-    from mailflow.bootstrap import App
 
 log = logging.getLogger("mailflow.scheduler")
 EVERY = "every"
@@ -294,24 +290,6 @@ class Scheduler:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def last_runs(self) -> list[JobRun]:
-        with self.database.reader() as session:
-            return list(session.execute(select(JobRun).order_by(JobRun.id)).scalars())
-
 
 def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-def build_scheduler(app: App) -> Scheduler:
-    """The scheduler of `mailflow run` with the report jobs registered: "weekly-email" (the
-    weekly compliance email, reports.weekly_weekday at reports.weekly_time) and "daily-report"
-    (the previous day's problem-identification report, every day at reports.daily_time).
-    `mailflow run` adds the engine's "reminders" job (mailflow.services.runtime)."""
-    from mailflow.services.reports.jobs import daily_report_job, weekly_email_job  # noqa: PLC0415
-
-    section = app.settings.reports
-    scheduler = Scheduler(database=app.database, clock=app.clock, zone=app.zone)
-    scheduler.weekly(WEEKLY_EMAIL, section.weekly_weekday, section.weekly_time, weekly_email_job(app))
-    scheduler.daily(DAILY_REPORT, section.daily_time, daily_report_job(app))
-    return scheduler

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from mailflow.adapters.db.models import OutboxMail
+from mailflow.bootstrap import ingest as ingest_app
 from mailflow.domain.mail import AttachmentRef, OutgoingMail
-from mailflow.services import ingest_app
 from mailflow.services.outbox import make_message_id, queue
 from mailflow.services.sender import SendTuning
 from tests.cli.helpers import run_cli

@@ -80,7 +80,7 @@ def test_the_hostile_corpus_is_refused_each_with_its_reason(
 
 
 def refused_by_folder(s: Step8, files: list[tuple[Hostile, bytes]]) -> list[str]:
-    (folder,) = watched_folders(s.h.engine.settings)
+    (folder,) = watched_folders(s.h.settings)
     folder.mkdir(parents=True, exist_ok=True)
     watcher = make_watcher(s)
     started = time.monotonic()

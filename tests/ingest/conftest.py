@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.migrate import upgrade
 from mailflow.bootstrap import App
+from mailflow.bootstrap import ingest as ingest_app
 from mailflow.clock import Clock, ManualClock
 from mailflow.config.loader import load_config
-from mailflow.services import ingest_app
 from mailflow.services.ingest import DefaultHooks, IngestHooks
 from mailflow.services.poller import MailboxPoller, PollStats, PollTuning
 from mailflow.services.starter import write_starter

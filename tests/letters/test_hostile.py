@@ -1,5 +1,5 @@
 """Hostile content in every template: the DOCX opens, the text is exactly what was given, and
-LibreOffice's PDF still carries it (RECIPES.md: without autoescape, text silently vanishes)."""
+LibreOffice's PDF still carries it (docs/RECIPES.md: without autoescape, text silently vanishes)."""
 
 from __future__ import annotations
 

@@ -42,7 +42,9 @@ def doctor(config: Path, *, skip: set[str] = QUICK, probe_wait: float = 10.0, **
     app = App(settings=load_config(config, env={}))
     try:
         return Doctor(
-            app, DoctorOptions(skip=frozenset(skip), probe_wait=probe_wait, timeout=5, **options)
+            app.settings,
+            app.database,
+            DoctorOptions(skip=frozenset(skip), probe_wait=probe_wait, timeout=5, **options),
         ).run()
     finally:
         app.close()

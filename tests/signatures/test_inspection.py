@@ -94,7 +94,7 @@ def test_metadata_changed_after_signing_still_names_the_original_letter(
     assert PdfReader(io.BytesIO(moved)).metadata["/MailflowDocId"] == OTHER_ID  # the file now says so
     found = inspect_pdf(moved, trust)
     (check,) = found.signatures
-    assert check.bottom_line  # RECIPES.md: a metadata-only update still validates
+    assert check.bottom_line  # docs/RECIPES.md: a metadata-only update still validates
     assert sig.signature_problem(check) is None
     assert found.doc_ids == (letter_pdf.doc_uid,) and OTHER_ID not in found.doc_ids
 

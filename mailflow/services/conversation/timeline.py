@@ -1,6 +1,6 @@
 """Case listings and one case's timeline, for `mailflow cases` and `mailflow case <number>`.
 
-A step-8 row also lists the signed PDFs refused for its route while it was open (returned_files
+A signature step's row also lists the signed PDFs refused for its route while it was open (returned_files
 rows naming that route), so a refusal is visible where the case waits, not only in quarantine.
 """
 
@@ -20,7 +20,7 @@ from mailflow.domain.sop import Sop, Track
 
 @dataclass(frozen=True)
 class RefusedFile:
-    """A returned PDF refused while a step 8 waited for it."""
+    """A returned PDF refused while a signature step waited for it."""
 
     at: datetime
     code: str  # domain.signatures reason code
@@ -105,7 +105,9 @@ def timeline(
 ) -> list[StepRow]:
     rows = []
     events = session.execute(
-        select(StepEvent).where(StepEvent.case_id == case.id).order_by(StepEvent.step, StepEvent.route_key)
+        select(StepEvent)
+        .where(StepEvent.case_id == case.id)
+        .order_by(StepEvent.step, StepEvent.route_key, StepEvent.attempt)
     ).scalars()
     for event in events:
         definition = sop.step(event.step)
@@ -145,7 +147,7 @@ def timeline(
                 finished_by=event.finished_by,
                 command=event.command,
                 source=source,
-                refusals=refused_files(session, event) if event.step == 8 else (),
+                refusals=refused_files(session, event) if definition.waits_for_signature else (),
             )
         )
     return rows

@@ -18,16 +18,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
-from mailflow.adapters.db.models import Case, CaseRoute, OutboxMail, StepEvent
-from mailflow.domain.directory import Person
+from mailflow.adapters.db.models import Case, OutboxMail, StepEvent
+from mailflow.config.model import RemindersSection
+from mailflow.domain.calendar import BusinessCalendar
+from mailflow.domain.directory import Directory, Person
 from mailflow.domain.documents import Audience
 from mailflow.domain.durations import format_seconds
 from mailflow.domain.reminders import DueNotice, notices_due
-from mailflow.domain.sop import Role
-from mailflow.domain.tokens import reply_address
-from mailflow.domain.workflow import allowed_commands
+from mailflow.domain.sop import Sop
+from mailflow.domain.statuses import CaseStatus
 from mailflow.i18n import translate
-from mailflow.services.engine import Engine
+from mailflow.services.conversation.actors import Actors
+from mailflow.services.conversation.mails import ConversationMails, Recipient
 
 log = logging.getLogger(__name__)
 REMINDER_KINDS = ("reminder", "reminder.digest", "escalation")
@@ -41,9 +43,22 @@ class _Item:
 
 
 class ReminderService:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.config = engine.settings.reminders
+    def __init__(
+        self,
+        *,
+        config: RemindersSection,
+        sop: Sop,
+        calendar: BusinessCalendar,
+        directory: Directory,
+        actors: Actors,
+        mails: ConversationMails,
+    ) -> None:
+        self.config = config
+        self.sop = sop
+        self.calendar = calendar
+        self.directory = directory
+        self.actors = actors
+        self.mails = mails
 
     def run(self, database: Database, now: datetime) -> int:
         """One tick; returns the number of mails queued."""
@@ -51,58 +66,55 @@ class ReminderService:
             return self.tick(session, now)
 
     def tick(self, session: Session, now: datetime) -> int:
-        calendar = self.engine.calendar
+        calendar = self.calendar
         if not calendar.is_working_instant(now):
             return 0
         rows = session.execute(
             select(StepEvent, Case)
             .join(Case, Case.id == StepEvent.case_id)
-            .where(StepEvent.finished_at.is_(None), Case.status == "open", StepEvent.started_at <= now)
+            .where(
+                StepEvent.finished_at.is_(None), Case.status == CaseStatus.OPEN, StepEvent.started_at <= now
+            )
             .order_by(StepEvent.due_at)
         ).all()
         actors: dict[str, list[_Item]] = defaultdict(list)
         superiors: dict[str, list[_Item]] = defaultdict(list)
         for event, case in rows:
-            if self.engine.sop.step(event.step).by_system:
+            if self.sop.step(event.step).by_system:
                 continue
             notice = notices_due(
-                calendar, started=event.started_at, due=event.due_at, now=now, sent_bits=event.reminders_sent,
-                escalated=event.escalated_at is not None, fractions=self.config.at_fractions,
+                calendar,
+                started=event.started_at,
+                due=event.due_at,
+                now=now,
+                sent_bits=event.reminders_sent,
+                escalated=event.escalated_at is not None,
+                fractions=self.config.at_fractions,
                 escalate_when_overdue=self.config.escalate_when_overdue,
-            )  # fmt: skip
+            )
             if notice is None:
                 continue
             item = _Item(event, case, notice)
             if notice.remind_bits:
-                for person in self._actors(session, event):
+                for person in self.actors.holders_of_role(session, event):
                     actors[person.id].append(item)
             if notice.escalate:
-                superior = self._superior(session, event)
+                superior = self.actors.superior(session, event)
                 if superior is not None:
                     superiors[superior.id].append(item)
                 else:
                     event.escalated_at = now  # nobody to tell: do not try again every minute
         queued = 0
         for person_id, items in actors.items():
-            queued += self._remind(session, self.engine.directory.person(person_id), items, now)
+            queued += self._remind(session, self.directory.person(person_id), items, now)
         for person_id, items in superiors.items():
-            queued += self._escalate(session, self.engine.directory.person(person_id), items, now)
+            queued += self._escalate(session, self.directory.person(person_id), items, now)
         return queued
 
     # --- who ------------------------------------------------------------------------------------
 
-    def _actors(self, session: Session, event: StepEvent) -> tuple[Person, ...]:
-        route = session.get(CaseRoute, event.route_id) if event.route_id else None
-        return self.engine.holders(Role(event.actor_role), route, route.bidang_code if route else None)
-
-    def _superior(self, session: Session, event: StepEvent) -> Person | None:
-        actors = self._actors(session, event)
-        if not actors:
-            return None
-        return next(iter(self.engine.directory.superior_chain(actors[0])), None)
-
     def _budget(self, session: Session, person: Person, now: datetime) -> int:
-        zone = self.engine.calendar.zone
+        zone = self.calendar.zone
         local = now.astimezone(zone)
         day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
         sent = session.execute(
@@ -123,8 +135,7 @@ class ReminderService:
         if self._budget(session, person, now) <= 0:
             log.info("reminder cap reached for %s; %d notices wait", person.email, len(items))
             return 0
-        composer = self.engine.composer
-        lang = composer.lang_for(person)
+        lang = self.mails.lang_for(person)
         lines = []
         for item in items:
             item.event.reminders_sent |= item.notice.remind_bits
@@ -133,58 +144,49 @@ class ReminderService:
         intro = translate("engine.reminder.due" if overdue else "engine.reminder.half", lang)
         if len(items) > 1:
             key = ",".join(f"{i.event.id}.{i.event.reminders_sent}" for i in items)
-            mail = composer.notice(
+            self.mails.tell(
+                session,
+                now,
+                to=Recipient(person.email, person),
                 kind="reminder.digest",
-                to_addr=person.email,
-                to_name=person.name,
-                recipient=person.jabatan or person.name,
                 subject=translate("engine.subject.digest", lang, count=len(items)),
                 paragraphs=[intro],
                 items=lines,
                 lang=lang,
                 dedup_key=f"digest:{person.id}:{key}",
             )
-            self.engine.queue(session, mail, now)
             return 1
         event, case = items[0].event, items[0].case
-        audience = Audience.OPD if Role(event.actor_role).is_opd_role else Audience.INTERNAL
-        view = self.engine.case_view(session, case, audience, lang)
-        token = self.engine.token_for(event, person, now)
-        address = reply_address(self.engine.settings.tokens.reply_address, token)
-        subject = composer.subject(
+        view = self.mails.case_view(session, case, self.mails.audience_of(event), lang)
+        subject = self.mails.composer.subject(
             view, "engine.subject.overdue" if overdue else "engine.subject.reminder", lang
         )
-        mail = composer.notice(
+        commands, token = self.mails.commands_for(session, case, event, person, lang, subject, now)
+        self.mails.tell(
+            session,
+            now,
+            to=Recipient(person.email, person),
             kind="reminder",
-            to_addr=person.email,
-            to_name=person.name,
-            recipient=person.jabatan or person.name,
             subject=subject,
             paragraphs=[intro],
             items=lines,
-            commands=composer.commands(
-                event.step, allowed_commands(event.step), lang, address, subject, view
-            ),
+            commands=commands,
             lang=lang,
             case_id=case.id,
-            reply_to=address,
-            message_id_prefix=token,
+            token=token,
             dedup_key=f"reminder:{event.id}:{event.reminders_sent}:{person.id}",
         )
-        self.engine.queue(session, mail, now)
         return 1
 
     def _line(self, session: Session, item: _Item, who: str, lang: str, now: datetime, *, late: bool) -> str:
-        composer = self.engine.composer
         event, case = item.event, item.case
-        audience = Audience.OPD if Role(event.actor_role).is_opd_role else Audience.INTERNAL
-        view = self.engine.case_view(session, case, audience, lang)
-        name = self.engine.sop.step(event.step).name.get(lang)
+        view = self.mails.case_view(session, case, self.mails.audience_of(event), lang)
+        name = self.sop.step(event.step).name.get(lang)
         late_text = ""
         if late:
-            lateness = format_seconds(self.engine.calendar.business_seconds(event.due_at, now), lang)
+            lateness = format_seconds(self.calendar.business_seconds(event.due_at, now), lang)
             late_text = translate("engine.status.late", lang, late=lateness)
-        due = composer.when(event.due_at, lang)
+        due = self.mails.when(event.due_at, lang)
         detail = translate(
             "engine.status.line", lang, step=event.step, name=name, who=who, due=due, late=late_text
         )
@@ -193,31 +195,31 @@ class ReminderService:
     def _escalate(self, session: Session, superior: Person, items: list[_Item], now: datetime) -> int:
         if self._budget(session, superior, now) <= 0:
             return 0
-        composer = self.engine.composer
-        lang = composer.lang_for(superior)
+        lang = self.mails.lang_for(superior)
         lines = []
         for item in items:
             who = item.event.actor_person or item.event.actor_role
             try:
-                holder = self.engine.directory.person(who)
+                holder = self.directory.person(who)
                 who = f"{holder.name} ({holder.jabatan})" if holder.jabatan else holder.name
             except KeyError:
                 pass
             lines.append(self._line(session, item, who, lang, now, late=True))
             item.event.escalated_at = now
         first = items[0]
-        view = self.engine.case_view(session, first.case, Audience.OPD, lang)
-        mail = composer.notice(
+        view = self.mails.case_view(session, first.case, Audience.OPD, lang)
+        self.mails.tell(
+            session,
+            now,
+            to=Recipient(superior.email, superior),
             kind="escalation",
-            to_addr=superior.email,
-            to_name=superior.name,
-            recipient=superior.jabatan or superior.name,
-            subject=composer.subject(view, "engine.subject.escalation", lang, step=first.event.step),
+            subject=self.mails.composer.subject(
+                view, "engine.subject.escalation", lang, step=first.event.step
+            ),
             paragraphs=[translate("engine.escalation.intro", lang)],
             items=lines,
             lang=lang,
             case_id=first.case.id if len(items) == 1 else None,
             dedup_key="escalation:" + ",".join(str(i.event.id) for i in items) + f":{superior.id}",
         )
-        self.engine.queue(session, mail, now)
         return 1

@@ -17,7 +17,7 @@ from mailflow.domain.calendar import BusinessCalendar, format_local
 from mailflow.domain.commands import Verb
 from mailflow.domain.directory import Directory, Person
 from mailflow.domain.mail import AttachmentRef, OutgoingMail
-from mailflow.domain.sop import Sop, Track
+from mailflow.domain.sop import ALWAYS, ArgKind, CommandRule, Need, Sop, Step, Track
 from mailflow.i18n import translate
 
 
@@ -80,35 +80,31 @@ class MailComposer:
 
     def commands(
         self,
-        step: int,
-        verbs: Sequence[Verb],
+        step: Step,
         lang: str,
         reply_address: str,
         subject: str,
         view: CaseView,
         bidang_codes: Sequence[str] = (),
     ) -> list[CommandLine]:
-        opds = ", ".join(view.suggested_opds) or "-"
+        """The step's declared commands, then STATUS and BANTUAN, each with what it does and a
+        one-click reply; a signature step first says to attach the signed PDF."""
+        values = {"opds": ", ".join(view.suggested_opds) or "-", "bidang": ", ".join(bidang_codes) or "-"}
         lines = []
-        for verb in verbs:
-            key = verb.value
-            if verb is Verb.KHUSUS and step == 7:
-                key = "KHUSUS7"
-            desc_key = f"engine.cmd.{key}.desc"
-            if step == 10 and verb in (Verb.SETUJU, Verb.TERUSKAN):
-                desc_key = f"engine.cmd.{key}.desc10"
-            label = translate(f"engine.cmd.{key}", lang)
-            mailto = _mailto(reply_address, subject, _prefill(verb, step, bidang_codes))
+        if step.waits_for_signature:
             lines.append(
-                CommandLine(
-                    label, translate(desc_key, lang, opds=opds, bidang=", ".join(bidang_codes)), mailto
-                )
+                CommandLine(translate("engine.cmd.PDF", lang), translate("engine.cmd.PDF.desc", lang), None)
             )
-        if step == 8:
-            lines.insert(
-                0,
-                CommandLine(translate("engine.cmd.PDF", lang), translate("engine.cmd.PDF.desc", lang), None),
+        for rule in step.commands:
+            desc = _fill(rule.desc.get(lang), values) if rule.desc else ""
+            prefill = _prefill(rule.verb, rule.args, rule.need, bidang_codes)
+            lines.append(
+                CommandLine(command_label(rule, lang), desc, _mailto(reply_address, subject, prefill))
             )
+        for verb in ALWAYS:
+            label = translate(f"engine.cmd.{verb.value}", lang)
+            desc = translate(f"engine.cmd.{verb.value}.desc", lang)
+            lines.append(CommandLine(label, desc, _mailto(reply_address, subject, verb.value)))
         return lines
 
     # --- the mails ------------------------------------------------------------------------------
@@ -117,13 +113,12 @@ class MailComposer:
         self,
         *,
         view: CaseView,
-        step: int,
+        step: Step,
         person: Person,
         reply_address: str,
         message_id_prefix: str,
         ask_values: Mapping[str, str],
         due: datetime,
-        verbs: Sequence[Verb],
         attachments: Sequence[AttachmentRef],
         attachment_names: Sequence[str],
         extra_lines: Sequence[str] = (),
@@ -132,24 +127,26 @@ class MailComposer:
         step_event_id: int | None = None,
         cc: Sequence[str] = (),
     ) -> OutgoingMail:
+        """The mail that asks `person` to act on `step`: the SOP file's subject and request, the
+        deadline, the letters, and the commands with one-click replies."""
         lang = self.lang_for(person)
-        definition = self.sop.step(step)
-        subject = self.subject(view, f"engine.subject.{step}", lang)
+        assert step.mail is not None, f"step {step.key} has no action mail"
+        subject = f"[{view.number}] " + _fill(step.mail.subject.get(lang), {"title": _short(view.title)})
         context = {
             "recipient": person.jabatan or person.name,
-            "ask": translate(f"engine.ask.{step}", lang, **ask_values),
+            "ask": _fill(step.mail.ask.get(lang), ask_values),
             "case": self._case_context(view, lang),
-            "step": {"number": step, "name": definition.name.get(lang)},
+            "step": {"number": step.number, "name": step.name.get(lang)},
             "deadline": self.when(due, lang),
-            "limit": definition.limit_for(view.track).format(lang),
+            "limit": step.limit_for(view.track).format(lang),
             "documents": list(attachment_names),
-            "commands": self.commands(step, verbs, lang, reply_address, subject, view, bidang_codes),
+            "commands": self.commands(step, lang, reply_address, subject, view, bidang_codes),
             "extra_lines": list(extra_lines),
             "instance_name": self.instance_name,
         }
         text, html = self.renderer.render_mail("action", lang, context)
         return OutgoingMail(
-            kind=f"action.{step}",
+            kind=f"action.{step.number}",
             to_addr=person.email,
             to_name=person.name,
             cc=tuple(cc),
@@ -163,7 +160,11 @@ class MailComposer:
             dedup_key=dedup_key,
             language=lang,
             message_id_prefix=message_id_prefix,
-            headers={"X-Mailflow-Case": view.number, "X-Mailflow-Step": str(step)},
+            headers={
+                "X-Mailflow-Case": view.number,
+                "X-Mailflow-Step": str(step.number),
+                "X-Mailflow-Step-Key": step.key,
+            },
         )
 
     def notice(
@@ -260,19 +261,39 @@ def _short(title: str, limit: int = 70) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
-def _prefill(verb: Verb, step: int, bidang_codes: Sequence[str]) -> str:
+def command_label(rule: CommandRule, lang: str) -> str:
+    """How a command is written: the keyword and, by what it takes, its arguments
+    ("TERUSKAN <kode OPD>[, <kode OPD>]", "KHUSUS <alasan>", "SETUJU")."""
+    if rule.need is Need.NONE or rule.args in (ArgKind.NONE, ArgKind.RESPONSE):
+        return rule.verb.value
+    return f"{rule.verb.value} " + translate(f"engine.arg.{rule.args.value}.{rule.need.value}", lang)
+
+
+def _prefill(verb: Verb, args: ArgKind, need: Need, bidang_codes: Sequence[str]) -> str:
     """The body a one-click reply starts with (a trailing space invites the rest of the command)."""
-    if verb is Verb.KHUSUS:
-        return "KHUSUS" if step == 4 else "KHUSUS "
-    if verb is Verb.TOLAK:
-        return "TOLAK "
-    if verb is Verb.TERUSKAN:
-        return "TERUSKAN " if step == 4 else "TERUSKAN"
-    if verb is Verb.DISPOSISI:
-        return f"DISPOSISI {bidang_codes[0]}: " if bidang_codes else "DISPOSISI "
-    if verb is Verb.TANGGAPAN:
-        return "TANGGAPAN\n"
-    return verb.value
+    if need is Need.NONE or args is ArgKind.NONE:
+        return verb.value
+    if args is ArgKind.BIDANG:
+        return f"{verb.value} {bidang_codes[0]}: " if bidang_codes else f"{verb.value} "
+    if args is ArgKind.RESPONSE:
+        return f"{verb.value}\n"
+    if args is ArgKind.OPDS and need is Need.OPTIONAL:
+        return verb.value
+    return f"{verb.value} "
+
+
+def _fill(template: str, values: Mapping[str, Any]) -> str:
+    """`template` with {name} fields from `values`; an unknown field stays as written (an SOP file
+    names only the fields mailflow gives, and a typo must not stop a mail)."""
+
+    class _Keep(dict[str, Any]):
+        def __missing__(self, key: str) -> str:
+            return "{" + key + "}"
+
+    try:
+        return template.format_map(_Keep(values))
+    except (ValueError, IndexError):  # a stray brace in the SOP file's text: show it as written
+        return template
 
 
 def _mailto(address: str, subject: str, body: str) -> str:

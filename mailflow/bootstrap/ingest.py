@@ -1,4 +1,4 @@
-"""Wiring of the ingest side from the App: rules, templates, registration, pollers, sender.
+"""Wiring of the ingest side from the App: rules, registration, ingest, pollers, sender.
 
 `mailflow poll`, `mailflow send` and `mailflow run` (and tests) build their objects here, so the
 choices (bundled rules when the folder is missing, one thread per mailbox) live in one place.
@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from mailflow.adapters.mail_templates import MailTemplates
-from mailflow.bootstrap import App
+from mailflow.bootstrap.app import App
 from mailflow.config.model import MailboxSection
 from mailflow.config.rules_file import load_rules
 from mailflow.domain.rules import Rule

@@ -31,36 +31,39 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.authresults import parse_authentication_results
 from mailflow.adapters.db.models import Case, Message, StepEvent
+from mailflow.config.model import Settings
 from mailflow.domain.addresses import normalise
 from mailflow.domain.commands import Command, CommandError, Verb, parse
-from mailflow.domain.directory import Person
+from mailflow.domain.directory import Directory, Person
 from mailflow.domain.inbound import InboundMail
 from mailflow.domain.quotes import first_meaningful_line, html_reply_text, reply_text
 from mailflow.domain.safe_text import escape
 from mailflow.domain.sender_auth import sender_authenticated
+from mailflow.domain.sop import ArgKind, Need, Sop
 from mailflow.domain.tokens import TokenError, plus_suffix, token_from_message_id, verify
-from mailflow.domain.workflow import Info, Refusal, Transition, on_command
+from mailflow.domain.workflow import Info, Refusal, Transition
 from mailflow.errors import QuarantineError
 from mailflow.i18n import translate
-from mailflow.services.action_mails import CommandLine
-from mailflow.services.case_state import load_state, open_step
-from mailflow.services.engine import Act, Engine, lock_case
-from mailflow.services.reply_answers import (
+from mailflow.services.conversation.actors import Actors
+from mailflow.services.conversation.answers import (
     Match,
     ReplyAnswers,
     ReplyOutcome,
     ReturnedLetters,
     is_docx,
     is_pdf,
-    route_of,
 )
+from mailflow.services.conversation.composer import CommandLine
+from mailflow.services.conversation.engine import Engine
+from mailflow.services.conversation.mails import ConversationMails, Recipient
+from mailflow.services.conversation.records import CaseRecords
+from mailflow.services.conversation.transitions import Act
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("mailflow.services.replies")
 _SUBJECT_TAG = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9./_-]{2,48})\]")
 _INFO_VERBS = (Verb.STATUS, Verb.BANTUAN)
 
@@ -74,15 +77,29 @@ def sender_identity(inbound: InboundMail) -> str | None:
     return normalise(inbound.identity)
 
 
-class ReplyProcessor(ReplyAnswers):
+class ReplyProcessor:
     def __init__(
         self,
-        engine: Engine,
         *,
+        settings: Settings,
+        sop: Sop,
+        directory: Directory,
+        records: CaseRecords,
+        actors: Actors,
+        mails: ConversationMails,
+        engine: Engine,
+        answers: ReplyAnswers,
         returned: ReturnedLetters | None = None,
         docx_reader: Callable[[Path], str] | None = None,
     ) -> None:
-        super().__init__(engine)
+        self.settings = settings
+        self.sop = sop
+        self.directory = directory
+        self.records = records
+        self.actors = actors
+        self.mails = mails
+        self.engine = engine
+        self.answers = answers
         self.returned = returned
         self.docx_reader = docx_reader
 
@@ -93,29 +110,29 @@ class ReplyProcessor(ReplyAnswers):
         person = self.directory.person_by_email(sender) if sender else None
         found = self._match(session, inbound, person, now)
         if isinstance(found, ReplyOutcome):
-            return self._refuse(session, message, sender, person, None, found, now)
+            return self.answers.refuse(session, message, sender, person, None, found, now)
         match = found
         message.case_id = match.case.id
         body = self._body(inbound)
         first, rest = first_meaningful_line(body)
         command = self._parse(session, first, rest, match.event)
         if isinstance(command, Command) and command.verb in _INFO_VERBS and person is not None:
-            return self._info(session, message, match, person, command.verb, now)
+            return self.answers.info(session, message, match, person, command.verb, now)
         if match.claims is None:
             return self._subject_only(session, message, sender, person, match, now)
         # who first: a stranger learns nothing about the step, not even that it is done
         problem = self._authorise(session, match, person, inbound, sender)
         if problem is not None:
-            return self._refuse(session, message, sender, person, match, problem, now)
+            return self.answers.refuse(session, message, sender, person, match, problem, now)
         if match.event.finished_at is not None:
             outcome = ReplyOutcome("quarantined", "already_done", f"step {match.event.step}")
-            return self._refuse(session, message, sender, person, match, outcome, now)
+            return self.answers.refuse(session, message, sender, person, match, outcome, now)
         assert person is not None and sender is not None
-        if match.event.step == 8:
+        if self.sop.step(match.event.step).waits_for_signature:
             return self._signed_letter(session, message, inbound, match, person, command, now)
         command = self._docx_response(inbound, match.event, command)
         if isinstance(command, CommandError):
-            return self._explain(
+            return self.answers.explain(
                 session,
                 message,
                 person,
@@ -126,24 +143,24 @@ class ReplyProcessor(ReplyAnswers):
                 choices=", ".join(command.choices),
                 verb=command.verb,
             )
-        state = load_state(session, match.case)
-        decision = on_command(state, open_step(match.event), command)
+        act = Act(by=sender, command=command.verb.value, message_id=message.id)
+        decision = self.engine.command(session, match.case, match.event, command, now, act)
         if isinstance(decision, Info):
             verb = Verb.STATUS if decision.kind == "status" else Verb.BANTUAN
-            return self._info(session, message, match, person, verb, now)
+            return self.answers.info(session, message, match, person, verb, now)
         if isinstance(decision, Refusal):
-            return self._explain(session, message, person, match, decision.code, now, word=decision.detail)
+            return self.answers.explain(
+                session, message, person, match, decision.code, now, word=decision.detail
+            )
         assert isinstance(decision, Transition)
-        act = Act(by=sender, command=command.verb.value, message_id=message.id)
-        self.engine.apply(session, match.case, decision, now, act)
-        self._audit(
+        self.records.audit(
             session,
             now,
             sender,
             "reply.applied",
-            match.case.id,
-            message.id,
-            {"step": match.event.step, "command": command.verb.value, "matched_by": match.how},
+            case_id=match.case.id,
+            message_id=message.id,
+            detail={"step": match.event.step, "command": command.verb.value, "matched_by": match.how},
         )
         return ReplyOutcome("applied", command.verb.value)
 
@@ -163,18 +180,10 @@ class ReplyProcessor(ReplyAnswers):
             except TokenError as exc:
                 return ReplyOutcome("quarantined", "forged", f"{how}: {exc.code}")
         claims = verified[0]
-        case = session.get(Case, claims.case_id)
-        if case is None:
+        if session.get(Case, claims.case_id) is None:
             return ReplyOutcome("quarantined", "forged", f"{how}: unknown case")
-        case = lock_case(session, case.id)
-        event = session.execute(
-            select(StepEvent).where(
-                StepEvent.case_id == case.id,
-                StepEvent.route_key == claims.route_key,
-                StepEvent.step == claims.step,
-                StepEvent.attempt == claims.attempt,
-            )
-        ).scalar_one_or_none()
+        case = self.records.lock(session, claims.case_id)
+        event = self.records.event(session, case.id, claims.route_key, claims.step, claims.attempt)
         if event is None:
             return ReplyOutcome("quarantined", "forged", f"{how}: unknown step")
         if claims.is_expired(now) and event.finished_at is None:
@@ -188,7 +197,7 @@ class ReplyProcessor(ReplyAnswers):
         suffixes = [s for a in inbound.recipients if (s := plus_suffix(a, reply_to)) is not None]
         if suffixes:
             return [(s, "address") for s in dict.fromkeys(suffixes)]
-        domain = self.engine.mail_domain
+        domain = self.mails.mail_domain
         for message_id in (*inbound.in_reply_to, *reversed(inbound.references)):
             token = token_from_message_id(message_id, domain)
             if token:
@@ -199,24 +208,16 @@ class ReplyProcessor(ReplyAnswers):
         self, session: Session, inbound: InboundMail, person: Person | None
     ) -> Match | ReplyOutcome:
         for candidate in _SUBJECT_TAG.findall(inbound.subject or ""):
-            case = session.execute(select(Case).where(Case.number == candidate)).scalar_one_or_none()
+            case = self.records.by_number(session, candidate)
             if case is None:
                 continue
             if person is None:
                 return ReplyOutcome("quarantined", "unknown_sender", case.number)
-            events = session.execute(
-                select(StepEvent).where(StepEvent.case_id == case.id, StepEvent.finished_at.is_(None))
-            ).scalars()
-            mine = [e for e in events if self._holder_for(session, e, person) is not None]
+            events = self.records.open_events(session, case.id)
+            mine = [e for e in events if self.actors.holder_for(session, e, person) is not None]
             if mine:
                 return Match(case, mine[0], None, "subject")
-            latest = (
-                session.execute(
-                    select(StepEvent).where(StepEvent.case_id == case.id).order_by(StepEvent.id.desc())
-                )
-                .scalars()
-                .first()
-            )
+            latest = self.records.latest_event(session, case.id)
             if latest is not None:
                 return Match(case, latest, None, "subject")
             return ReplyOutcome("quarantined", "unmatched", case.number)
@@ -234,45 +235,49 @@ class ReplyProcessor(ReplyAnswers):
         """Matched by the subject tag alone: information for the case, never a command."""
         if person is None or sender is None:
             outcome = ReplyOutcome("quarantined", "unknown_sender", sender or "-")
-            return self._refuse(session, message, sender, person, None, outcome, now)
-        lang = self.engine.composer.lang_for(person)
+            return self.answers.refuse(session, message, sender, person, None, outcome, now)
+        lang = self.mails.lang_for(person)
         subject = f"[{match.case.number}] " + translate("engine.subject.explain", lang)
-        holder = self._holder_for(session, match.event, person) if match.event.finished_at is None else None
+        holder = (
+            self.actors.holder_for(session, match.event, person) if match.event.finished_at is None else None
+        )
         commands: list[CommandLine] = []
         token = None
         text_key = "subject_only_info"
         if holder is not None:
-            commands, token = self._commands_and_token(session, match, person, lang, subject, now)
+            commands, token = self.answers.commands_and_token(session, match, person, lang, subject, now)
             text_key = "subject_only"
-        mail = self.engine.composer.notice(
+        self.mails.tell(
+            session,
+            now,
+            to=Recipient(person.email, person),
             kind="explain",
-            to_addr=person.email,
-            to_name=person.name,
-            recipient=person.jabatan or person.name,
             subject=subject,
             paragraphs=[translate(f"engine.explain.{text_key}", lang, number=match.case.number)],
             commands=commands,
             lang=lang,
             case_id=match.case.id,
-            dedup_key=f"explain:{person.email}:subject_only:{self._local_day(now)}",
-            reply_to=self._token_address(token),
-            message_id_prefix=token,
+            token=token,
+            dedup_key=self.mails.explain_key(person.email, "subject_only", now),
         )
-        self.engine.queue(session, mail, now)
-        self._audit(
+        self.records.audit(
             session,
             now,
             sender,
             "reply.subject_only",
-            match.case.id,
-            message.id,
-            {"step": match.event.step, "subject": escape(message.subject, limit=200)},
+            case_id=match.case.id,
+            message_id=message.id,
+            detail={"step": match.event.step, "subject": escape(message.subject, limit=200)},
         )
         admin_lang = self.settings.general.language
         reason = translate("engine.reason.subject_only", admin_lang, number=match.case.number)
-        self.ensure_quarantined(session, message, "subject_only", reason, now)
-        log.info("reply %s from %s matched %s by its subject only: stored, not applied",
-                 message.id, sender, match.case.number)  # fmt: skip
+        self.answers.ensure_quarantined(session, message, "subject_only", reason, now)
+        log.info(
+            "reply %s from %s matched %s by its subject only: stored, not applied",
+            message.id,
+            sender,
+            match.case.number,
+        )
         return ReplyOutcome("quarantined", "subject_only", match.case.number)
 
     # --- authorisation -------------------------------------------------------------------------------
@@ -282,7 +287,7 @@ class ReplyProcessor(ReplyAnswers):
     ) -> ReplyOutcome | None:
         if person is None or sender is None:
             return ReplyOutcome("quarantined", "unknown_sender", sender or "-")
-        if self._holder_for(session, match.event, person, match.claims) is None:
+        if self.actors.holder_for(session, match.event, person, match.claims) is None:
             return ReplyOutcome("quarantined", "not_actor", sender)
         auth = self.settings.auth
         if auth.require_authentication_results:
@@ -301,8 +306,9 @@ class ReplyProcessor(ReplyAnswers):
 
     def _parse(self, session: Session, first: str, rest: str, event: StepEvent) -> Command | CommandError:
         opds = self.directory.opds
-        route = route_of(session, event)
+        route = self.records.route_of(session, event)
         opd = self.directory.opd(route.opd_code) if route is not None else None
+        teruskan = self.sop.step(event.step).command(Verb.TERUSKAN)
 
         def find_opd(text: str) -> str | None:
             found = self.directory.find_opd(text)
@@ -319,15 +325,17 @@ class ReplyProcessor(ReplyAnswers):
             opd_choices=[o.code for o in opds],
             find_bidang=find_bidang if opd else None,
             bidang_choices=[b.code for b in opd.bidang] if opd else [],
+            opds_optional=teruskan is not None and teruskan.need is not Need.REQUIRED,
         )
 
     def _docx_response(
         self, inbound: InboundMail, event: StepEvent, command: Command | CommandError
     ) -> Command | CommandError:
-        """At step 7 a DOCX attachment is the response when no text was typed below TANGGAPAN."""
-        if event.step != 7 or self.docx_reader is None:
+        """At a step that takes a drafted response, an attached DOCX is the response when no text was
+        typed below TANGGAPAN (a damaged, cut-off file is not read)."""
+        if not self.sop.step(event.step).takes(ArgKind.RESPONSE) or self.docx_reader is None:
             return command
-        docx = [a for a in inbound.attachments if is_docx(a) and a.stored_path]
+        docx = [a for a in inbound.attachments if is_docx(a) and a.stored_path and not a.damaged]
         if not docx:
             return command
         typed = isinstance(command, Command) and command.verb is Verb.TANGGAPAN and command.text.strip()
@@ -341,7 +349,7 @@ class ReplyProcessor(ReplyAnswers):
             return CommandError("docx_unreadable")
         return Command(Verb.TANGGAPAN, text=text)
 
-    # --- step 8: the signed letter by mail -------------------------------------------------------------
+    # --- a signature step: the signed letter by mail ------------------------------------------------
 
     def _signed_letter(
         self,
@@ -355,11 +363,11 @@ class ReplyProcessor(ReplyAnswers):
     ) -> ReplyOutcome:
         has_pdf = any(is_pdf(a) for a in inbound.attachments)
         if not has_pdf or self.returned is None:
-            return self._explain(session, message, person, match, "needs_pdf", now)
+            return self.answers.explain(session, message, person, match, "needs_pdf", now)
         outcome = self.returned.from_reply(session, message, inbound, match.event, now)
         if outcome.status == "applied":
             return outcome
         # The service explained the refusal itself; what is left is to set the mail aside.
         reason = escape(f"{match.case.number}: {outcome.detail or outcome.code}", limit=2000)
-        self.ensure_quarantined(session, message, outcome.code, reason, now)
+        self.answers.ensure_quarantined(session, message, outcome.code, reason, now)
         return ReplyOutcome("quarantined", outcome.code, outcome.detail)

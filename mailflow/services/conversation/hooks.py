@@ -8,12 +8,14 @@ from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.models import Case, Message
 from mailflow.domain.inbound import InboundMail
-from mailflow.services.engine import Engine
-from mailflow.services.replies import ReplyOutcome, ReplyProcessor
+from mailflow.domain.statuses import MessageStatus
+from mailflow.services.conversation.answers import ReplyOutcome
+from mailflow.services.conversation.engine import Engine
+from mailflow.services.conversation.replies import ReplyProcessor
 
 
 class EngineHooks:
-    """Registration starts step 2; a reply goes through the reply processor. Both run in the
+    """Registration enters the step after it; a reply goes through the reply processor. Both run in the
     message's transaction.
 
     A reply ends `processed` only when it acted (applied) or was answered as asked (STATUS,
@@ -34,7 +36,7 @@ class EngineHooks:
         outcome = self.replies.handle(session, message, inbound, now)
         self.last_outcome = outcome
         if outcome.status in ("applied", "answered"):
-            message.status = "processed"
+            message.status = MessageStatus.PROCESSED
         else:
             reason = outcome.detail or outcome.code
-            self.replies.ensure_quarantined(session, message, outcome.code, reason, now)
+            self.replies.answers.ensure_quarantined(session, message, outcome.code, reason, now)

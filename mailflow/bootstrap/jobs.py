@@ -1,20 +1,35 @@
-"""The report jobs of the scheduler: the weekly compliance email and the daily report."""
+"""The scheduler of `mailflow run` and its jobs, wired from the App.
+
+weekly-email   the weekly compliance email (reports.weekly_weekday at reports.weekly_time)
+daily-report   the previous day's problem-identification report (reports.daily_time)
+reminders      reminders and escalations, every minute
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
+from mailflow.bootstrap.app import App
 from mailflow.domain.periods import PeriodKind, period_containing
-from mailflow.services.reports import context_from_app, generate_report
-from mailflow.services.scheduler import Action, JobContext
+from mailflow.services.reports import generate_report
+from mailflow.services.scheduler import DAILY_REPORT, WEEKLY_EMAIL, Action, JobContext, Scheduler
 from mailflow.services.weekly import send_weekly, week_to_report
 
-if TYPE_CHECKING:
-    from mailflow.bootstrap import App
-
 log = logging.getLogger("mailflow.reports")
+REMINDERS = "reminders"
+REMINDER_SECONDS = 60
+
+
+def build_scheduler(app: App, *, reminders: bool = False) -> Scheduler:
+    """The scheduler with the report jobs registered (and the reminders job when asked: `run`)."""
+    section = app.settings.reports
+    scheduler = Scheduler(database=app.database, clock=app.clock, zone=app.zone)
+    scheduler.weekly(WEEKLY_EMAIL, section.weekly_weekday, section.weekly_time, weekly_email_job(app))
+    scheduler.daily(DAILY_REPORT, section.daily_time, daily_report_job(app))
+    if reminders:
+        scheduler.every(REMINDERS, REMINDER_SECONDS, reminders_job(app))
+    return scheduler
 
 
 def weekly_email_job(app: App) -> Action:
@@ -27,7 +42,7 @@ def weekly_email_job(app: App) -> Action:
         if not recipients:
             log.warning("weekly email %s: no reports.weekly_recipients configured", period.key)
             return f"{period.key}: no recipients"
-        ctx = context_from_app(app, now=job.now)
+        ctx = app.report_context(now=job.now)
         sent = send_weekly(ctx, period, recipients, from_address=str(app.settings.smtp.from_address))
         return f"{period.key}: queued {len(sent.queued)}, already {len(sent.already)}"
 
@@ -45,7 +60,16 @@ def daily_report_job(app: App) -> Action:
         moment = job.scheduled_for or job.now
         yesterday = moment.astimezone(app.zone).date() - timedelta(days=1)
         period = period_containing(PeriodKind.DAILY, yesterday)
-        _report, files = generate_report(context_from_app(app, now=job.now), PeriodKind.DAILY, period)
+        _report, files = generate_report(app.report_context(now=job.now), PeriodKind.DAILY, period)
         return f"{period.key}: {files.docx}, {files.xlsx}"
+
+    return run
+
+
+def reminders_job(app: App) -> Action:
+    service = app.reminders
+
+    def run(job: JobContext) -> str:
+        return f"{service.run(app.database, job.now)} mail(s)"
 
     return run

@@ -1,12 +1,14 @@
 """The composition root: builds the real objects from the configuration, once, lazily.
 
-Nothing else reads settings globally; commands ask the App for what they need, so a command
-that only prints the SOP never opens the database or reads the directory.
+Nothing else reads settings globally or builds services; commands, the demo, tests and
+benchmarks ask the App (or the wiring functions beside it in this package) for what they need,
+so a command that only prints the SOP never opens the database or reads the directory.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,10 +35,13 @@ from mailflow.errors import ConfigError
 if TYPE_CHECKING:
     from mailflow.adapters.db.engine import Database
     from mailflow.adapters.mail_templates import MailTemplates
-    from mailflow.services.engine import Engine
-    from mailflow.services.engine_hooks import EngineHooks
+    from mailflow.bootstrap.conversation import Conversation
+    from mailflow.services.conversation.engine import Engine
+    from mailflow.services.conversation.hooks import EngineHooks
+    from mailflow.services.conversation.reminders import ReminderService
+    from mailflow.services.conversation.replies import ReplyProcessor
     from mailflow.services.letters import LetterService
-    from mailflow.services.replies import ReplyProcessor
+    from mailflow.services.reports.context import ReportContext
     from mailflow.services.returned import ReturnedLetterService
 
 
@@ -89,47 +94,60 @@ class App:
         return LetterService(self.settings, self.directory)
 
     @cached_property
-    def engine(self) -> Engine:
-        from mailflow.services.action_mails import MailComposer  # noqa: PLC0415
-        from mailflow.services.engine import Engine  # noqa: PLC0415
+    def conversation(self) -> Conversation:
+        """The conversation engine's parts, built once and handed to each other."""
+        from mailflow.adapters.docx_text import docx_text  # noqa: PLC0415
+        from mailflow.bootstrap.conversation import build_conversation  # noqa: PLC0415
 
-        composer = MailComposer(
-            renderer=self.mail_templates,
-            sop=self.sop,
-            calendar=self.calendar,
-            directory=self.directory,
-            instance_name=self.settings.general.instance_name,
-            zone_label=self.settings.general.zone_label,
-            default_lang=self.lang,
-        )
-        return Engine(
+        return build_conversation(
             settings=self.settings,
             sop=self.sop,
             calendar=self.calendar,
             directory=self.directory,
-            composer=composer,
+            templates=self.mail_templates,
             letters=self.letters,
+            docx_reader=docx_text,
         )
 
-    @cached_property
-    def returned(self) -> ReturnedLetterService:
-        """Signed letters coming back, by reply or through a watched folder (steps 8-9)."""
-        from mailflow.services.returned import ReturnedLetterService  # noqa: PLC0415
+    @property
+    def engine(self) -> Engine:
+        return self.conversation.engine
 
-        return ReturnedLetterService(self.engine)
-
-    @cached_property
+    @property
     def replies(self) -> ReplyProcessor:
-        from mailflow.adapters.docx_text import docx_text  # noqa: PLC0415
-        from mailflow.services.replies import ReplyProcessor  # noqa: PLC0415
+        return self.conversation.replies
 
-        return ReplyProcessor(self.engine, returned=self.returned, docx_reader=docx_text)
+    @property
+    def returned(self) -> ReturnedLetterService:
+        """Signed letters coming back, by reply or through a watched folder."""
+        return self.conversation.returned
 
-    @cached_property
+    @property
     def hooks(self) -> EngineHooks:
-        from mailflow.services.engine_hooks import EngineHooks  # noqa: PLC0415
+        return self.conversation.hooks
 
-        return EngineHooks(self.engine, self.replies)
+    @property
+    def reminders(self) -> ReminderService:
+        return self.conversation.reminders
+
+    def report_context(self, now: datetime | None = None, lang: str | None = None) -> ReportContext:
+        """What every report needs: database, calendar, SOP, directory, language, output folder."""
+        from mailflow.services.reports.context import ReportContext  # noqa: PLC0415
+
+        settings = self.settings
+        return ReportContext(
+            database=self.database,
+            calendar=self.calendar,
+            sop=self.sop,
+            directory=self.directory,
+            lang=lang or self.lang,
+            now=now or self.clock.now(),
+            output_root=settings.data_dir / "reports",
+            zone_label=settings.general.zone_label,
+            place=settings.letters.place,
+            instance_name=settings.general.instance_name,
+            templates_dir=settings.paths.templates,
+        )
 
     def close(self) -> None:
         if "database" in self.__dict__:
