@@ -43,9 +43,9 @@ from mailflow.adapters.db.migrate import upgrade
 from mailflow.adapters.db.models import Case, CaseRoute, Complainant, Document, ReturnedFile, StepEvent
 from mailflow.adapters.watcher import Disposition, FolderWatcher
 from mailflow.domain.documents import Audience, DocumentKind
-from mailflow.services.conversion import ConversionService
-from mailflow.services.letters import LetterService
-from mailflow.services.returned_watch import ReturnedFolderHandler
+from mailflow.services.letters.conversion import ConversionService
+from mailflow.services.letters.service import LetterService
+from mailflow.services.returned.watch import ReturnedFolderHandler
 from tests.engine.harness import Harness, make_harness
 from tests.fixtures.pki import TestPki
 

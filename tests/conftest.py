@@ -90,3 +90,21 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
 def clock() -> ManualClock:
     """Monday 30 November 2026, 08:05 WITA (the worked example's first mail)."""
     return ManualClock(datetime(2026, 11, 30, 0, 5, tzinfo=UTC))
+
+
+# Every test that needs one of the session's real servers carries its marker, so `-m "not imap"`
+# and friends select exactly what runs without it; a fixture that starts a server implies it.
+SERVER_MARKS = {
+    "dovecot": "imap",
+    "pg_cluster": "postgres",
+    "pg_template": "postgres",
+    "warm_converter": "libreoffice",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        needed = set(getattr(item, "fixturenames", ()))
+        for fixture, mark in SERVER_MARKS.items():
+            if fixture in needed and mark not in item.keywords:
+                item.add_marker(getattr(pytest.mark, mark))

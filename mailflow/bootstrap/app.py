@@ -40,9 +40,9 @@ if TYPE_CHECKING:
     from mailflow.services.conversation.hooks import EngineHooks
     from mailflow.services.conversation.reminders import ReminderService
     from mailflow.services.conversation.replies import ReplyProcessor
-    from mailflow.services.letters import LetterService
+    from mailflow.services.letters.service import LetterService
     from mailflow.services.reports.context import ReportContext
-    from mailflow.services.returned import ReturnedLetterService
+    from mailflow.services.returned.service import ReturnedLetterService
 
 
 @dataclass
@@ -89,7 +89,7 @@ class App:
 
     @cached_property
     def letters(self) -> LetterService:
-        from mailflow.services.letters import LetterService  # noqa: PLC0415
+        from mailflow.services.letters.service import LetterService  # noqa: PLC0415
 
         return LetterService(self.settings, self.directory)
 

@@ -35,7 +35,7 @@ from mailflow.services.conversation.reminders import ReminderService
 from mailflow.services.conversation.replies import ReplyProcessor
 from mailflow.services.conversation.step_letters import LetterMaker, StepLetters
 from mailflow.services.conversation.transitions import Transitions
-from mailflow.services.returned import ReturnedLetterService
+from mailflow.services.returned.service import ReturnedLetterService
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from mailflow.domain.rules import Rule
 from mailflow.errors import NotFoundError
 from mailflow.i18n import translate
 from mailflow.resources import bundled
-from mailflow.services.ingest import IngestHooks, IngestService
-from mailflow.services.poller import MailboxPoller, PollStats, PollTuning
-from mailflow.services.registration import Registrar
-from mailflow.services.sender import OutboxSender, SendTuning
+from mailflow.services.ingest.poller import MailboxPoller, PollStats, PollTuning
+from mailflow.services.ingest.registration import Registrar
+from mailflow.services.ingest.service import IngestHooks, IngestService
+from mailflow.services.outbound.sender import OutboxSender, SendTuning
 
 log = logging.getLogger("mailflow.ingest")
 

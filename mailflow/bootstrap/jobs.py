@@ -13,8 +13,8 @@ from datetime import timedelta
 from mailflow.bootstrap.app import App
 from mailflow.domain.periods import PeriodKind, period_containing
 from mailflow.services.reports import generate_report
-from mailflow.services.scheduler import DAILY_REPORT, WEEKLY_EMAIL, Action, JobContext, Scheduler
-from mailflow.services.weekly import send_weekly, week_to_report
+from mailflow.services.reports.weekly_email import send_weekly, week_to_report
+from mailflow.services.runtime.scheduler import DAILY_REPORT, WEEKLY_EMAIL, Action, JobContext, Scheduler
 
 log = logging.getLogger("mailflow.reports")
 REMINDERS = "reminders"

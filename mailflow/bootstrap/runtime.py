@@ -7,11 +7,11 @@ from mailflow.bootstrap.app import App
 from mailflow.bootstrap.ingest import build_ingest, build_sender, pollers
 from mailflow.bootstrap.jobs import build_scheduler
 from mailflow.bootstrap.watch import build_watcher
-from mailflow.services.conversion import ConversionService
-from mailflow.services.poller import MailboxPoller
-from mailflow.services.runtime import Parts, RunObserver, Runtime
-from mailflow.services.scheduler import Scheduler
-from mailflow.services.sender import OutboxSender
+from mailflow.services.ingest.poller import MailboxPoller
+from mailflow.services.letters.conversion import ConversionService
+from mailflow.services.outbound.sender import OutboxSender
+from mailflow.services.runtime.runtime import Parts, RunObserver, Runtime
+from mailflow.services.runtime.scheduler import Scheduler
 
 
 class AppParts:

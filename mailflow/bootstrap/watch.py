@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from mailflow.adapters.watcher import Done, FolderWatcher
 from mailflow.bootstrap.app import App
-from mailflow.services.returned import ReturnedLetterService
-from mailflow.services.returned_watch import ReturnedFolderHandler, watched_folders
+from mailflow.services.returned.service import ReturnedLetterService
+from mailflow.services.returned.watch import ReturnedFolderHandler, watched_folders
 
 
 def build_watcher(

@@ -56,7 +56,7 @@ def doctor_command(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services.doctor import CHECKS, Doctor, DoctorOptions, Finding  # noqa: PLC0415
+    from mailflow.services.operations.doctor import CHECKS, Doctor, DoctorOptions, Finding  # noqa: PLC0415
 
     st = state(ctx)
     lang = st.lang()

@@ -146,7 +146,7 @@ def weekly_command(
     lang: str | None = LangOption,
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services.weekly import build_weekly_email, send_weekly, write_weekly_files  # noqa: PLC0415
+    from mailflow.services.reports.weekly_email import build_weekly_email, send_weekly, write_weekly_files  # noqa: PLC0415
 
     app, report_ctx = _context(ctx, lang)
     week = _period(PeriodKind.WEEKLY, period, report_ctx)

@@ -8,7 +8,7 @@ import typer
 
 from mailflow.cli.common import JsonOption, console, emit_json, h, state, t
 from mailflow.errors import UsageError
-from mailflow.services.starter import AlreadyInitialisedError, write_starter
+from mailflow.services.operations.starter import AlreadyInitialisedError, write_starter
 
 config_app = typer.Typer(help=h("Periksa konfigurasi", "Check the configuration"), no_args_is_help=True)
 

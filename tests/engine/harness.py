@@ -28,7 +28,7 @@ from mailflow.domain.inbound import AttachmentInfo, InboundMail
 from mailflow.services.conversation.engine import Engine
 from mailflow.services.conversation.replies import ReplyOutcome, ReplyProcessor
 from mailflow.services.conversation.step_letters import LetterMaker
-from mailflow.services.starter import write_starter
+from mailflow.services.operations.starter import write_starter
 
 _uid = itertools.count(1)
 

@@ -18,9 +18,9 @@ from mailflow.adapters.db.models import Document, OutboxMail
 from mailflow.adapters.pdf_text import pdf_text
 from mailflow.config.directory_file import load_directory
 from mailflow.config.loader import load_config
-from mailflow.services.conversion import ConversionService
-from mailflow.services.letters import LetterService
-from mailflow.services.outbox import resolve_attachments
+from mailflow.services.letters.conversion import ConversionService
+from mailflow.services.letters.service import LetterService
+from mailflow.services.outbound.outbox import resolve_attachments
 from tests.engine.harness import Harness, make_harness
 
 WITA = ZoneInfo("Asia/Makassar")

@@ -19,7 +19,7 @@ from mailflow.adapters.db.models import Document, OutboxMail
 from mailflow.adapters.docx_text import docx_text
 from mailflow.config.directory_file import load_directory
 from mailflow.config.loader import load_config
-from mailflow.services.letters import LetterService
+from mailflow.services.letters.service import LetterService
 from tests.engine.harness import make_harness
 from tests.fixtures.dovecot import DovecotServer
 from tests.fixtures.smtp import SmtpServer

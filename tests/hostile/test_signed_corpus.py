@@ -19,7 +19,7 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import Document, QuarantineItem, ReturnedFile
 from mailflow.adapters.watcher import NOTE_SUFFIX, REJECTED
 from mailflow.domain import signatures as sig
-from mailflow.services.returned_watch import watched_folders
+from mailflow.services.returned.watch import watched_folders
 from mailflow.texts.signatures import MESSAGES
 from tests.fixtures.pki import TestPki
 from tests.hostile.signed_corpus import CORPUS, Hostile, Letter

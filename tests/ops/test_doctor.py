@@ -15,7 +15,7 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.migrate import head_revision, upgrade
 from mailflow.bootstrap import App
 from mailflow.config.loader import load_config
-from mailflow.services.doctor import Doctor, DoctorOptions, Report
+from mailflow.services.operations.doctor import Doctor, DoctorOptions, Report
 from tests.cli.helpers import run_cli
 from tests.conftest import new_pg_database
 from tests.fixtures.mail_servers import unique_address

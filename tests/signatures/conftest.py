@@ -23,9 +23,9 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.migrate import upgrade
 from mailflow.adapters.db.models import Case, Document
 from mailflow.domain.documents import DocumentKind
-from mailflow.services.conversion import ConversionService
-from mailflow.services.letters import LetterService
-from mailflow.services.returned import ReturnedLetterService
+from mailflow.services.letters.conversion import ConversionService
+from mailflow.services.letters.service import LetterService
+from mailflow.services.returned.service import ReturnedLetterService
 from tests.engine.harness import Harness, make_harness
 from tests.fixtures.pki import TestPki
 

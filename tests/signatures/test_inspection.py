@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from mailflow.adapters.pdf_signatures import TrustStore
 from mailflow.domain import signatures as sig
 from mailflow.errors import ConfigError
-from mailflow.services.returned_inspection import inspect_pdf
+from mailflow.services.returned.inspection import inspect_pdf
 from tests.fixtures.pki import TestPki
 from tests.signatures import pdfs
 from tests.signatures.conftest import LetterPdf

@@ -24,7 +24,7 @@ from mailflow.adapters.watcher import (
     is_temporary,
 )
 from mailflow.domain import signatures as sig
-from mailflow.services.returned_watch import ReturnedFolderHandler, watched_folders
+from mailflow.services.returned.watch import ReturnedFolderHandler, watched_folders
 from tests.fixtures.pki import TestPki
 from tests.signatures.conftest import KADIS_DISHUB, Step8
 

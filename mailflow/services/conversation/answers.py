@@ -33,7 +33,7 @@ from mailflow.services.conversation.actors import Actors
 from mailflow.services.conversation.composer import CommandLine, command_label
 from mailflow.services.conversation.mails import ConversationMails, Recipient
 from mailflow.services.conversation.records import CaseRecords
-from mailflow.services.quarantine import quarantine_message
+from mailflow.services.ingest.quarantine import quarantine_message
 
 log = logging.getLogger("mailflow.services.replies")
 DOCX_TYPES = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",)

@@ -126,6 +126,7 @@ class MailComposer:
         dedup_key: str | None = None,
         step_event_id: int | None = None,
         cc: Sequence[str] = (),
+        opd_code: str | None = None,
     ) -> OutgoingMail:
         """The mail that asks `person` to act on `step`: the SOP file's subject and request, the
         deadline, the letters, and the commands with one-click replies."""
@@ -164,6 +165,7 @@ class MailComposer:
                 "X-Mailflow-Case": view.number,
                 "X-Mailflow-Step": str(step.number),
                 "X-Mailflow-Step-Key": step.key,
+                **({"X-Mailflow-OPD": opd_code} if opd_code else {}),
             },
         )
 

@@ -25,10 +25,10 @@ from mailflow.domain.sop import ArgKind, Role, Sop, Track
 from mailflow.domain.statuses import RouteStatus
 from mailflow.domain.tokens import issue, reply_address
 from mailflow.i18n import translate
-from mailflow.services import outbox
 from mailflow.services.conversation.actors import Actors
 from mailflow.services.conversation.composer import CaseView, CommandLine, MailComposer
 from mailflow.services.conversation.records import CaseRecords, suggested_opds
+from mailflow.services.outbound import outbox
 
 SUMMARY_LIMIT = 2000
 
@@ -185,6 +185,7 @@ class ConversationMails:
             dedup_key=f"action:{event.id}:{person.id}",
             step_event_id=event.id,
             cc=cc,
+            opd_code=route.opd_code if route else None,
         )
         self.queue(session, mail, now)
 

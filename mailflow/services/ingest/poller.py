@@ -39,9 +39,9 @@ from mailflow.config.model import MailboxSection
 from mailflow.domain.backoff import backoff_delay
 from mailflow.errors import MailflowError
 from mailflow.logs import Outage
-from mailflow.services.ingest import FINAL, Incoming, IngestService, Outcome
+from mailflow.services.ingest.service import FINAL, Incoming, IngestService, Outcome
 from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
-from mailflow.services.oauth_accounts import OAuthAccount, token_source
+from mailflow.services.outbound.accounts import OAuthAccount, token_source
 
 log = logging.getLogger("mailflow.poller")
 PROCESSED_KEYWORD = "$MailflowProcessed"
@@ -113,7 +113,7 @@ class MailboxPoller:
         self._connect = connect or (lambda box: ImapConnection.open(account_for(box, lang=lang)))
         self.stats = PollStats()
         self.idling = threading.Event()  # set while waiting in IDLE (tests and status use it)
-        self.thread: threading.Thread | None = None  # set by services.ingest_app.run_pollers
+        self.thread: threading.Thread | None = None  # set by bootstrap.ingest.run_pollers
         self._folders_ready = False
         self.inflight = InFlightMarkers(ingest.settings.data_dir / "inflight", mailbox.name, mailbox.folder)
         self.last_synced: float | None = None  # time.monotonic() of the last complete pass (health)

@@ -31,10 +31,10 @@ from mailflow.clock import Clock
 from mailflow.config.model import Settings
 from mailflow.domain import signatures as sig
 from mailflow.i18n import translate
-from mailflow.services.returned import ReturnedLetterService, Source
-from mailflow.services.returned_inspection import Inspection
-from mailflow.services.returned_letters import EMPTY_VALUES
-from mailflow.services.returned_outcome import ReturnedOutcome
+from mailflow.services.returned.finder import EMPTY_VALUES
+from mailflow.services.returned.inspection import Inspection
+from mailflow.services.returned.outcome import ReturnedOutcome
+from mailflow.services.returned.service import ReturnedLetterService, Source
 
 log = logging.getLogger("mailflow.returned")
 

@@ -20,7 +20,7 @@ from mailflow.domain import signatures as sig
 from mailflow.domain.directory import Directory, Person
 from mailflow.domain.documents import DocumentKind
 from mailflow.services.conversation.records import CaseRecords
-from mailflow.services.returned_inspection import Inspection
+from mailflow.services.returned.inspection import Inspection
 
 log = logging.getLogger("mailflow.returned")
 EMPTY_VALUES = {"number": "-", "case": "-", "signer": "-", "expected": "-", "detail": "-", "sender": "-"}

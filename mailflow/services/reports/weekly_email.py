@@ -25,7 +25,7 @@ from mailflow.adapters.xlsx_writer import XLSX_TYPE
 from mailflow.domain.mail import AttachmentRef, OutgoingMail, ResolvedFile
 from mailflow.domain.periods import Period, PeriodKind, default_period
 from mailflow.errors import ConfigError
-from mailflow.services.outbox import queue
+from mailflow.services.outbound.outbox import queue
 from mailflow.services.reports.context import ReportContext
 from mailflow.services.reports.email_view import email_context
 from mailflow.services.reports.model import t

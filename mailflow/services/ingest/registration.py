@@ -28,7 +28,7 @@ from mailflow.domain.mail import OutgoingMail
 from mailflow.domain.numbering import case_number
 from mailflow.domain.rules import ComplaintSettings
 from mailflow.domain.sop import Role, Sop, Track
-from mailflow.services.outbox import queue
+from mailflow.services.outbound.outbox import queue
 
 BODY_LIMIT = 100_000
 

@@ -7,7 +7,7 @@
 
 Each document: LibreOffice (a warm process, adapters.converter) writes the PDF to a temporary
 file; the document id goes into the PDF's document information (pypdf, in memory); PDFium reads the
-text back, as it will read the signed letter when it returns (services.returned_inspection), and
+text back, as it will read the signed letter when it returns (services.returned.inspection), and
 the letter number, the case number and the document id must all be there; the stamped PDF is
 written once and hashed from memory. Then, in one transaction
 with the row locked, the PDF is renamed into place beside the DOCX and the row becomes

@@ -3,7 +3,7 @@ sender, the letter converter, the watched folders and the scheduler (reports, we
 reminders). Several processes may run against one PostgreSQL database: every part claims its
 work with row locks or unique keys (DESIGN.md section 7).
 
-Each part runs under the supervisor (services.supervision): a part that dies is restarted with
+Each part runs under the supervisor (services.runtime.supervision): a part that dies is restarted with
 backoff; one that keeps dying ends `run` with `fatal` set, so systemd restarts the service.
 `health()` is what /healthz answers: every part running and every mailbox read recently.
 """
@@ -21,12 +21,12 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.watcher import FolderWatcher
 from mailflow.config.model import RunSection
 from mailflow.i18n import translate
-from mailflow.services.conversion import ConversionService
-from mailflow.services.ingest import Outcome
-from mailflow.services.poller import MailboxPoller
-from mailflow.services.scheduler import Scheduler
-from mailflow.services.sender import OutboxSender, SendStats
-from mailflow.services.supervision import RestartPolicy, Supervisor
+from mailflow.services.ingest.poller import MailboxPoller
+from mailflow.services.ingest.service import Outcome
+from mailflow.services.letters.conversion import ConversionService
+from mailflow.services.outbound.sender import OutboxSender, SendStats
+from mailflow.services.runtime.scheduler import Scheduler
+from mailflow.services.runtime.supervision import RestartPolicy, Supervisor
 
 log = logging.getLogger("mailflow.run")
 CHECK_SECONDS = 0.5  # how often the supervisor looks at its parts
@@ -54,7 +54,7 @@ class Health:
 
 
 class RunObserver(Protocol):
-    """What the parts report to (the Prometheus metrics of services.ops_metrics)."""
+    """What the parts report to (the Prometheus metrics of services.runtime.metrics)."""
 
     def part_restarted(self, part: str) -> None: ...
 

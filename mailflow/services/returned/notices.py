@@ -30,8 +30,8 @@ from mailflow.domain.sop import Sop
 from mailflow.i18n import translate
 from mailflow.services.conversation.mails import ConversationMails, Recipient
 from mailflow.services.conversation.records import CaseRecords
-from mailflow.services.returned_letters import LetterMatch
-from mailflow.services.returned_outcome import ReturnedOutcome
+from mailflow.services.returned.finder import LetterMatch
+from mailflow.services.returned.outcome import ReturnedOutcome
 
 KIND = "explain.letter"
 WINDOW = timedelta(hours=1)

@@ -12,61 +12,27 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from mailflow.adapters.db.engine import Database
 from mailflow.config.model import Settings
 from mailflow.errors import MailflowError
 from mailflow.i18n import translate
+from mailflow.services.operations.findings import (
+    CHECKS,
+    EXPIRY_WARNING,
+    MIN_SECRET,
+    WEAK_SECRET,
+    DoctorOptions,
+    Finding,
+    Report,
+    Status,
+)
 
-Status = Literal["ok", "warn", "fail"]
-CHECKS = ("database", "secret", "templates", "trust", "converter", "smtp", "mailboxes", "clock")
-MIN_SECRET = 32  # bytes; `mailflow init` writes 43 characters of URL-safe randomness
-WEAK_SECRET = 16
-EXPIRY_WARNING = timedelta(weeks=8)
-
-
-@dataclass(frozen=True)
-class Finding:
-    check: str  # one of CHECKS
-    subject: str  # what was looked at (a mailbox name, a file, a server)
-    status: Status
-    message: str
-    hint: str = ""  # what to do (empty when nothing)
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "check": self.check,
-            "subject": self.subject,
-            "status": self.status,
-            "message": self.message,
-            "hint": self.hint,
-        }
-
-
-@dataclass
-class DoctorOptions:
-    send_to: str | None = None  # `--to`: also send a test mail there
-    create_folders: bool = True
-    timeout: float = 10.0  # seconds per network connection
-    probe_wait: float = 60.0  # how long to look for the plus-address probe
-    skip: frozenset[str] = frozenset()
-
-
-@dataclass
-class Report:
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(f.status != "fail" for f in self.findings)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "checks": [f.as_dict() for f in self.findings]}
+__all__ = ["CHECKS", "Doctor", "DoctorOptions", "Finding", "Report", "Status"]
 
 
 class Doctor:
@@ -74,7 +40,7 @@ class Doctor:
         self.settings = settings
         self.database = database
         self.options = options or DoctorOptions()
-        self.lang = settings.general.language
+        self.lang: str = settings.general.language
         self.server_time: datetime | None = None  # INTERNALDATE of the probe, for the clock check
         self.local_at_probe: datetime | None = None
 
@@ -87,7 +53,7 @@ class Doctor:
         return Finding(check, subject, status, self.t(key, **values), self.t(hint, **values) if hint else "")
 
     def run(self, progress: Callable[[Finding], None] | None = None) -> Report:
-        from mailflow.services.doctor_mail import MailChecks  # noqa: PLC0415 - the network half
+        from mailflow.services.operations.doctor_mail import MailChecks  # noqa: PLC0415 - the network half
 
         report = Report()
         steps: list[tuple[str, Callable[[], Iterable[Finding]]]] = [
@@ -174,7 +140,7 @@ class Doctor:
     # --- trust roots -----------------------------------------------------------------------
 
     def check_trust_roots(self) -> Iterator[Finding]:
-        from mailflow.services.returned import trust_store  # noqa: PLC0415
+        from mailflow.services.returned.service import trust_store  # noqa: PLC0415
 
         if not self.settings.signatures.trust_roots:
             yield self.finding("trust", "signatures.trust_roots", "warn", "trust.none", "trust.none_hint")

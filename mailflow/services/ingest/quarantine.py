@@ -4,7 +4,7 @@ A quarantined message has `messages.status = 'quarantined'`, `quarantine_reason`
 `quarantine`; the poller then moves it on the server to the mailbox's quarantine folder
 (`Karantina` by default). `retry` processes the stored raw message again; the database is what
 counts, and the CLI then moves the server copy out of the quarantine folder
-(services.quarantine_server) when it can.
+(services.ingest.server_copy) when it can.
 """
 
 from __future__ import annotations

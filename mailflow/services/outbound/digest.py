@@ -19,7 +19,7 @@ from mailflow.adapters.mail_templates import MailTemplates
 from mailflow.config.model import Settings
 from mailflow.domain.calendar import format_date, format_local
 from mailflow.domain.mail import AttachmentRef, OutgoingMail
-from mailflow.services.outbox import queue
+from mailflow.services.outbound.outbox import queue
 
 log = logging.getLogger("mailflow.sender")
 

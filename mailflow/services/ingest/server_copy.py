@@ -14,7 +14,7 @@ import logging
 
 from mailflow.adapters.imap import ImapConnection
 from mailflow.config.model import MailboxSection
-from mailflow.services.poller import PROCESSED_KEYWORD
+from mailflow.services.ingest.poller import PROCESSED_KEYWORD
 
 log = logging.getLogger("mailflow.quarantine")
 

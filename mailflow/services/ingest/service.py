@@ -51,8 +51,8 @@ from mailflow.domain.rules import Action, Decision, MailFacts, Rule, evaluate
 from mailflow.domain.safe_text import escape
 from mailflow.errors import NotFoundError, QuarantineError, StorageError
 from mailflow.i18n import translate
-from mailflow.services.quarantine import quarantine_message
-from mailflow.services.registration import Registrar
+from mailflow.services.ingest.quarantine import quarantine_message
+from mailflow.services.ingest.registration import Registrar
 
 log = logging.getLogger("mailflow.ingest")
 FINAL = ("processed", "ignored", "duplicate", "unhandled", "quarantined")

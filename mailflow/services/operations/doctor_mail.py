@@ -18,25 +18,40 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from mailflow.adapters.imap import ImapConnection, ImapError, ImapLoginError
 from mailflow.adapters.oauth2 import OAuth2Error
 from mailflow.adapters.smtp import SmtpTransport
-from mailflow.config.model import MailboxSection
+from mailflow.config.model import MailboxSection, Settings
 from mailflow.errors import MailflowError
-from mailflow.services.poller import account_for
-from mailflow.services.sender import smtp_account
+from mailflow.services.ingest.poller import account_for
+from mailflow.services.operations.findings import DoctorOptions, Finding, Status
+from mailflow.services.outbound.sender import smtp_account
 
-if TYPE_CHECKING:
-    from mailflow.services.doctor import Doctor, Finding
+
+class Checker(Protocol):
+    """The doctor as the mail checks use it (services.operations.doctor.Doctor)."""
+
+    settings: Settings
+    options: DoctorOptions
+    lang: str
+    server_time: datetime | None
+    local_at_probe: datetime | None
+
+    def t(self, key: str, **values: Any) -> str: ...
+
+    def finding(
+        self, check: str, subject: str, status: Status, key: str, hint: str = "", **values: Any
+    ) -> Finding: ...
+
 
 PROBE_HEADER = "X-Mailflow-Probe"
 PROBE_POLL_SECONDS = 0.5
 
 
 class MailChecks:
-    def __init__(self, doctor: Doctor) -> None:
+    def __init__(self, doctor: Checker) -> None:
         self.doctor = doctor
         self.settings = doctor.settings
         self.options = doctor.options

@@ -6,13 +6,13 @@
 
 Each file: content hash -> `returned_files` row (unique hash: a file is decided once; the same
 bytes again get the first answer) -> the letter it names (document id from the signed revision or
-the page, see services.returned_inspection) -> pyHanko's verdict and the expected signer
+the page, see services.returned.inspection) -> pyHanko's verdict and the expected signer
 (domain.signatures) -> accepted: the signed revision (the file as its last signer signed it,
 without anything appended later) stored beside the case as a `surat_tanggapan_ttd` document, and
 the engine finishes steps 8 and 9 and notifies the next actor; refused: nothing advances, a
 quarantine row, an audit entry, the row names its case and route (so `mailflow case` shows the
 refusal at step 8), and an explanation naming the case and each refused file
-(services.returned_mail, bounded per address and hour): by mail to the sender, per reply; from a
+(services.returned.notices, bounded per address and hour): by mail to the sender, per reply; from a
 watched folder to the head who must sign, while the letter still waits. A refused reply is
 reported to the reply processor as "quarantined" with the reason, whatever the reason.
 Everything happens in the caller's transaction, so the decision and its effects commit together.
@@ -55,10 +55,10 @@ from mailflow.domain.workflow import Refusal, Transition
 from mailflow.i18n import translate
 from mailflow.services.conversation.answers import ReplyOutcome
 from mailflow.services.conversation.mails import ConversationMails
-from mailflow.services.returned_inspection import Inspection, inspect_pdf
-from mailflow.services.returned_letters import EMPTY_VALUES, LetterFinder, LetterMatch, signature_detail
-from mailflow.services.returned_mail import RefusalNotices
-from mailflow.services.returned_outcome import ReturnedOutcome
+from mailflow.services.returned.finder import EMPTY_VALUES, LetterFinder, LetterMatch, signature_detail
+from mailflow.services.returned.inspection import Inspection, inspect_pdf
+from mailflow.services.returned.notices import RefusalNotices
+from mailflow.services.returned.outcome import ReturnedOutcome
 
 log = logging.getLogger("mailflow.returned")
 # folder refusals the head is not told about: the letter no longer waits for this file

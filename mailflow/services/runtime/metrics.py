@@ -20,10 +20,10 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import Case, Message, OutboxMail, QuarantineItem, StepEvent
 from mailflow.adapters.metrics import Metrics
 from mailflow.clock import Clock
-from mailflow.services.ingest import Outcome
+from mailflow.services.ingest.service import Outcome
 from mailflow.services.loop_errors import DATABASE_ERRORS, short
-from mailflow.services.runtime import Runtime
-from mailflow.services.sender import SendStats
+from mailflow.services.outbound.sender import SendStats
+from mailflow.services.runtime.runtime import Runtime
 
 log = logging.getLogger("mailflow.metrics")
 NO_OPD = ""  # steps before a case reaches an OPD (steps 1-4, 10, 11)

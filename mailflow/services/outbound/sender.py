@@ -54,10 +54,10 @@ from mailflow.domain.outgoing import Problem, envelope_problem, split_addresses,
 from mailflow.domain.safe_text import escape
 from mailflow.errors import MailflowError, StorageError, TransientError
 from mailflow.logs import Outage
-from mailflow.services.digest import DigestBuilder
 from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
-from mailflow.services.oauth_accounts import SMTP_NAME, OAuthAccount, token_source
-from mailflow.services.outbox import reason_text, resolve_attachments
+from mailflow.services.outbound.accounts import SMTP_NAME, OAuthAccount, token_source
+from mailflow.services.outbound.digest import DigestBuilder
+from mailflow.services.outbound.outbox import reason_text, resolve_attachments
 
 log = logging.getLogger("mailflow.sender")
 EXEMPT_FROM_LIMIT = ("digest",)
