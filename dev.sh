@@ -71,7 +71,11 @@ case "${1:-}" in
     install_system "${DEMO_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     install_python
     say "Running the tests"
-    exec "$VENV/bin/python" -m pytest "$@"
+    # One worker per core; a module's tests stay together so module-scoped servers start once.
+    # Pass -n 0 (or any -n) to choose yourself, e.g. ./dev.sh test -n 0 tests/domain.
+    parallel=(-n auto --dist loadscope)
+    for arg in "$@"; do case "$arg" in -n|-n*|--numprocesses*) parallel=() ;; esac; done
+    exec "$VENV/bin/python" -m pytest "${parallel[@]}" "$@"
     ;;
   demo)
     shift

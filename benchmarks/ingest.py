@@ -31,9 +31,9 @@ from sqlalchemy import func, select
 from mailflow.adapters.db.migrate import upgrade
 from mailflow.adapters.db.models import Case
 from mailflow.bootstrap import App
+from mailflow.bootstrap import ingest as ingest_app
 from mailflow.clock import SystemClock
 from mailflow.config.loader import load_config
-from mailflow.services import ingest_app
 from tests.fixtures.dovecot import PASSWORD, DovecotServer
 from tests.ingest.builders import complaint
 from tests.ingest.conftest import write_config

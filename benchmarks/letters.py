@@ -40,8 +40,8 @@ from mailflow.config.model import Settings
 from mailflow.domain.documents import Audience, DocumentKind
 from mailflow.domain.letter_samples import SAMPLE_EXTRA, SAMPLE_ROUTE, SAMPLE_TIMES
 from mailflow.domain.letters import Issue, build_context, plan_letter
-from mailflow.services.conversion import ConversionService
-from mailflow.services.letters import LetterService
+from mailflow.services.letters.conversion import ConversionService
+from mailflow.services.letters.service import LetterService
 from tests.letters.helpers import NOW, directory, make_case, make_settings
 
 ZONE = ZoneInfo("Asia/Makassar")

@@ -49,7 +49,7 @@ from mailflow.domain.periods import parse_period
 from mailflow.resources import starter
 from mailflow.services.reports import ReportContext, generate_report
 from mailflow.services.reports.weekly import build_weekly
-from mailflow.services.weekly import build_weekly_email
+from mailflow.services.reports.weekly_email import build_weekly_email
 from tests.fixtures.postgres import PostgresCluster
 
 NOW = datetime(2027, 1, 4, 0, 0, tzinfo=UTC)  # Monday 4 Jan 2027 08:00 WITA

@@ -43,10 +43,9 @@ from mailflow.adapters.db.migrate import upgrade
 from mailflow.adapters.db.models import Case, CaseRoute, Complainant, Document, ReturnedFile, StepEvent
 from mailflow.adapters.watcher import Disposition, FolderWatcher
 from mailflow.domain.documents import Audience, DocumentKind
-from mailflow.services.conversion import ConversionService
-from mailflow.services.letters import LetterService
-from mailflow.services.returned import ReturnedLetterService
-from mailflow.services.returned_watch import ReturnedFolderHandler
+from mailflow.services.letters.conversion import ConversionService
+from mailflow.services.letters.service import LetterService
+from mailflow.services.returned.watch import ReturnedFolderHandler
 from tests.engine.harness import Harness, make_harness
 from tests.fixtures.pki import TestPki
 
@@ -57,7 +56,7 @@ START = datetime(2026, 11, 30, 8, 5, tzinfo=WITA)
 def cases_at_step8(h: Harness, count: int) -> None:
     """N cases as steps 1-7 leave them (rows written directly: the setup is not what is measured),
     each with its response letter rendered by the letters service."""
-    letters = LetterService(h.engine.settings, h.engine.directory)
+    letters = LetterService(h.settings, h.directory)
     now = h.now
     for index in range(count):
         with h.database.transaction() as session:
@@ -167,7 +166,7 @@ def measure(base: Path, database: Database, count: int, stable: float) -> None:
     cases_at_step8(h, count)
     converter = WarmConverter(work_dir=base / "converter")
     try:
-        summary = ConversionService(database, h.engine.settings, converter=converter).run_once()
+        summary = ConversionService(database, h.settings, converter=converter).run_once()
     finally:
         converter.close()
     assert len(summary.converted) == count, summary.failed
@@ -179,9 +178,9 @@ def measure(base: Path, database: Database, count: int, stable: float) -> None:
         f"in {time.perf_counter() - t0:.0f} s"
     )
 
-    folder = h.engine.settings.paths.letters / "returned"
+    folder = h.settings.paths.letters / "returned"
     folder.mkdir(parents=True, exist_ok=True)
-    handler = TimedHandler(ReturnedLetterService(h.engine), database, h.clock)
+    handler = TimedHandler(h.conversation.returned, database, h.clock)
     watcher = FolderWatcher([folder], handler, stable_seconds=stable, rescan_seconds=3600)
     closed: dict[str, float] = {}
     watcher.start()

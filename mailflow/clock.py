@@ -55,34 +55,6 @@ class ManualClock:
         self.advance(timedelta(seconds=max(0.0, seconds)))
 
 
-class ScaledClock:
-    """Runs `factor` times faster than real time from `start`; for the demo's accelerated SOP."""
-
-    def __init__(self, start: datetime, factor: float) -> None:
-        _require_aware(start)
-        if factor <= 0:
-            raise ValueError("factor must be positive")
-        self._start = start.astimezone(UTC)
-        self._factor = factor
-        self._origin = time.monotonic()
-        self._offset = timedelta()
-        self._lock = threading.Lock()
-
-    def now(self) -> datetime:
-        with self._lock:
-            real = time.monotonic() - self._origin
-            return self._start + self._offset + timedelta(seconds=real * self._factor)
-
-    def jump(self, delta: timedelta) -> datetime:
-        """Skip ahead instantly (e.g. over a night) without waiting."""
-        with self._lock:
-            self._offset += delta
-        return self.now()
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(max(0.0, seconds) / self._factor)
-
-
 def _require_aware(instant: datetime) -> None:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError("a clock needs a timezone-aware datetime")

@@ -72,7 +72,71 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "nomor langkah harus berurutan 1..{count}, ditemukan {found}",
         "step numbers must run 1..{count} in order, found {found}",
     ),
-    "sop.err.keys_unique": ("kunci langkah (key) harus unik", "step keys must be unique"),
+    "sop.err.keys_unique": (
+        "kunci langkah {step!r} sudah dipakai langkah lain; setiap key harus unik",
+        "step key {step!r} is used by another step; keys must be unique",
+    ),
+    "sop.err.key": (
+        "harus kunci langkah: huruf kecil, angka dan garis bawah, diawali huruf (mis. pemeriksaan)",
+        "must be a step key: lowercase letters, digits and underscores, starting with a letter",
+    ),
+    "sop.err.role_undeclared": (
+        "peran {value!r} tidak dinyatakan di bagian roles berkas SOP ini",
+        "role {value!r} is not declared under roles in this SOP file",
+    ),
+    "sop.err.unknown_step": (
+        "langkah {value!r} tidak ada; next harus menyebut key langkah yang ada",
+        "there is no step {value!r}; next must name the key of a step",
+    ),
+    "sop.err.first_system": (
+        "langkah pertama (registrasi) harus dilakukan sistem (by_system: true)",
+        "the first step (registration) must be done by the system (by_system: true)",
+    ),
+    "sop.err.unreachable": (
+        "langkah {step!r} tidak dapat dicapai dari langkah pertama (tidak ada next yang menujunya)",
+        "step {step!r} cannot be reached from the first step (no next leads to it)",
+    ),
+    "sop.err.no_way_out": (
+        "langkah {step!r} tidak punya jalan keluar: tidak ada next dan tidak ada perintah yang menutup aduan",
+        "step {step!r} has no way out: no next and no command that closes the case",
+    ),
+    "sop.err.never_closes": (
+        "dari langkah {step!r} aduan tidak pernah dapat ditutup (tidak ada jalur ke close)",
+        "from step {step!r} the case can never be closed (no path leads to a close)",
+    ),
+    "sop.err.completion_twice": (
+        "gunakan completion atau by_system, tidak keduanya",
+        "use completion or by_system, not both",
+    ),
+    "sop.err.needs_commands": (
+        "langkah yang diselesaikan petugas harus punya daftar perintah (commands)",
+        "a step completed by an official needs a list of commands",
+    ),
+    "sop.err.next_on_command_step": (
+        "langkah dengan perintah menyatakan next pada setiap perintah, bukan pada langkahnya",
+        "a step with commands states next on each command, not on the step",
+    ),
+    "sop.err.commands_on_auto_step": (
+        "langkah yang diselesaikan sistem atau surat bertanda tangan tidak menerima perintah",
+        "a step completed by the system or by a signed letter takes no commands",
+    ),
+    "sop.err.signature_route": (
+        "langkah tanda tangan (completion: signed_letter) harus per OPD (scope: route)",
+        "a signature step (completion: signed_letter) must be per department (scope: route)",
+    ),
+    "sop.err.command_twice": (
+        "perintah {verb} sudah dinyatakan pada langkah ini",
+        "command {verb} is already declared at this step",
+    ),
+    "sop.err.verb": (
+        "perintah {value!r} tidak dikenal; gunakan salah satu: {names}",
+        "unknown command {value!r}; use one of {names}",
+    ),
+    "sop.err.one_way": (
+        "perintah {verb} harus punya tepat satu dari next, stay atau close",
+        "command {verb} needs exactly one of next, stay or close",
+    ),
+    "sop.err.no_args": ("perintah {verb} tidak menerima argumen", "command {verb} takes no arguments"),
     "sop.err.total": (
         "jumlah waktu langkah {total}, tetapi stated_total menyebut {stated}",
         "the steps add up to {total}, but stated_total says {stated}",
@@ -96,7 +160,6 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "unknown key; known keys: {keys}",
     ),
     "sop.err.number": ("harus bilangan bulat positif", "must be a positive whole number"),
-    "sop.err.scope": ("harus 'case' atau 'route'", "must be 'case' or 'route'"),
     "sop.err.roles_list": ("harus daftar peran", "must be a list of roles"),
     "sop.err.zero_limit": ("harus lebih dari nol", "must be longer than zero"),
     "sop.title": ("SOP {code}: {title}", "SOP {code}: {title}"),
@@ -106,6 +169,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "sop.col.limit": ("Waktu", "Limit"),
     "sop.col.scope": ("Lingkup", "Scope"),
     "sop.col.by": ("Dilakukan", "Done by"),
+    "sop.col.leads": ("Lanjut", "Leads to"),
+    "sop.leads.stay": ("tetap (jalur berubah)", "stays (track changes)"),
+    "sop.leads.answered": ("selesai, pelapor dijawab", "closed, complainant answered"),
+    "sop.leads.rejected": ("ditolak, pelapor diberi tahu", "rejected, complainant told"),
     "sop.scope.case": ("aduan", "complaint"),
     "sop.scope.route": ("per OPD", "per department"),
     "sop.by.system": ("sistem", "system"),
@@ -172,10 +239,18 @@ def _merge() -> None:
 _merge()
 
 
+STRICT_ENV = "MAILFLOW_STRICT_TEXTS"  # set by the test suite: a missing key is a bug, not a fallback
+
+
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
-    """The message `key` in `lang`, formatted with `values`."""
+    """The message `key` in `lang`, formatted with `values`.
+
+    An unknown key shows the key itself (a user sees something rather than a crash), except under
+    MAILFLOW_STRICT_TEXTS=1 (the tests), where it raises so that no missing text goes unnoticed."""
     pair = _MESSAGES.get(key)
     if pair is None:
+        if os.environ.get(STRICT_ENV) == "1":
+            raise KeyError(f"no message text for {key!r}")
         return key.format(**values) if values else key
     text = pair[1] if lang == "en" and pair[1] else pair[0]
     return text.format(**values) if values else text

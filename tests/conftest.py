@@ -7,6 +7,7 @@ database (a copy of a migrated template on PostgreSQL, a new file on SQLite).
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,12 +18,14 @@ from sqlalchemy import create_engine, text
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.migrate import upgrade
 from mailflow.clock import ManualClock
+from mailflow.i18n import STRICT_ENV
 from tests.fixtures.libreoffice import warm_converter  # noqa: F401 - shared fixture
 from tests.fixtures.mail_servers import dovecot, smtp, smtp_server  # noqa: F401 - shared fixtures
 from tests.fixtures.oauth_servers import bearer_smtp, idp, oauth_dovecot, trust_idp  # noqa: F401 - shared fixtures
 from tests.fixtures.postgres import PostgresCluster
 
 _counter = itertools.count()
+os.environ[STRICT_ENV] = "1"  # translate() raises for a missing text key (subprocesses inherit it)
 
 
 @pytest.fixture(scope="session")
@@ -87,3 +90,21 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
 def clock() -> ManualClock:
     """Monday 30 November 2026, 08:05 WITA (the worked example's first mail)."""
     return ManualClock(datetime(2026, 11, 30, 0, 5, tzinfo=UTC))
+
+
+# Every test that needs one of the session's real servers carries its marker, so `-m "not imap"`
+# and friends select exactly what runs without it; a fixture that starts a server implies it.
+SERVER_MARKS = {
+    "dovecot": "imap",
+    "pg_cluster": "postgres",
+    "pg_template": "postgres",
+    "warm_converter": "libreoffice",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        needed = set(getattr(item, "fixturenames", ()))
+        for fixture, mark in SERVER_MARKS.items():
+            if fixture in needed and mark not in item.keywords:
+                item.add_marker(getattr(pytest.mark, mark))

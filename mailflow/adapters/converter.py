@@ -1,4 +1,4 @@
-"""DOCX -> PDF with one long-lived LibreOffice (RECIPES.md: ~0.2 s a letter warm, ~2 s cold).
+"""DOCX -> PDF with one long-lived LibreOffice (docs/RECIPES.md: ~0.2 s a letter warm, ~2 s cold).
 
 The converter runs `uno_worker.py` under `converter.uno_python` (default /usr/bin/python3, which
 has python3-uno; mailflow's own interpreter cannot `import uno`). Our own worker rather than

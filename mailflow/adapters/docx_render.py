@@ -1,6 +1,6 @@
 """Rendering letter templates with docxtpl: always autoescaped, values made safe, images placed.
 
-RECIPES.md: without `autoescape=True`, `&` and `<` in user text silently corrupt the document.
+docs/RECIPES.md: without `autoescape=True`, `&` and `<` in user text silently corrupt the document.
 docxtpl also rewrites the rendered XML (`{_{` becomes `{{`, `\\f` a page break, `\\a` a new
 paragraph), and XML cannot hold most control characters, so every value passes through
 `safe_value` first: the text a citizen wrote comes out exactly, newlines as line breaks.

@@ -299,7 +299,7 @@ def _login(client: IMAPClient, account: ImapAccount, token: str | None) -> None:
 
 
 def _no_delay(client: IMAPClient) -> None:
-    # Without it each small command waits for delayed ACKs (RECIPES.md: 45 ms per APPEND).
+    # Without it each small command waits for delayed ACKs (docs/RECIPES.md: 45 ms per APPEND).
     with contextlib.suppress(OSError):
         client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 

@@ -1,7 +1,7 @@
 """The three letter templates, built with python-docx so they are reproducible (`mailflow templates
 build`); the committed `templates/*.docx` are exactly what this module makes.
 
-Layout follows Tata Naskah Dinas (RECIPES.md): the kop (government and office names centred, address,
+Layout follows Tata Naskah Dinas (docs/RECIPES.md): the kop (government and office names centred, address,
 contacts, a thick-thin rule), Nomor/Sifat/Lampiran/Hal, the addressee, body, signature block with
 jabatan, name, pangkat and NIP, tembusan; the disposition sheet as a ruled form. Every page carries
 a footer with the QR code, the document id, the number and the case number, so a returned page,

@@ -3,7 +3,7 @@
 The official prometheus-client with a registry of mailflow's own (never the global one, so a
 library's metrics or a second Runtime in one process never mix in). Counters are incremented by
 the loops; what the database knows (open cases, overdue steps, the outbox) is read by a custom
-collector on each scrape (services.ops_metrics). One small HTTP server answers:
+collector on each scrape (services.runtime.metrics). One small HTTP server answers:
 
     GET /metrics   the text exposition format
     GET /healthz   200 {"status": "ok", ...} or 503 {"status": "fail", "problems": [...]}

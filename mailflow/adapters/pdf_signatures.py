@@ -6,7 +6,7 @@
     pdf.signed_revision                     # the bytes the first signature covers: a whole PDF
     pdf.signed_length                       # where the last signature's coverage ends: what to keep
 
-RECIPES.md: judge a signature by pyHanko's bottom line, its coverage and the modification level,
+docs/RECIPES.md: judge a signature by pyHanko's bottom line, its coverage and the modification level,
 never `intact` alone (an update appended after signing leaves the signed bytes intact). Anything
 appended after the signature, metadata included, may have been written by anyone: a caller reads
 the document id and the text from `signed_revision`, never from the file's final revision.

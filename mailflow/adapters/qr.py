@@ -35,12 +35,6 @@ def qr_png(doc_id: str, *, scale: int = 8) -> bytes:
     return _png_8(symbol.matrix, border=4)
 
 
-def qr_modules(doc_id: str) -> int:
-    """Modules on a side without the quiet zone (29 for every mailflow id)."""
-    width, _ = _symbol(doc_id).symbol_size(border=0)
-    return int(width)
-
-
 def _symbol(doc_id: str) -> segno.QRCode:
     payload = qr_payload(doc_id)
     try:

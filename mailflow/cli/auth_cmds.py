@@ -37,7 +37,7 @@ def login_command(
         900, "--timeout", help=h("Batas waktu login (detik)", "How long to wait for the sign-in (seconds)")
     ),
 ) -> None:
-    from mailflow.services.oauth_accounts import oauth_account, sign_in  # noqa: PLC0415
+    from mailflow.services.outbound.accounts import oauth_account, sign_in  # noqa: PLC0415
 
     st = state(ctx)
     app = st.app()
@@ -86,7 +86,7 @@ def _pasted_line(seconds: float) -> str | None:
 )
 def status_command(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     from mailflow.adapters.oauth2 import OAuth2Error, TokenFile  # noqa: PLC0415
-    from mailflow.services.oauth_accounts import oauth_accounts  # noqa: PLC0415
+    from mailflow.services.outbound.accounts import oauth_accounts  # noqa: PLC0415
 
     st = state(ctx)
     app = st.app()

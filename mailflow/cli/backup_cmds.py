@@ -32,7 +32,7 @@ def backup_command(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services.backup import backup  # noqa: PLC0415
+    from mailflow.services.operations.backup import backup  # noqa: PLC0415
 
     st = state(ctx)
     app = st.app()
@@ -85,7 +85,7 @@ def restore_command(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services.backup import restore  # noqa: PLC0415
+    from mailflow.services.operations.backup import restore  # noqa: PLC0415
 
     st = state(ctx)
     lang = st.lang()

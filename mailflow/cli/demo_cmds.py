@@ -38,6 +38,18 @@ def demo_command(
         "--no-pdf",
         help=h("Tanpa LibreOffice: surat DOCX saja", "Without LibreOffice: DOCX letters only"),
     ),
+    sop: Path | None = typer.Option(
+        None,
+        "--sop",
+        help=h(
+            "Mainkan berkas SOP lain (mis. mailflow/data/sop_kabupaten_ringkas.yaml); petugas tiruan "
+            "mengikuti langkah-langkahnya",
+            "Play another SOP file (e.g. mailflow/data/sop_kabupaten_ringkas.yaml); the simulated "
+            "officials follow its steps",
+        ),
+        exists=True,
+        dir_okay=False,
+    ),
     lang: str | None = LangOption,
 ) -> None:
     from mailflow.demo.runner import DemoRunner  # noqa: PLC0415 - the demo's imports only here
@@ -46,7 +58,7 @@ def demo_command(
     language = lang or "id"
     progress = _Progress(language)
     chosen = {c.strip().upper() for c in cases.split(",") if c.strip()} if cases else None
-    runner = DemoRunner(folder, lang=language, report=progress, convert=False if no_pdf else None)
+    runner = DemoRunner(folder, lang=language, report=progress, convert=False if no_pdf else None, sop=sop)
     try:
         app = runner.start()
         console.rule(t("demo.title", language, folder=runner.folder))
@@ -87,13 +99,13 @@ class _Progress:
 
 
 def _keep_running(runner: object, lang: str) -> None:
+    from mailflow.bootstrap.runtime import build_runtime  # noqa: PLC0415
     from mailflow.demo.runner import DemoRunner  # noqa: PLC0415
     from mailflow.demo.setup import IMAP_PASSWORD, MAILBOX  # noqa: PLC0415
-    from mailflow.services.runtime import Runtime  # noqa: PLC0415
 
     assert isinstance(runner, DemoRunner) and runner.app is not None and runner.smtp is not None
     runner.clock.release()
-    runtime = Runtime(runner.app)
+    runtime = build_runtime(runner.app)
     stop_on_signals(runtime.stop_event)
     runtime.start()
     console.print(t("demo.keep", lang, imap=runner.imap.port, smtp=runner.smtp.port, user=MAILBOX,

@@ -56,7 +56,7 @@ def doctor_command(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services.doctor import CHECKS, Doctor, DoctorOptions, Finding  # noqa: PLC0415
+    from mailflow.services.operations.doctor import CHECKS, Doctor, DoctorOptions, Finding  # noqa: PLC0415
 
     st = state(ctx)
     lang = st.lang()
@@ -80,7 +80,7 @@ def doctor_command(
 
     if not as_json:
         console.print(t("doctor.title", lang, config=app.settings.config_file), markup=False)
-    report = Doctor(app, options).run(progress=None if as_json else show)
+    report = Doctor(app.settings, app.database, options).run(progress=None if as_json else show)
     failures = sum(1 for f in report.findings if f.status == "fail")
     warnings = sum(1 for f in report.findings if f.status == "warn")
     if as_json:

@@ -21,8 +21,8 @@ from mailflow.domain.durations import format_seconds
 from mailflow.domain.safe_text import escape
 from mailflow.errors import NotFoundError
 from mailflow.i18n import has
-from mailflow.services.outbox import failed_counts, failed_mails
-from mailflow.services.timeline import RefusedFile, StepRow, documents, list_cases, timeline
+from mailflow.services.conversation.timeline import RefusedFile, StepRow, documents, list_cases, timeline
+from mailflow.services.outbound.outbox import failed_counts, failed_mails
 
 
 def register(app: typer.Typer) -> None:

@@ -54,7 +54,7 @@ def poll_command(
     mailbox: str | None = MailboxOption,
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services import ingest_app  # noqa: PLC0415 - imapclient loads only here
+    from mailflow.bootstrap import ingest as ingest_app  # noqa: PLC0415 - imapclient loads only here
 
     st = state(ctx)
     app = st.app()
@@ -90,7 +90,7 @@ def send_command(
     once: bool = typer.Option(False, "--once", help=h("Satu kali lalu berhenti", "One pass, then stop")),
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services import ingest_app  # noqa: PLC0415
+    from mailflow.bootstrap import ingest as ingest_app  # noqa: PLC0415
 
     st = state(ctx)
     app = st.app()
@@ -121,7 +121,7 @@ def quarantine_list(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services.quarantine import list_items  # noqa: PLC0415
+    from mailflow.services.ingest.quarantine import list_items  # noqa: PLC0415
 
     st = state(ctx)
     app = st.app()
@@ -154,7 +154,7 @@ def quarantine_show(
     item_id: int = typer.Argument(..., help=h("ID item", "Item id")),
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services.quarantine import show_item  # noqa: PLC0415
+    from mailflow.services.ingest.quarantine import show_item  # noqa: PLC0415
 
     st = state(ctx)
     app = st.app()
@@ -190,8 +190,8 @@ def quarantine_retry(
     as_json: bool = JsonOption,
 ) -> None:
     from mailflow.adapters.db.models import Case, Message  # noqa: PLC0415
-    from mailflow.services import ingest_app  # noqa: PLC0415
-    from mailflow.services.quarantine import release_for_retry, show_item  # noqa: PLC0415
+    from mailflow.bootstrap import ingest as ingest_app  # noqa: PLC0415
+    from mailflow.services.ingest.quarantine import release_for_retry, show_item  # noqa: PLC0415
 
     st = state(ctx)
     app = st.app()
@@ -232,8 +232,8 @@ def _release_server_copy(
     """Best effort: the database already says the message is processed; a server that cannot be
     reached now only leaves a stale copy in the quarantine folder, which is said, not fatal."""
     from mailflow.adapters.imap import ImapConnection  # noqa: PLC0415
-    from mailflow.services.poller import account_for  # noqa: PLC0415
-    from mailflow.services.quarantine_server import release_server_copy  # noqa: PLC0415
+    from mailflow.services.ingest.poller import account_for  # noqa: PLC0415
+    from mailflow.services.ingest.server_copy import release_server_copy  # noqa: PLC0415
 
     folder = box.quarantine_folder
     if not header_id:
@@ -274,9 +274,9 @@ def rules_check(
     mailbox: str | None = MailboxOption,
     as_json: bool = JsonOption,
 ) -> None:
+    from mailflow.bootstrap import ingest as ingest_app  # noqa: PLC0415
     from mailflow.cli.rules_report import check_samples, skipped_topics  # noqa: PLC0415
     from mailflow.config.rules_file import rule_files  # noqa: PLC0415
-    from mailflow.services import ingest_app  # noqa: PLC0415
 
     st = state(ctx)
     app = st.app()

@@ -171,7 +171,7 @@ def render_command(
         raise UsageError(t("letters.sample.only", st.lang()))
     kinds = _kinds(kind, st.lang())
     app = st.app()
-    from mailflow.services.letters import LetterService  # noqa: PLC0415
+    from mailflow.services.letters.service import LetterService  # noqa: PLC0415
 
     service = LetterService(app.settings, app.directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -236,7 +236,7 @@ def convert_command(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services.conversion import ConversionService  # noqa: PLC0415
+    from mailflow.services.letters.conversion import ConversionService  # noqa: PLC0415
 
     st = state(ctx)
     app = st.app()

@@ -18,7 +18,7 @@ from mailflow.bootstrap import App
 from mailflow.cli.common import JsonOption, LangOption, console, emit_json, h, state, t
 from mailflow.domain.periods import EXAMPLES, Period, PeriodError, PeriodKind, parse_period
 from mailflow.errors import UsageError
-from mailflow.services.reports import ReportContext, context_from_app, generate_report
+from mailflow.services.reports import ReportContext, generate_report
 
 report_app = typer.Typer(
     help=h(
@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
 def _context(ctx: typer.Context, lang: str | None) -> tuple[App, ReportContext]:
     st = state(ctx)
     app = st.app()
-    return app, context_from_app(app, lang=st.lang(lang))
+    return app, app.report_context(lang=st.lang(lang))
 
 
 def _period(kind: PeriodKind, text: str | None, report: ReportContext) -> Period:
@@ -146,7 +146,7 @@ def weekly_command(
     lang: str | None = LangOption,
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services.weekly import build_weekly_email, send_weekly, write_weekly_files  # noqa: PLC0415
+    from mailflow.services.reports.weekly_email import build_weekly_email, send_weekly, write_weekly_files  # noqa: PLC0415
 
     app, report_ctx = _context(ctx, lang)
     week = _period(PeriodKind.WEEKLY, period, report_ctx)

@@ -9,9 +9,9 @@ from typing import Any
 
 from mailflow.adapters.mime_parse import ParseLimits, parse_message
 from mailflow.bootstrap import App
+from mailflow.bootstrap.ingest import build_ingest
 from mailflow.cli.common import t
 from mailflow.domain.rules import Decision, Rule
-from mailflow.services.ingest_app import build_ingest
 
 
 def check_samples(app: App, rules: list[Rule], samples: list[Path], mailbox: str) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from mailflow.errors import UsageError
 if TYPE_CHECKING:
     from mailflow.adapters.metrics import MetricsServer
     from mailflow.bootstrap import App
-    from mailflow.services.runtime import Runtime
+    from mailflow.services.runtime.runtime import Runtime
 
 
 def register(app: typer.Typer) -> None:
@@ -59,7 +59,8 @@ def run_command(
         ),
     ),
 ) -> None:
-    from mailflow.services.runtime import Parts, Runtime  # noqa: PLC0415 - heavy imports only here
+    from mailflow.bootstrap.runtime import build_runtime  # noqa: PLC0415 - heavy imports only here
+    from mailflow.services.runtime.runtime import Parts  # noqa: PLC0415
 
     st = state(ctx)
     lang = st.lang()
@@ -76,7 +77,7 @@ def run_command(
         watcher=not no_watcher,
         scheduler=not no_scheduler,
     )
-    runtime = Runtime(app, parts)
+    runtime = build_runtime(app, parts)
     server = serve_metrics(app, runtime, address, lang) if address else None
     stop_on_signals(runtime.stop_event)
     runtime.start()
@@ -105,7 +106,7 @@ def parse_address(value: str, lang: str) -> tuple[str, int]:
 
 def serve_metrics(app: App, runtime: Runtime, address: tuple[str, int], lang: str) -> MetricsServer:
     from mailflow.adapters.metrics import MetricsServer  # noqa: PLC0415
-    from mailflow.services.ops_metrics import RunMetrics  # noqa: PLC0415
+    from mailflow.services.runtime.metrics import RunMetrics  # noqa: PLC0415
 
     run_metrics = RunMetrics(app.database, app.clock)
     run_metrics.attach(runtime)

@@ -8,7 +8,7 @@ import typer
 
 from mailflow.cli.common import JsonOption, console, emit_json, h, state, t
 from mailflow.errors import UsageError
-from mailflow.services.starter import AlreadyInitialisedError, write_starter
+from mailflow.services.operations.starter import AlreadyInitialisedError, write_starter
 
 config_app = typer.Typer(help=h("Periksa konfigurasi", "Check the configuration"), no_args_is_help=True)
 
@@ -51,7 +51,7 @@ def init_command(
     "check", help=h("Validasi konfigurasi, direktori dan SOP", "Validate config, directory and SOP")
 )
 def check_command(ctx: typer.Context, as_json: bool = JsonOption) -> None:
-    from mailflow.services.ingest_app import load_app_rules  # noqa: PLC0415 - only this command
+    from mailflow.bootstrap.ingest import load_app_rules  # noqa: PLC0415 - only this command
 
     st = state(ctx)
     app = st.app()

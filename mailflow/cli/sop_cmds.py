@@ -11,7 +11,7 @@ from rich.table import Table
 from mailflow.bootstrap import App
 from mailflow.cli.common import JsonOption, LangOption, console, emit_json, h, state, t
 from mailflow.domain.calendar import format_local
-from mailflow.domain.sop import Track
+from mailflow.domain.sop import Close, Sop, Step, Track
 from mailflow.errors import UsageError
 
 _LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}[:.]\d{2}$")
@@ -37,23 +37,7 @@ def sop_command(ctx: typer.Context, lang: str | None = LangOption, as_json: bool
             {
                 "code": sop.code,
                 "title": sop.title.get(language),
-                "steps": [
-                    {
-                        "number": s.number,
-                        "key": s.key,
-                        "name": s.name.get(language),
-                        "actor": s.actor.value,
-                        "alternate_actors": [a.value for a in s.alternate_actors],
-                        "limit": s.limit.format(language),
-                        "limit_minutes": s.limit.minutes,
-                        "limit_days": s.limit.days,
-                        "special_limit": s.special_limit.format(language) if s.special_limit else None,
-                        "scope": s.scope.value,
-                        "by_system": s.by_system,
-                        "fast_path": s.fast_path,
-                    }
-                    for s in sop.steps
-                ],
+                "steps": [_step_json(step, language) for step in sop.steps],
                 "total": sop.total().format(language),
                 "total_special": sop.total(Track.SPECIAL).format(language),
             }
@@ -70,6 +54,7 @@ def sop_command(ctx: typer.Context, lang: str | None = LangOption, as_json: bool
         "sop.col.limit",
         "sop.col.scope",
         "sop.col.by",
+        "sop.col.leads",
     ):
         table.add_column(t(key, language), overflow="fold")
     for step in sop.steps:
@@ -87,6 +72,7 @@ def sop_command(ctx: typer.Context, lang: str | None = LangOption, as_json: bool
             limit,
             t(f"sop.scope.{step.scope.value}", language),
             t("sop.by.system" if step.by_system else "sop.by.person", language),
+            _leads(sop, step, language),
         )
     console.print(table)
     console.print(t("sop.total", language, total=sop.total().format(language)))
@@ -161,3 +147,56 @@ def parse_start(text: str, app: App, language: str) -> datetime:
     except ValueError:
         raise UsageError(t("due.bad_start", language, value=text)) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def _leads(sop: Sop, step: Step, lang: str) -> str:
+    """Where the step leads: "VALID → 3", "TOLAK → ditolak", "KHUSUS → tetap" (one per line)."""
+    if step.next is not None:
+        return f"→ {sop.by_key(step.next).number}"
+    lines = []
+    for rule in step.commands:
+        if rule.next is not None:
+            target = str(sop.by_key(rule.next).number)
+        elif rule.stay:
+            target = t("sop.leads.stay", lang)
+        else:
+            target = t(f"sop.leads.{'answered' if rule.close is Close.ANSWERED else 'rejected'}", lang)
+        lines.append(f"{rule.verb.value} → {target}")
+    return "\n".join(lines)
+
+
+def _step_json(step: Step, lang: str) -> dict[str, object]:
+    """One step as the SOP file declares it: who, how long, how it is completed, where it leads."""
+    return {
+        "number": step.number,
+        "key": step.key,
+        "name": step.name.get(lang),
+        "actor": step.actor.value,
+        "alternate_actors": [a.value for a in step.alternate_actors],
+        "limit": step.limit.format(lang),
+        "limit_minutes": step.limit.minutes,
+        "limit_days": step.limit.days,
+        "special_limit": step.special_limit.format(lang) if step.special_limit else None,
+        "scope": step.scope.value,
+        "completion": step.completion.value,
+        "by_system": step.by_system,
+        "fast_path": step.fast_path,
+        "letter": step.letter.value if step.letter else None,
+        "attach": [kind.value for kind in step.attach],
+        "cc": [role.value for role in step.cc],
+        "next": step.next,
+        "commands": [
+            {
+                "verb": rule.verb.value,
+                "args": rule.args.value,
+                "need": rule.need.value,
+                "next": rule.next,
+                "stay": rule.stay,
+                "close": "answered" if rule.close is Close.ANSWERED else ("rejected" if rule.close else None),
+                "track": rule.track.value if rule.track else None,
+                "confirm": rule.confirm,
+                "desc": rule.desc.get(lang) if rule.desc else None,
+            }
+            for rule in step.commands
+        ],
+    }

@@ -28,7 +28,7 @@ def watch_command(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.services.returned_watch import build_watcher  # noqa: PLC0415 - pyHanko loads only here
+    from mailflow.bootstrap.watch import build_watcher  # noqa: PLC0415 - pyHanko loads only here
 
     st = state(ctx)
     app = st.app()

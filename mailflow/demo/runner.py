@@ -22,8 +22,10 @@ from mailflow.adapters.db.models import Case, Complainant, Document, Message, Ou
 from mailflow.adapters.imap import ImapConnection, ImapError
 from mailflow.adapters.pdf_text import pdf_text
 from mailflow.bootstrap import App
+from mailflow.bootstrap.ingest import build_ingest, build_sender, pollers
+from mailflow.bootstrap.watch import build_watcher
 from mailflow.config.loader import load_config
-from mailflow.demo import people
+from mailflow.demo import auto, people
 from mailflow.demo.mailserver import ImapServer, MailboxServer, Received, SmtpServer
 from mailflow.demo.people import HARI_PENDEK
 from mailflow.demo.pki import Pki, sign_pdf
@@ -40,17 +42,17 @@ from mailflow.demo.setup import (
 from mailflow.domain.directory import Person
 from mailflow.domain.durations import BusinessDuration, format_seconds
 from mailflow.domain.periods import PeriodKind, period_containing
+from mailflow.domain.sop import Step
 from mailflow.errors import UsageError
 from mailflow.i18n import translate
-from mailflow.services.conversion import ConversionService
-from mailflow.services.ingest_app import build_ingest, build_sender, pollers
-from mailflow.services.poller import account_for
-from mailflow.services.reminders import REMINDER_KINDS, ReminderService
-from mailflow.services.reports import context_from_app
-from mailflow.services.returned_watch import build_watcher
-from mailflow.services.weekly import build_weekly_email, write_weekly_files
+from mailflow.services.conversation.reminders import REMINDER_KINDS
+from mailflow.services.ingest.poller import account_for
+from mailflow.services.letters.conversion import ConversionService
+from mailflow.services.reports.weekly_email import build_weekly_email, write_weekly_files
 
 WITA = ZoneInfo("Asia/Makassar")
+AUTO_CASES = ("A", "C")  # with another SOP: one complaint for one OPD, one for two
+AUTO_MAX_ANSWERS = 200
 Report = Callable[[datetime, str, str], None]  # (demo time, kind, text): the progress lines
 
 
@@ -77,6 +79,7 @@ class DemoRunner:
         imap: MailboxServer | None = None,
         convert: bool | None = None,
         shift: timedelta = timedelta(0),
+        sop: Path | None = None,
     ) -> None:
         """`shift` moves the whole script in time (whole weeks keep its weekdays); the tests play
         it in the past because Dovecot will not file a message under a date in the future."""
@@ -84,6 +87,7 @@ class DemoRunner:
         self.lang = lang
         self.report: Report = report or (lambda when, kind, text: None)
         self.shift = shift
+        self.sop_file = sop  # another SOP: officials follow its declared steps (demo.auto)
         self.clock = DemoClock(start_of_demo() + shift)
         self.imap: MailboxServer = imap or ImapServer(MAILBOX, IMAP_PASSWORD, self.folder / "servers")
         self.convert = convert
@@ -111,6 +115,7 @@ class DemoRunner:
             root_pem=self.pki.root_pem,
             convert=self.outcome.converted,
             lang=self.lang,
+            sop=self.sop_file,
         )
         app = App(settings=load_config(config, env={}), clock=self.clock)
         upgrade(app.database)
@@ -121,7 +126,7 @@ class DemoRunner:
         self.sender = build_sender(app)
         self.conversion = ConversionService(app.database, app.settings, clock=self.clock)
         self.watcher = build_watcher(app)
-        self.reminders = ReminderService(app.engine)
+        self.reminders = app.reminders
         return app
 
     def stop(self) -> None:
@@ -142,8 +147,11 @@ class DemoRunner:
         self.report(self.clock.now(), kind, text)
 
     def play(self, cases: set[str] | None = None) -> Outcome:
-        """Play the script (or only the complaints whose keys are in `cases`), then check."""
+        """Play the script (or only the complaints whose keys are in `cases`), then check. With
+        another SOP file the officials follow its steps instead of the script (`play_auto`)."""
         assert self.app is not None
+        if self.sop_file is not None:
+            return self.play_auto(cases)
         known = {c.key for c in COMPLAINTS}
         if cases is not None and not cases <= known:
             unknown, choices = ", ".join(sorted(cases - known)), ", ".join(sorted(known))
@@ -167,6 +175,82 @@ class DemoRunner:
             self.tell_changes(event.key if isinstance(event, Complaint) else event.case)
         self.check()
         return self.outcome
+
+    def play_auto(self, cases: set[str] | None = None) -> Outcome:
+        """The complaints of the script (by default one for one OPD and one for two), answered by
+        officials who follow whatever SOP the site runs (mailflow.demo.auto)."""
+        assert self.app is not None
+        known = {c.key for c in COMPLAINTS if c.expect == "closed" and not c.confidential}
+        if cases is not None and not cases <= known:
+            unknown, choices = ", ".join(sorted(cases - known)), ", ".join(sorted(known))
+            raise UsageError(self._t("demo.unknown_cases", unknown=unknown, choices=choices))
+        self.cases = set(AUTO_CASES) if cases is None else cases
+        complaints = [c for c in COMPLAINTS if c.key in self.cases]
+        self.pump()
+        for _ in range(AUTO_MAX_ANSWERS):
+            waiting = self._waiting_event()
+            answer_at = None
+            if waiting is not None:
+                answer_at = self.app.calendar.add(waiting[3], auto.pace(self.app.sop.step(waiting[1])))
+            if complaints and (answer_at is None or _at(complaints[0].at) + self.shift <= answer_at):
+                complaint = complaints.pop(0)
+                self.advance_to(_at(complaint.at) + self.shift)
+                self.complain(complaint)
+                self.tell_changes(complaint.key)
+                continue
+            if waiting is None or answer_at is None:
+                break
+            key, number, actor, _started, opd = waiting
+            self.advance_to(answer_at)
+            self.answer_auto(key, self.app.sop.step(number), actor, opd)
+            self.pump()
+            self.tell_changes(key)
+        self.check()
+        return self.outcome
+
+    def _waiting_event(self) -> tuple[str, int, str, datetime, str | None] | None:
+        """The earliest open step of the played cases that waits on a person."""
+        assert self.app is not None
+        numbers = {self.outcome.numbers[k]: k for k in self.cases if k in self.outcome.numbers}
+        with self.app.database.reader() as session:
+            rows = session.execute(
+                select(StepEvent, Case.number)
+                .join(Case, Case.id == StepEvent.case_id)
+                .where(StepEvent.finished_at.is_(None), Case.number.in_(list(numbers)))
+                .order_by(StepEvent.started_at, StepEvent.id)
+            ).all()
+        for event, number in rows:
+            if not self.app.sop.step(event.step).by_system and event.actor_person:
+                return numbers[number], event.step, event.actor_person, event.started_at, event.opd_code
+        return None
+
+    def answer_auto(self, key: str, step: Step, actor: str, opd: str | None) -> None:
+        """`actor` answers the mail of `step` as the SOP says (demo.auto), or returns it signed."""
+        assert self.app is not None
+        person = self._person(actor)
+        number = self.outcome.numbers[key]
+        with self.app.database.reader() as session:
+            suggested = session.execute(select(Case.suggested_opds).where(Case.number == number)).scalar_one()
+        codes = tuple(c for c in (suggested or "").split(",") if c)
+        reply = auto.answer_for(step, codes, opd, self.app.directory)
+        mail = self._action_mail(key, step.number, person.email, opd)
+        if reply.body is None:
+            signed = sign_pdf(self._letter_pdf(mail), self.pki.person(person.name, person.email))
+            name = f"{step.key}_{number}_{opd}_ttd.pdf"
+            message = people.reply(
+                mail, name=person.name, address=person.email, style="gmail", when=self.clock.now(), zone=WITA,
+                body="Terlampir surat yang sudah saya tandatangani secara elektronik.",
+                attachments=(people.Attachment(name, "application/pdf", signed),),
+            )  # fmt: skip
+            self.post.send(message)
+            self.say("signed", f"{person.jabatan or person.name}: {self._t('demo.signed.mail')}")
+            return
+        message = people.reply(
+            mail, name=person.name, address=person.email, body=reply.body, style="gmail",
+            when=self.clock.now(), zone=WITA,
+        )  # fmt: skip
+        self.post.send(message)
+        self.say("reply", f"{person.jabatan or person.name} (gmail): {reply.body.splitlines()[0][:70]}")
 
     def complain(self, complaint: Complaint) -> None:
         message = people.complaint(
@@ -386,12 +470,13 @@ class DemoRunner:
             raise RuntimeError(f"the complaint {subject!r} was not registered")
         return number
 
-    def _action_mail(self, key: str, step: int, address: str) -> Received:
+    def _action_mail(self, key: str, step: int, address: str, opd: str | None = None) -> Received:
         assert self.smtp is not None
         number = self.outcome.numbers[key]
         for received in reversed(self.smtp.inbox(address)):
             message = received.message
-            if message["X-Mailflow-Case"] == number and message["X-Mailflow-Step"] == str(step):
+            same_step = message["X-Mailflow-Case"] == number and message["X-Mailflow-Step"] == str(step)
+            if same_step and (opd is None or message["X-Mailflow-OPD"] == opd):
                 return received
         raise RuntimeError(f"{address} has no mail for step {step} of {number}")
 
@@ -416,6 +501,8 @@ class DemoRunner:
         """Every case reached its expected state (and a rahasia identity never left Diskominfo)."""
         assert self.app is not None and self.smtp is not None
         problems = self.outcome.problems
+        if self.sop_file is not None and not self.outcome.numbers:
+            problems.append("no complaint was registered")
         with self.app.database.reader() as session:
             for complaint in (c for c in COMPLAINTS if c.key in self.cases):
                 number = self.outcome.numbers.get(complaint.key)
@@ -459,7 +546,7 @@ class DemoRunner:
     def weekly_email(self) -> dict[str, Path]:
         """The week's compliance email as the admins get it: .eml, .html and the chart .png."""
         assert self.app is not None
-        ctx = context_from_app(self.app, now=self.clock.now())
+        ctx = self.app.report_context(now=self.clock.now())
         first_week = (start_of_demo() + self.shift).astimezone(WITA).date()
         period = period_containing(PeriodKind.WEEKLY, first_week)
         email = build_weekly_email(ctx, period, out_dir=self.folder / "laporan" / "mingguan")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mailflow.clock import ManualClock
-from mailflow.services.starter import write_starter
+from mailflow.services.operations.starter import write_starter
 
 MAILBOX = "lapor@diskominfo.bontangkota.go.id"
 IMAP_PASSWORD = "demo-lapor"  # noqa: S105 - a throwaway password of a loopback-only demo server
@@ -68,6 +68,7 @@ def write_site(
     root_pem: Path,
     convert: bool,
     lang: str,
+    sop: Path | None = None,
 ) -> Path:
     """The starter site of `mailflow init`, pointed at the demo's servers; returns the config."""
     result = write_starter(folder, force=True)
@@ -95,6 +96,8 @@ def write_site(
             raise RuntimeError(f"the starter config changed; the demo cannot set {old.splitlines()[0]!r}")
         text = text.replace(old, new, 1)
     text = _replace_line(text, "secret = ", f'secret = "{TOKEN_SECRET}"')
+    if sop is not None:  # `mailflow demo --sop FILE`: the site runs that procedure
+        text = _replace_line(text, '# sop = "', f'sop = "{sop.resolve()}"')
     text += (
         "\n[reports]\n"
         'weekly_recipients = ["admin.lapor@bontangkota.go.id", "ikp.kominfo@bontangkota.go.id"]\n'

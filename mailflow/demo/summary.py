@@ -17,7 +17,7 @@ from mailflow.demo.runner import Outcome
 from mailflow.demo.scenario import COMPLAINTS
 from mailflow.domain.durations import format_seconds
 from mailflow.i18n import translate
-from mailflow.services.timeline import StepRow, documents, timeline
+from mailflow.services.conversation.timeline import StepRow, documents, timeline
 
 
 def print_summary(console: Console, app: App, outcome: Outcome, lang: str) -> None:

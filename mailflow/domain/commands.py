@@ -168,8 +168,12 @@ def parse(
     opd_choices: Sequence[str] = (),
     find_bidang: BidangResolver | None = None,
     bidang_choices: Sequence[str] = (),
+    opds_optional: bool = False,
 ) -> Command | CommandError:
-    """Parse a reply whose quoted history is already removed: its first line and the lines after."""
+    """Parse a reply whose quoted history is already removed: its first line and the lines after.
+
+    `opds_optional`: the step declares TERUSKAN without departments (e.g. "pass it on" to the
+    next step), so a bare TERUSKAN is a command, not a missing department."""
     line = first_line.strip()
     if not line:
         return CommandError("empty")
@@ -197,7 +201,7 @@ def parse(
             return CommandError("sentence", word=shown, verb=verb.value)
         if "?" in after:
             return CommandError("question", word=shown, verb=verb.value)
-        return _with_opds(verb, after, shown, find_opd, opd_choices)
+        return _with_opds(verb, after, shown, find_opd, opd_choices, opds_optional=opds_optional)
     if verb is Verb.DISPOSISI:
         return _disposisi(_argument(after), rest, find_bidang, bidang_choices)
     return _with_text(verb, word, after, rest, shown)
@@ -240,7 +244,7 @@ def _argument(after: str) -> str:
 
 
 def _with_opds(
-    verb: Verb, after: str, shown: str, find_opd: OpdResolver, choices: Sequence[str]
+    verb: Verb, after: str, shown: str, find_opd: OpdResolver, choices: Sequence[str], *, opds_optional: bool
 ) -> Command | CommandError:
     special = bool(_SPECIAL_WORD.search(after))
     codes: list[str] = []
@@ -259,7 +263,7 @@ def _with_opds(
             return CommandError("unknown_opd", word=name[:60], choices=tuple(choices))
         if code not in codes:
             codes.append(code)
-    if verb is Verb.TERUSKAN and not codes:
+    if verb is Verb.TERUSKAN and not codes and not opds_optional:
         return CommandError("missing_opd", choices=tuple(choices))
     return Command(verb, opds=tuple(codes), special=special)
 

@@ -75,7 +75,7 @@ EXTRA_KEYS: dict[DocumentKind, frozenset[str]] = {
     DocumentKind.NOTA_DINAS: frozenset(_COMMON_EXTRA | {"lampiran", "catatan", "opd_usulan"}),
     DocumentKind.LEMBAR_DISPOSISI: frozenset(
         _COMMON_EXTRA
-        | {"step", "diteruskan_kepada", "arahan", "catatan", "harap", "rujukan", "waktu_disposisi"}
+        | {"level", "diteruskan_kepada", "arahan", "catatan", "harap", "rujukan", "waktu_disposisi"}
     ),
     DocumentKind.SURAT_TANGGAPAN: frozenset(
         _COMMON_EXTRA | {"lampiran", "isi_tanggapan", "yth", "alamat_tujuan", "tembusan", "rujukan"}

@@ -61,7 +61,7 @@ SAMPLE_TIMES: Mapping[DocumentKind, datetime] = {
 SAMPLE_EXTRA: Mapping[DocumentKind, Mapping[str, Any]] = {
     DocumentKind.NOTA_DINAS: {"batas_waktu": datetime(2026, 11, 30, 1, 40, tzinfo=UTC)},
     DocumentKind.LEMBAR_DISPOSISI: {
-        "step": 6,
+        "level": "route",
         "harap": ("tanggapan", "proses", "tindak_lanjut"),
         "batas_waktu": datetime(2026, 12, 3, 3, 30, tzinfo=UTC),
         "rujukan": PriorLetter(

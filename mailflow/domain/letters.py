@@ -1,10 +1,11 @@
 """What goes into each official letter: the context a template is rendered with. Pure.
 
-Three kinds (Tata Naskah Dinas, RECIPES.md "Indonesian letters"):
-- nota_dinas (step 3): the IKP division's memo to the head of Diskominfo reporting a complaint;
-- lembar_disposisi (step 4 by the head of Diskominfo to the OPD(s); step 6 by the OPD's head to a
+Three kinds (Tata Naskah Dinas, docs/RECIPES.md "Indonesian letters"):
+- nota_dinas (case level): the IKP division's memo to the head of Diskominfo reporting a complaint;
+- lembar_disposisi (case level: by the head of Diskominfo to the OPD(s); route level: by the OPD's head to a
   division): the disposition sheet;
-- surat_tanggapan (steps 7-8): the OPD's response letter to Diskominfo.
+- surat_tanggapan (route level): the OPD's response letter to Diskominfo.
+Which SOP step makes each is the SOP file's business (its steps' `letter`), not this module's.
 
 A context is a flat mapping of strings under Indonesian names, the names admins see in Word
 (`{{ nomor_surat }}`, `{{ perihal }}`); multi-line values keep their newlines (the renderer turns
@@ -55,6 +56,7 @@ __all__ = [  # the facts are defined beside, used through this module
 
 CHANNELS = {"email": "Email", "lapor": "SP4N-LAPOR!", "web": "Situs web", "phone": "Telepon", "sms": "SMS"}
 _NO_GOVERNMENT_LINE = ("bumd", "bumn", "instansi")
+CASE_LEVEL, ROUTE_LEVEL = "case", "route"
 DEFAULT_SIFAT = {
     DocumentKind.NOTA_DINAS: "Segera",
     DocumentKind.LEMBAR_DISPOSISI: "Segera",
@@ -67,7 +69,7 @@ class LetterPlan:
     """Who issues the letter and which number register it takes."""
 
     kind: DocumentKind
-    step: int
+    level: str  # "case": issued by Diskominfo for the whole complaint; "route": by one OPD
     unit: str  # the unit code in the number, e.g. "Diskominfo", "Dishub"
     register: str  # "letter" (surat keluar) or "agenda" (disposition sheets)
     letterhead: Letterhead
@@ -132,14 +134,14 @@ def plan_letter(
 ) -> LetterPlan:
     """Issuer, signatory, number register and sifat of a letter."""
     check_extra(kind, extra)
-    step = _step(kind, route, extra)
+    level = _level(kind, route, extra)
     kominfo = directory.diskominfo
-    if kind is DocumentKind.NOTA_DINAS or (kind is DocumentKind.LEMBAR_DISPOSISI and step == 4):
+    if level == CASE_LEVEL:
         head, unit, kind_of = kominfo.letterhead, kominfo.unit, "dinas"
         signer_id = kominfo.ikp if kind is DocumentKind.NOTA_DINAS else kominfo.pimpinan
     else:
         if route is None:
-            raise ValueError(f"{kind} (step {step}) needs the OPD's route")
+            raise ValueError(f"{kind} ({level} level) needs the OPD's route")
         opd = directory.opd(route.opd_code)
         head, unit, kind_of, signer_id = opd.letterhead, opd.unit, opd.kind, opd.kepala
     signer_id = str(extra.get("penandatangan") or signer_id)
@@ -149,7 +151,7 @@ def plan_letter(
         raise ValueError(f"penandatangan: no person {signer_id!r} in the directory") from None
     return LetterPlan(
         kind=kind,
-        step=step,
+        level=level,
         unit=unit,
         register="agenda" if kind is DocumentKind.LEMBAR_DISPOSISI else "letter",
         letterhead=head,
@@ -159,17 +161,17 @@ def plan_letter(
     )
 
 
-def _step(kind: DocumentKind, route: RouteFacts | None, extra: Mapping[str, Any]) -> int:
+def _level(kind: DocumentKind, route: RouteFacts | None, extra: Mapping[str, Any]) -> str:
     if kind is DocumentKind.NOTA_DINAS:
-        return 3
+        return CASE_LEVEL
     if kind is DocumentKind.SURAT_TANGGAPAN:
-        return 7
+        return ROUTE_LEVEL
     if kind is not DocumentKind.LEMBAR_DISPOSISI:
         raise ValueError(f"no letter template for {kind}")
-    step = int(extra.get("step") or (6 if route is not None else 4))
-    if step not in (4, 6):
-        raise ValueError("a lembar disposisi belongs to step 4 or step 6")
-    return step
+    level = str(extra.get("level") or (ROUTE_LEVEL if route is not None else CASE_LEVEL))
+    if level not in (CASE_LEVEL, ROUTE_LEVEL):
+        raise ValueError("a lembar disposisi is issued at the case or the route level")
+    return level
 
 
 def build_context(
@@ -322,9 +324,9 @@ def _nota_dinas(job: _Job) -> dict[str, str]:
 
 
 def _recipients(job: _Job) -> list[str]:
-    """The "Diteruskan kepada Sdr." lines: OPD heads (step 4) or division heads (step 6)."""
+    """The "Diteruskan kepada Sdr." lines: OPD heads (case level) or division heads (route level)."""
     directory, out = job.directory, []
-    if job.plan.step == 4:
+    if job.plan.level == CASE_LEVEL:
         codes = list(job.extra.get("diteruskan_kepada") or job.case.route_opds or job.case.suggested_opds)
         for code in codes:
             opd = directory.find_opd(code)
@@ -341,7 +343,7 @@ def _recipients(job: _Job) -> list[str]:
 
 def _disposisi(job: _Job) -> dict[str, str]:
     directory, extra, prior = job.directory, job.extra, _prior(job)
-    if job.plan.step == 4:
+    if job.plan.level == CASE_LEVEL:
         sender = directory.person(directory.diskominfo.ikp).jabatan
         arahan = str(extra.get("arahan") or extra.get("catatan") or "")
     else:

@@ -206,7 +206,7 @@ def _letter_problem(facts: Facts) -> Verdict | None:
 
 
 def signature_problem(check: SignatureCheck) -> str | None:
-    """Why one signature does not count, or None. `intact` alone is not enough (RECIPES.md): a
+    """Why one signature does not count, or None. `intact` alone is not enough (docs/RECIPES.md): a
     change appended after signing leaves the signed bytes intact; only the coverage and the
     modification analysis reveal it."""
     if check.error and not check.intact:

@@ -1,22 +1,34 @@
-"""The SOP as data: its steps, actors and limits, read from a plain mapping and validated.
+"""The SOP as data: its steps, actors, limits, and the way a complaint moves between steps.
 
-The mapping comes from a YAML file (the shipped `mailflow/data/sop_lapor_bontang.yaml`, or one the
-config names); reading the file is the caller's job, so this module stays pure.
+The SOP file (the shipped `mailflow/data/sop_lapor_bontang.yaml`, or one the config names)
+declares everything the engine follows: per step a stable `key`, the actor's role, its limit per
+track, how it is completed (by the system at once, by an actor's command, or by a signed letter
+coming back), and for each command accepted there what it does (which step starts next, whether
+the case closes or changes track). Steps are found by key and by these declared properties, never
+by number; the number is what people see ("langkah 7"). Reading and checking the file is in
+mailflow.domain.sop_schema; reading the YAML from disk is the config layer's job.
+
+Two movements are implied by the steps' scopes, not spelled out per command:
+* fan-out: a case-wide step leading to a per-OPD (route) step starts it once per OPD the command
+  names (or the case's suggested OPDs);
+* join: a route step leading to a case-wide step ends its route; the case-wide step starts when
+  no other route is still open.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
+from mailflow.domain.commands import Verb
+from mailflow.domain.documents import DocumentKind
 from mailflow.domain.durations import BusinessDuration
-from mailflow.errors import SopError
-from mailflow.i18n import translate
 
 
 class Role(StrEnum):
+    """The actors mailflow can find in the directory. An SOP uses any of them."""
+
     ADMIN = "ADMIN"
     IKP = "IKP"
     PIMPINAN = "PIMPINAN"
@@ -31,12 +43,66 @@ class Role(StrEnum):
 
 class Scope(StrEnum):
     CASE = "case"  # once per complaint
-    ROUTE = "route"  # once per OPD the complaint is sent to (steps 5-9)
+    ROUTE = "route"  # once per OPD the complaint is sent to
 
 
 class Track(StrEnum):
     NORMAL = "normal"
-    SPECIAL = "special"  # field review / cross-sector: step 7 within 14 days
+    SPECIAL = "special"  # field review / cross-sector: the longer `special_limit`s apply
+
+
+class Completion(StrEnum):
+    """How a step is completed."""
+
+    COMMAND = "command"  # an actor answers with one of the step's commands
+    SYSTEM = "system"  # mailflow does it at once (and it is timed all the same)
+    SIGNED_LETTER = "signed_letter"  # a validly signed copy of the route's letter comes back
+
+
+class Close(StrEnum):
+    """How a command may end a case; the value is the case's status afterwards."""
+
+    REJECTED = "rejected"  # the complainant is told the complaint cannot be processed
+    ANSWERED = "closed"  # the complainant gets the answer and the signed letters
+
+
+class ArgKind(StrEnum):
+    """What a command's words after the keyword mean; the grammar of each is in domain.commands."""
+
+    NONE = "none"
+    OPDS = "opds"  # OPD codes or names
+    REASON = "reason"  # a free-text reason
+    BIDANG = "bidang"  # `<bidang>: <instruction>`
+    RESPONSE = "response"  # the drafted response (text below the keyword, or an attached DOCX)
+    TEXT = "text"  # optional free text (a covering note)
+
+
+class Need(StrEnum):
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+    NONE = "none"
+
+
+VERB_ARGS: Mapping[Verb, ArgKind] = {
+    Verb.VALID: ArgKind.OPDS,
+    Verb.SETUJU: ArgKind.OPDS,
+    Verb.TERUSKAN: ArgKind.OPDS,
+    Verb.TOLAK: ArgKind.REASON,
+    Verb.KHUSUS: ArgKind.REASON,
+    Verb.TERIMA: ArgKind.NONE,
+    Verb.DISPOSISI: ArgKind.BIDANG,
+    Verb.TANGGAPAN: ArgKind.RESPONSE,
+    Verb.KIRIM: ArgKind.TEXT,
+}
+ALWAYS: tuple[Verb, ...] = (Verb.STATUS, Verb.BANTUAN)  # accepted at every step, never declared
+DEFAULT_NEED: Mapping[Verb, Need] = {
+    Verb.TERUSKAN: Need.REQUIRED,
+    Verb.TOLAK: Need.REQUIRED,
+    Verb.TANGGAPAN: Need.REQUIRED,
+    Verb.DISPOSISI: Need.REQUIRED,
+}
+LETTER_KINDS = (DocumentKind.NOTA_DINAS, DocumentKind.LEMBAR_DISPOSISI, DocumentKind.SURAT_TANGGAPAN)
+ATTACHABLE = (*LETTER_KINDS, DocumentKind.SIGNED_RESPONSE)
 
 
 @dataclass(frozen=True)
@@ -51,6 +117,34 @@ class Text:
 
 
 @dataclass(frozen=True)
+class CommandRule:
+    """One command accepted at a step and what it does. Exactly one of `next`, `stay` and `close`
+    says where the case goes."""
+
+    verb: Verb
+    desc: Text | None = None
+    next: str | None = None  # key of the step that starts
+    stay: bool = False  # the step stays open (e.g. the track changes and its deadline with it)
+    close: Close | None = None
+    track: Track | None = None  # the case moves to this track
+    need: Need = Need.OPTIONAL  # whether the arguments are required
+    confirm: bool = False  # the sender gets a short confirmation
+
+    @property
+    def args(self) -> ArgKind:
+        return VERB_ARGS.get(self.verb, ArgKind.NONE)
+
+
+@dataclass(frozen=True)
+class StepMail:
+    """The action mail of a step: its subject and what it asks, with {title}, {opds}, {opd},
+    {bidang} and {arahan} filled in by the engine."""
+
+    subject: Text
+    ask: Text
+
+
+@dataclass(frozen=True)
 class Step:
     number: int
     key: str
@@ -58,11 +152,26 @@ class Step:
     actor: Role
     limit: BusinessDuration
     scope: Scope = Scope.CASE
-    by_system: bool = False
+    completion: Completion = Completion.COMMAND
     special_limit: BusinessDuration | None = None
     alternate_actors: tuple[Role, ...] = ()
     fast_path: bool = False
     output: Text | None = None
+    commands: tuple[CommandRule, ...] = ()
+    next: str | None = None  # system and signed-letter steps: the step that follows
+    letter: DocumentKind | None = None  # made when the step is completed going forward
+    attach: tuple[DocumentKind, ...] = ()  # letters the action mail carries
+    cc: tuple[Role, ...] = ()  # roles copied on the action mail
+    mail: StepMail | None = None
+    show_suggestion: bool = False  # the action mail names the inbox rules' suggested OPDs
+
+    @property
+    def by_system(self) -> bool:
+        return self.completion is Completion.SYSTEM
+
+    @property
+    def waits_for_signature(self) -> bool:
+        return self.completion is Completion.SIGNED_LETTER
 
     def limit_for(self, track: Track) -> BusinessDuration:
         if track is Track.SPECIAL and self.special_limit is not None:
@@ -72,6 +181,26 @@ class Step:
     def actors(self) -> tuple[Role, ...]:
         return (self.actor, *self.alternate_actors)
 
+    def command(self, verb: Verb) -> CommandRule | None:
+        for rule in self.commands:
+            if rule.verb is verb:
+                return rule
+        return None
+
+    def verbs(self) -> tuple[Verb, ...]:
+        """The commands of this step, then STATUS and BANTUAN."""
+        return (*(rule.verb for rule in self.commands), *ALWAYS)
+
+    def takes(self, kind: ArgKind) -> bool:
+        """Does one of its commands take arguments of `kind` (e.g. a bidang to choose)?"""
+        return any(rule.args is kind for rule in self.commands)
+
+    def targets(self) -> tuple[str, ...]:
+        """Keys of the steps this step may lead to."""
+        found = [self.next] if self.next else []
+        found.extend(rule.next for rule in self.commands if rule.next)
+        return tuple(dict.fromkeys(found))
+
 
 @dataclass(frozen=True)
 class Sop:
@@ -80,12 +209,24 @@ class Sop:
     steps: tuple[Step, ...]
     role_names: Mapping[Role, Text]
     stated_total: BusinessDuration | None = None
+    _by_key: Mapping[str, Step] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_key", {s.key: s for s in self.steps})
 
     def step(self, number: int) -> Step:
         for step in self.steps:
             if step.number == number:
                 return step
         raise KeyError(number)
+
+    def by_key(self, key: str) -> Step:
+        return self._by_key[key]
+
+    @property
+    def first(self) -> Step:
+        """The registration step: done by the system when a complaint is registered."""
+        return self.steps[0]
 
     def total(self, track: Track = Track.NORMAL) -> BusinessDuration:
         result = BusinessDuration()
@@ -96,131 +237,17 @@ class Sop:
     def route_steps(self) -> tuple[Step, ...]:
         return tuple(s for s in self.steps if s.scope is Scope.ROUTE)
 
+    def special_steps(self) -> tuple[Step, ...]:
+        """Steps whose limit changes on the special track."""
+        return tuple(s for s in self.steps if s.special_limit is not None)
+
+    def signature_steps(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.waits_for_signature)
+
     def role_name(self, role: Role, lang: str = "id") -> str:
         text = self.role_names.get(role)
         return text.get(lang) if text else role.value
 
-
-def sop_from_mapping(data: Any, source: str = "SOP", lang: str = "id") -> Sop:
-    """Build and validate a Sop; every error names `source` and the key path, in `lang`."""
-    reader = _Reader(source, lang)
-    root = reader.mapping(data, "")
-    code = reader.string(root, "code")
-    title = reader.text(root, "title")
-    roles_raw = reader.mapping(root.get("roles", {}), "roles")
-    role_names: dict[Role, Text] = {}
-    for key, value in roles_raw.items():
-        role = reader.role(key, f"roles.{key}")
-        role_names[role] = reader.text({"_": value}, "_", path=f"roles.{key}")
-    steps_raw = root.get("steps")
-    if not isinstance(steps_raw, list) or not steps_raw:
-        raise reader.fail("steps", "sop.err.steps_list")
-    steps = tuple(reader.step(raw, f"steps[{i}]") for i, raw in enumerate(steps_raw))
-    numbers = [s.number for s in steps]
-    if numbers != list(range(1, len(steps) + 1)):
-        raise reader.fail("steps", "sop.err.numbers", count=len(steps), found=numbers)
-    keys = [s.key for s in steps]
-    if len(set(keys)) != len(keys):
-        raise reader.fail("steps", "sop.err.keys_unique")
-    stated = root.get("stated_total")
-    stated_total = reader.duration(stated, "stated_total") if stated is not None else None
-    sop = Sop(code=code, title=title, steps=steps, role_names=role_names, stated_total=stated_total)
-    if stated_total is not None and sop.total() != stated_total:
-        raise reader.fail(
-            "stated_total",
-            "sop.err.total",
-            total=sop.total().format(lang),
-            stated=stated_total.format(lang),
-        )
-    route = [s.number for s in steps if s.scope is Scope.ROUTE]
-    if route and route != list(range(route[0], route[-1] + 1)):
-        raise reader.fail("steps", "sop.err.route_consecutive")
-    return sop
-
-
-class _Reader:
-    """Small typed accessors that raise SopError with the path of the bad value."""
-
-    def __init__(self, source: str, lang: str) -> None:
-        self.source = source
-        self.lang = lang
-
-    def fail(self, key: str, message_key: str, **values: Any) -> SopError:
-        return SopError(translate(message_key, self.lang, **values), file=self.source, key=key or None)
-
-    def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(path, "dict_type")
-        return value
-
-    def string(self, data: Mapping[str, Any], key: str, path: str | None = None) -> str:
-        value = data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(path or key, "sop.err.text")
-        return value.strip()
-
-    def text(self, data: Mapping[str, Any], key: str, path: str | None = None) -> Text:
-        where = path or key
-        value = self.mapping(data.get(key), where)
-        return Text(id=self.string(value, "id", f"{where}.id"), en=self.string(value, "en", f"{where}.en"))
-
-    def role(self, value: Any, path: str) -> Role:
-        try:
-            return Role(str(value).strip().upper())
-        except ValueError:
-            names = ", ".join(r.value for r in Role)
-            raise self.fail(path, "sop.err.role", value=value, names=names) from None
-
-    def duration(self, value: Any, path: str) -> BusinessDuration:
-        if not isinstance(value, str):
-            raise self.fail(path, "sop.err.duration_type")
-        try:
-            return BusinessDuration.parse(value)
-        except ValueError as exc:
-            raise self.fail(path, "sop.err.duration", error=exc) from None
-
-    def boolean(self, data: Mapping[str, Any], key: str, path: str) -> bool:
-        value = data.get(key, False)
-        if not isinstance(value, bool):
-            raise self.fail(f"{path}.{key}", "bool_type")
-        return value
-
-    def step(self, raw: Any, path: str) -> Step:
-        known = {
-            "number", "key", "name", "actor", "alternate_actors", "limit", "special_limit",
-            "scope", "by_system", "fast_path", "output",
-        }  # fmt: skip
-        data = self.mapping(raw, path)
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise self.fail(f"{path}.{unknown[0]}", "sop.err.unknown_key", keys=", ".join(sorted(known)))
-        number = data.get("number")
-        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            raise self.fail(f"{path}.number", "sop.err.number")
-        scope_raw = data.get("scope", "case")
-        try:
-            scope = Scope(scope_raw)
-        except ValueError:
-            raise self.fail(f"{path}.scope", "sop.err.scope") from None
-        alternates = data.get("alternate_actors", [])
-        if not isinstance(alternates, list):
-            raise self.fail(f"{path}.alternate_actors", "sop.err.roles_list")
-        special = data.get("special_limit")
-        limit = self.duration(data.get("limit"), f"{path}.limit")
-        if limit.is_zero:
-            raise self.fail(f"{path}.limit", "sop.err.zero_limit")
-        return Step(
-            number=number,
-            key=self.string(data, "key", f"{path}.key"),
-            name=self.text(data, "name", f"{path}.name"),
-            actor=self.role(data.get("actor"), f"{path}.actor"),
-            alternate_actors=tuple(
-                self.role(a, f"{path}.alternate_actors[{i}]") for i, a in enumerate(alternates)
-            ),
-            limit=limit,
-            special_limit=(self.duration(special, f"{path}.special_limit") if special is not None else None),
-            scope=scope,
-            by_system=self.boolean(data, "by_system", path),
-            fast_path=self.boolean(data, "fast_path", path),
-            output=self.text(data, "output", f"{path}.output") if "output" in data else None,
-        )
+    def commands_of(self, number: int) -> tuple[Verb, ...]:
+        """The commands accepted at step `number` (always with STATUS and BANTUAN)."""
+        return self.step(number).verbs()

@@ -1,40 +1,40 @@
 """The SOP as a state machine: given a case's state and a command (or a signed letter), decide
-what happens. Pure: the engine service carries the decision out (rows, letters, mails).
+what happens, by following the transitions the SOP file declares (mailflow.domain.sop). Pure: the
+engine carries the decision out (rows, letters, mails).
 
-Decisions taken here and documented in README "Alur":
-* Step 3 (memo to the leadership) and step 9 (the signed letter reaches Diskominfo) are done by
-  the system at once, and timed like every other step.
-* Step 4 always takes the SOP's fast path: the system distributes the direction to the OPD(s)
-  immediately; one disposition sheet lists every OPD.
-* Several OPDs: each runs steps 5-9 on its own route; step 10 starts when every route has
-  finished step 9 (one answer to the complainant, with every OPD's signed letter).
-* `KHUSUS` (field review / cross-sector) switches the case to the 14-day track: given at step 2
-  or 4 it applies to the step-7 rows still to come; given at step 7 (with a reason) it recomputes
-  that step's deadline.
+How a decision is assembled from the declared steps:
+* the step the command answers is finished (or stays open, for `stay`; or the case closes);
+* when the step is completed going forward, its `letter` is made;
+* the `next` step is entered: a person's step starts (with its action mail); a system step is
+  started and finished at once, makes its own letter and enters its own `next`, and so on;
+* a case step leading to a route step fans out to one route per OPD named (or suggested); a route
+  step leading to a case step ends its route and the case step starts once no route is still open.
+Decisions documented in README "Alur": the first case step after the fan-in waits for every OPD,
+so the complainant gets one answer with every OPD's signed letter; a command's KHUSUS word (or a
+command declared with `track: special`) moves the case to the special track and recomputes the
+deadlines of open steps that have a special limit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from mailflow.domain.commands import Command, Verb
 from mailflow.domain.documents import Audience, DocumentKind
-from mailflow.domain.sop import Role, Track
-
-ALLOWED: dict[int, tuple[Verb, ...]] = {
-    2: (Verb.VALID, Verb.TOLAK),
-    4: (Verb.SETUJU, Verb.TERUSKAN, Verb.KHUSUS),
-    5: (Verb.TERIMA,),
-    6: (Verb.DISPOSISI,),
-    7: (Verb.TANGGAPAN, Verb.KHUSUS),
-    8: (),  # the signed PDF, attached or dropped in the watched folder
-    10: (Verb.SETUJU, Verb.TERUSKAN),
-    11: (Verb.KIRIM,),
-}
-ALWAYS = (Verb.STATUS, Verb.BANTUAN)
+from mailflow.domain.sop import (
+    ArgKind,
+    Close,
+    CommandRule,
+    Completion,
+    Need,
+    Role,
+    Scope,
+    Sop,
+    Step,
+    Track,
+)
+from mailflow.domain.statuses import CaseStatus, RouteStatus, StepOutcome
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class RouteState:
     route_id: int
     opd_code: str
     bidang_code: str | None
-    status: str  # open/done/cancelled
+    status: str  # a RouteStatus value
     finished_steps: frozenset[int] = frozenset()
 
 
@@ -62,7 +62,7 @@ class RouteState:
 class CaseState:
     case_id: int
     number: str
-    status: str
+    status: str  # a CaseStatus value
     track: Track
     suggested_opds: tuple[str, ...]
     routes: tuple[RouteState, ...]
@@ -70,16 +70,10 @@ class CaseState:
     complainant_email: str | None
 
 
-class Outcome(StrEnum):
-    DONE = "done"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-
-
 @dataclass(frozen=True)
 class Finish:
     event_id: int
-    outcome: Outcome = Outcome.DONE
+    outcome: StepOutcome = StepOutcome.DONE
     command: str = ""
     note: str = ""
 
@@ -114,6 +108,8 @@ class MakeLetter:
     kind: DocumentKind
     audience: Audience
     route: RouteRef | None = None  # None: one letter for the whole case (e.g. the step-4 sheet)
+    step: int = 0  # the step whose completion makes it
+    next_step: int | None = None  # the step it starts: the letter states that step's deadline
 
 
 @dataclass(frozen=True)
@@ -128,8 +124,8 @@ class Transition:
     letters: tuple[MakeLetter, ...] = ()
     system_steps: tuple[SystemStep, ...] = ()
     start: tuple[Start, ...] = ()
-    recompute_due: tuple[int, ...] = ()  # open step-7 events whose deadline follows a new track
-    close: str | None = None  # "rejected" or "closed"
+    recompute_due: tuple[int, ...] = ()  # open events whose deadline follows a new track
+    close: CaseStatus | None = None  # REJECTED or CLOSED
     close_reason: str = ""
     notify_complainant: str | None = None  # "rejected" or "answer"
     answer_text: str = ""
@@ -153,173 +149,222 @@ class Info:
     allowed: tuple[Verb, ...] = ()
 
 
-def allowed_commands(step: int) -> tuple[Verb, ...]:
-    return ALLOWED.get(step, ()) + ALWAYS
+@dataclass
+class _Plan:
+    """A transition being assembled (mutable while the declared steps are followed)."""
+
+    letters: list[MakeLetter]
+    system_steps: list[SystemStep]
+    starts: list[Start]
+    new_routes: list[str]
+    route_done: list[int]
 
 
-def on_registered() -> Transition:
-    """After step 1 the IKP division checks the complaint."""
-    return Transition(start=(Start(2, Role.IKP),))
+class Workflow:
+    """Decisions for one SOP."""
 
+    def __init__(self, sop: Sop) -> None:
+        self.sop = sop
 
-def on_command(state: CaseState, event: OpenStep, command: Command) -> Transition | Refusal | Info:
-    """The actor of the open step `event` replied with `command`."""
-    if command.verb is Verb.STATUS:
-        return Info("status", allowed_commands(event.step))
-    if command.verb is Verb.BANTUAN:
-        return Info("help", allowed_commands(event.step))
-    if state.status != "open":
-        return Refusal("case_closed")
-    if command.verb not in ALLOWED.get(event.step, ()):
-        code = "needs_pdf" if event.step == 8 else "wrong_command"
-        return Refusal(code, allowed_commands(event.step), detail=command.verb.value)
-    handler = _HANDLERS[event.step]
-    return handler(state, event, command)
+    def allowed(self, step: int) -> tuple[Verb, ...]:
+        return self.sop.commands_of(step)
 
+    def on_registered(self) -> Transition:
+        """The first step (registration) is done by ingest: enter what follows it."""
+        first = self.sop.first
+        plan = _new_plan()
+        if first.next is not None:
+            self._leave(plan, first, None, first.next, (), None, None)
+        return _assemble(plan)
 
-def _step2(state: CaseState, event: OpenStep, command: Command) -> Transition | Refusal:
-    if command.verb is Verb.TOLAK:
-        return Transition(
-            finish=(Finish(event.event_id, Outcome.REJECTED, "TOLAK", command.text),),
-            close="rejected",
-            close_reason=command.text,
-            notify_complainant="rejected",
+    def on_command(self, state: CaseState, event: OpenStep, command: Command) -> Transition | Refusal | Info:
+        """The actor of the open step `event` replied with `command`."""
+        step = self.sop.step(event.step)
+        if command.verb is Verb.STATUS:
+            return Info("status", step.verbs())
+        if command.verb is Verb.BANTUAN:
+            return Info("help", step.verbs())
+        if state.status != CaseStatus.OPEN:
+            return Refusal("case_closed")
+        rule = step.command(command.verb)
+        if rule is None:
+            code = "needs_pdf" if step.waits_for_signature else "wrong_command"
+            return Refusal(code, step.verbs(), detail=command.verb.value)
+        return self._apply_rule(state, step, event, rule, command)
+
+    def on_letter_signed(self, state: CaseState, event: OpenStep, signer: str) -> Transition | Refusal:
+        """A validly signed letter came back for the route of the open signature step `event`."""
+        if state.status != CaseStatus.OPEN:
+            return Refusal("case_closed")
+        step = self.sop.step(event.step)
+        if not step.waits_for_signature or step.next is None:
+            return Refusal("not_waiting_for_signature")
+        route = _event_route(event)
+        plan = _new_plan()
+        self._leave(plan, step, route, step.next, (), state, event)
+        return _assemble(plan, finish=(Finish(event.event_id, command="TTD", note=signer),))
+
+    # --- one declared command ------------------------------------------------------------------
+
+    def _apply_rule(
+        self, state: CaseState, step: Step, event: OpenStep, rule: CommandRule, command: Command
+    ) -> Transition | Refusal:
+        route = _event_route(event) if step.scope is Scope.ROUTE else None
+        verb = command.verb.value
+        special = rule.track is Track.SPECIAL or (command.special and rule.args is ArgKind.OPDS)
+        track = Track.SPECIAL if special else rule.track
+        if rule.args is ArgKind.REASON and rule.need is Need.REQUIRED and not command.text.strip():
+            return Refusal("missing_reason", step.verbs())
+        if rule.args is ArgKind.RESPONSE and not command.text.strip():
+            return Refusal("missing_response", step.verbs())
+        if rule.close is not None:
+            return self._close(state, event, rule, command, track)
+        if rule.stay:
+            return Transition(
+                set_track=track,
+                recompute_due=(event.event_id,),
+                confirm=("special_track" if track is Track.SPECIAL else "recorded") if rule.confirm else None,
+            )
+        assert rule.next is not None
+        names_opds = rule.args is ArgKind.OPDS and rule.need is not Need.NONE
+        opds = command.opds or (() if rule.need is Need.REQUIRED and names_opds else state.suggested_opds)
+        fans_out = self.sop.by_key(rule.next).scope is Scope.ROUTE and step.scope is Scope.CASE
+        if (names_opds or fans_out) and not opds:
+            return Refusal("missing_opd", step.verbs())
+        note = _note(step, rule, command, opds if names_opds or fans_out else ())
+        plan = _new_plan()
+        self._leave(plan, step, route, rule.next, opds, state, event, bidang=command.bidang)
+        return _assemble(
+            plan,
+            finish=(Finish(event.event_id, command=verb, note=note),),
+            set_track=track,
+            set_suggested_opds=tuple(opds) if names_opds and not fans_out else None,
+            route_bidang=_route_bidang(route, rule, command),
+            route_response=((route.route_id, command.text),)
+            if rule.args is ArgKind.RESPONSE and route and route.route_id
+            else (),
         )
-    opds = command.opds or state.suggested_opds
-    if not opds:
-        return Refusal("missing_opd", allowed_commands(2))
-    return Transition(
-        finish=(Finish(event.event_id, command="VALID", note=", ".join(opds)),),
-        set_suggested_opds=tuple(opds),
-        set_track=Track.SPECIAL if command.special else None,
-        letters=(MakeLetter(DocumentKind.NOTA_DINAS, Audience.INTERNAL),),
-        system_steps=(SystemStep(3),),
-        start=(Start(4, Role.PIMPINAN, attachments=(DocumentKind.NOTA_DINAS,)),),
-    )
 
-
-def _step4(state: CaseState, event: OpenStep, command: Command) -> Transition | Refusal:
-    opds = command.opds or state.suggested_opds
-    if not opds:
-        return Refusal("missing_opd", allowed_commands(4))
-    special = command.special or command.verb is Verb.KHUSUS
-    existing = {r.opd_code for r in state.routes}
-    new = tuple(o for o in opds if o not in existing)
-    routes = tuple(RouteRef(o, _route_id(state, o)) for o in opds)
-    return Transition(
-        finish=(Finish(event.event_id, command=command.verb.value, note="jalur cepat: " + ", ".join(opds)),),
-        set_track=Track.SPECIAL if special else None,
-        new_routes=new,
-        letters=(MakeLetter(DocumentKind.LEMBAR_DISPOSISI, Audience.OPD),),
-        start=tuple(
-            Start(5, Role.SEKRETARIS, route=r, attachments=(DocumentKind.LEMBAR_DISPOSISI,)) for r in routes
-        ),
-    )
-
-
-def _step5(state: CaseState, event: OpenStep, command: Command) -> Transition | Refusal:
-    route = _event_route(state, event)
-    return Transition(
-        finish=(Finish(event.event_id, command="TERIMA"),),
-        start=(Start(6, Role.KEPALA_OPD, route=route, attachments=(DocumentKind.LEMBAR_DISPOSISI,)),),
-    )
-
-
-def _step6(state: CaseState, event: OpenStep, command: Command) -> Transition | Refusal:
-    route = _event_route(state, event)
-    assert route.route_id is not None and command.bidang is not None
-    return Transition(
-        finish=(Finish(event.event_id, command="DISPOSISI", note=f"{command.bidang}: {command.text}"),),
-        route_bidang=((route.route_id, command.bidang, command.text),),
-        letters=(MakeLetter(DocumentKind.LEMBAR_DISPOSISI, Audience.OPD, route=route),),
-        start=(
-            Start(
-                7,
-                Role.KABID,
-                route=route,
-                bidang=command.bidang,
-                attachments=(DocumentKind.LEMBAR_DISPOSISI,),
+    def _close(
+        self, state: CaseState, event: OpenStep, rule: CommandRule, command: Command, track: Track | None
+    ) -> Transition:
+        rejected = rule.close is Close.REJECTED
+        answer = "answer" if state.complainant_email else None
+        return Transition(
+            finish=(
+                Finish(
+                    event.event_id,
+                    StepOutcome.REJECTED if rejected else StepOutcome.DONE,
+                    command.verb.value,
+                    command.text if rejected else "",
+                ),
             ),
-        ),
-    )
+            set_track=track,
+            close=CaseStatus.REJECTED if rejected else CaseStatus.CLOSED,
+            close_reason=command.text if rejected else "",
+            notify_complainant="rejected" if rejected else answer,
+            answer_text="" if rejected else command.text,
+        )
+
+    # --- following the declared steps ---------------------------------------------------------------
+
+    def _leave(
+        self,
+        plan: _Plan,
+        step: Step,
+        route: RouteRef | None,
+        target_key: str,
+        opds: tuple[str, ...],
+        state: CaseState | None,
+        event: OpenStep | None,
+        *,
+        bidang: str | None = None,
+    ) -> None:
+        """`step` is completed going forward on `route`: make its letter, enter `target_key`."""
+        target = self.sop.by_key(target_key)
+        if step.letter is not None:
+            plan.letters.append(
+                MakeLetter(
+                    step.letter,
+                    Audience.INTERNAL if step.letter is DocumentKind.NOTA_DINAS else Audience.OPD,
+                    route=route if step.scope is Scope.ROUTE else None,
+                    step=step.number,
+                    next_step=target.number,
+                )
+            )
+        if step.scope is Scope.CASE and target.scope is Scope.ROUTE:
+            existing = {r.opd_code: r.route_id for r in state.routes} if state else {}
+            for code in opds:
+                if code not in existing and code not in plan.new_routes:
+                    plan.new_routes.append(code)
+                self._enter(plan, target, RouteRef(code, existing.get(code)), opds, state, None)
+            return
+        if step.scope is Scope.ROUTE and target.scope is Scope.CASE:
+            assert route is not None and route.route_id is not None
+            plan.route_done.append(route.route_id)
+            if _others_open(state, route.route_id):
+                return
+            self._enter(plan, target, None, opds, state, None)
+            return
+        self._enter(plan, target, route, opds, state, bidang)
+
+    def _enter(
+        self,
+        plan: _Plan,
+        step: Step,
+        route: RouteRef | None,
+        opds: tuple[str, ...],
+        state: CaseState | None,
+        bidang: str | None,
+    ) -> None:
+        if step.completion is Completion.SYSTEM:
+            plan.system_steps.append(SystemStep(step.number, route))
+            if step.next is not None:
+                self._leave(plan, step, route, step.next, opds, state, None)
+            return
+        plan.starts.append(Start(step.number, step.actor, route, bidang, step.attach))
 
 
-def _step7(state: CaseState, event: OpenStep, command: Command) -> Transition | Refusal:
-    route = _event_route(state, event)
-    assert route.route_id is not None
-    if command.verb is Verb.KHUSUS:
-        if not command.text:
-            return Refusal("missing_reason", allowed_commands(7))
-        return Transition(set_track=Track.SPECIAL, recompute_due=(event.event_id,), confirm="special_track")
-    if not command.text.strip():
-        return Refusal("missing_response", allowed_commands(7))
+def _new_plan() -> _Plan:
+    return _Plan([], [], [], [], [])
+
+
+def _assemble(plan: _Plan, **fields: object) -> Transition:
     return Transition(
-        finish=(Finish(event.event_id, command="TANGGAPAN"),),
-        route_response=((route.route_id, command.text),),
-        letters=(MakeLetter(DocumentKind.SURAT_TANGGAPAN, Audience.OPD, route=route),),
-        start=(Start(8, Role.KEPALA_OPD, route=route, attachments=(DocumentKind.SURAT_TANGGAPAN,)),),
+        new_routes=tuple(plan.new_routes),
+        route_done=tuple(plan.route_done),
+        letters=tuple(plan.letters),
+        system_steps=tuple(plan.system_steps),
+        start=tuple(plan.starts),
+        **fields,  # type: ignore[arg-type]
     )
 
 
-def _step10(state: CaseState, event: OpenStep, command: Command) -> Transition | Refusal:
-    return Transition(
-        finish=(Finish(event.event_id, command=command.verb.value),),
-        start=(Start(11, Role.ADMIN, attachments=(DocumentKind.SIGNED_RESPONSE,)),),
-    )
+def _others_open(state: CaseState | None, route_id: int) -> bool:
+    if state is None:
+        return False
+    return any(r.route_id != route_id and r.status == RouteStatus.OPEN for r in state.routes)
 
 
-def _step11(state: CaseState, event: OpenStep, command: Command) -> Transition | Refusal:
-    return Transition(
-        finish=(Finish(event.event_id, command="KIRIM"),),
-        close="closed",
-        notify_complainant="answer" if state.complainant_email else None,
-        answer_text=command.text,
-    )
+def _route_bidang(
+    route: RouteRef | None, rule: CommandRule, command: Command
+) -> tuple[tuple[int, str, str], ...]:
+    if rule.args is not ArgKind.BIDANG or route is None or route.route_id is None or command.bidang is None:
+        return ()
+    return ((route.route_id, command.bidang, command.text),)
 
 
-_HANDLERS = {2: _step2, 4: _step4, 5: _step5, 6: _step6, 7: _step7, 10: _step10, 11: _step11}
+def _note(step: Step, rule: CommandRule, command: Command, opds: tuple[str, ...]) -> str:
+    if opds:
+        return ("jalur cepat: " if step.fast_path else "") + ", ".join(opds)
+    if rule.args is ArgKind.BIDANG and command.bidang:
+        return f"{command.bidang}: {command.text}"
+    if rule.args is ArgKind.REASON:
+        return command.text
+    return ""
 
 
-def on_letter_signed(state: CaseState, event: OpenStep, signer: str) -> Transition | Refusal:
-    """A validly signed response letter came back for the route of the open step-8 `event`."""
-    if state.status != "open":
-        return Refusal("case_closed")
-    if event.step != 8:
-        return Refusal("not_waiting_for_signature")
-    route = _event_route(state, event)
-    assert route.route_id is not None
-    others_pending = [
-        r
-        for r in state.routes
-        if r.route_id != route.route_id and r.status == "open" and 9 not in r.finished_steps
-    ]
-    return Transition(
-        finish=(Finish(event.event_id, command="TTD", note=signer),),
-        system_steps=(SystemStep(9, route=route),),
-        route_done=(route.route_id,),
-        start=() if others_pending else (Start(10, Role.IKP, attachments=(DocumentKind.SIGNED_RESPONSE,)),),
-    )
-
-
-def _route_id(state: CaseState, opd: str) -> int | None:
-    for route in state.routes:
-        if route.opd_code == opd:
-            return route.route_id
-    return None
-
-
-def _event_route(state: CaseState, event: OpenStep) -> RouteRef:
+def _event_route(event: OpenStep) -> RouteRef:
     if event.route_id is None or event.opd_code is None:
         raise ValueError(f"step {event.step} needs a route")
     return RouteRef(event.opd_code, event.route_id)
-
-
-def find_open_step(state: CaseState, step: int, route_key: int, attempt: int) -> OpenStep | None:
-    for open_step in state.open_steps:
-        if open_step.step == step and (open_step.route_id or 0) == route_key and open_step.attempt == attempt:
-            return open_step
-    return None
-
-
-def open_steps_for(state: CaseState, steps: Sequence[int]) -> list[OpenStep]:
-    return [s for s in state.open_steps if s.step in steps]

@@ -2,23 +2,6 @@
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- subjects ----------------------------------------------------------------------------
-    "engine.subject.2": ("Aduan baru, mohon diperiksa: {title}", "New complaint, please check: {title}"),
-    "engine.subject.4": ("Mohon arahan: {title}", "Direction requested: {title}"),
-    "engine.subject.5": (
-        "Arahan pimpinan Diskominfo: {title}",
-        "Direction from the head of Diskominfo: {title}",
-    ),
-    "engine.subject.6": ("Mohon disposisi: {title}", "Please dispose: {title}"),
-    "engine.subject.7": ("Mohon susun tanggapan: {title}", "Please draft the response: {title}"),
-    "engine.subject.8": (
-        "Mohon tanda tangan surat tanggapan: {title}",
-        "Please sign the response letter: {title}",
-    ),
-    "engine.subject.10": (
-        "Tanggapan OPD diterima, mohon disposisi: {title}",
-        "Department response received, please dispose: {title}",
-    ),
-    "engine.subject.11": ("Mohon kirim jawaban kepada pelapor: {title}", "Please send the answer: {title}"),
     "engine.subject.reminder": ("Pengingat: {title}", "Reminder: {title}"),
     "engine.subject.overdue": ("Melewati batas waktu: {title}", "Overdue: {title}"),
     "engine.subject.digest": (
@@ -39,102 +22,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "engine.subject.answer": ("Jawaban atas aduan Anda", "The answer to your complaint"),
     # --- what each step asks ----------------------------------------------------------------
-    "engine.ask.2": (
-        "Mohon periksa aduan yang telah teregister berikut dan tentukan apakah aduan ini valid serta "
-        "OPD mana yang berwenang menindaklanjutinya.",
-        "Please check the registered complaint below: is it valid, and which department should handle it?",
-    ),
-    "engine.ask.4": (
-        "Aduan ini telah diperiksa oleh Bidang IKP dan diusulkan diteruskan ke {opds}. Nota dinas "
-        "terlampir. Mohon arahan Bapak/Ibu.",
-        "The IKP division checked this complaint and proposes forwarding it to {opds}. The memo is "
-        "attached. Your direction, please.",
-    ),
-    "engine.ask.5": (
-        "Pimpinan Diskominfo meneruskan aduan berikut kepada {opd} (lembar disposisi terlampir). Mohon "
-        "terima dan sampaikan kepada pimpinan OPD.",
-        "The head of Diskominfo forwards the complaint below to {opd} (disposition sheet attached). "
-        "Please acknowledge it and pass it to the head of the department.",
-    ),
-    "engine.ask.6": (
-        "Aduan berikut telah diterima oleh Sekretariat {opd}. Mohon disposisi kepada bidang terkait "
-        "beserta arahan Bapak/Ibu.",
-        "The secretariat of {opd} has received the complaint below. Please dispose it to the concerned "
-        "division with your instructions.",
-    ),
-    "engine.ask.7": (
-        'Kepala {opd} mendisposisikan aduan berikut kepada {bidang} dengan arahan: "{arahan}". Mohon '
-        "susun tanggapan aduan; tanggapan akan dituangkan ke dalam surat tanggapan resmi.",
-        'The head of {opd} disposed the complaint below to {bidang} with the instruction: "{arahan}". '
-        "Please draft the response; it will be put into the formal response letter.",
-    ),
-    "engine.ask.8": (
-        "Konsep surat tanggapan untuk aduan berikut terlampir (DOCX dan PDF). Mohon setujui dan tanda "
-        "tangani secara elektronik, lalu kirim PDF yang sudah ditandatangani sebagai lampiran balasan "
-        "email ini, atau simpan di folder surat kembali.",
-        "The draft response letter for the complaint below is attached (DOCX and PDF). Please approve and "
-        "sign it electronically, then send the signed PDF back as an attachment to a reply to this mail, "
-        "or save it in the returned-letters folder.",
-    ),
-    "engine.ask.10": (
-        "Tanggapan dari {opds} telah diterima dan ditandatangani (terlampir). Mohon disposisi agar "
-        "jawaban dikirim kepada pelapor.",
-        "The response from {opds} has been received and signed (attached). Please dispose it so that "
-        "the answer is sent to the complainant.",
-    ),
-    "engine.ask.11": (
-        "Jawaban atas aduan berikut telah disetujui. Mohon kirim jawaban kepada pelapor dan "
-        "dokumentasikan; surat tanggapan yang ditandatangani ikut terlampir.",
-        "The answer to the complaint below has been approved. Please send it to the complainant and "
-        "document it; the signed response letter goes with it.",
-    ),
     # --- commands and what they do ------------------------------------------------------------
-    "engine.cmd.VALID": ("VALID [kode OPD]", "VALID [department code]"),
-    "engine.cmd.VALID.desc": (
-        "aduan valid; teruskan ke OPD usulan ({opds}) atau OPD yang disebut",
-        "the complaint is valid; send to the proposed department ({opds}) or the one named",
+    "engine.suggested_opds": (
+        "Usulan OPD dari aturan kotak masuk: {names}",
+        "Department proposed by the inbox rules: {names}",
     ),
-    "engine.cmd.TOLAK": ("TOLAK <alasan>", "TOLAK <reason>"),
-    "engine.cmd.TOLAK.desc": (
-        "aduan ditolak dan ditutup; pelapor diberi tahu alasannya",
-        "reject and close; the complainant is told the reason",
-    ),
-    "engine.cmd.SETUJU": ("SETUJU", "SETUJU"),
-    "engine.cmd.SETUJU.desc": ("teruskan ke {opds}", "forward to {opds}"),
-    "engine.cmd.SETUJU.desc10": ("setujui jawaban untuk dikirim", "approve the answer for sending"),
-    "engine.cmd.TERUSKAN": ("TERUSKAN <kode OPD>[, <kode OPD>]", "TERUSKAN <code>[, <code>]"),
-    "engine.cmd.TERUSKAN.desc": (
-        "teruskan ke OPD lain (bisa lebih dari satu, pisahkan dengan koma)",
-        "forward to other departments (several allowed, separated by commas)",
-    ),
-    "engine.cmd.TERUSKAN.desc10": ("teruskan kepada Admin untuk dikirim", "pass to the admin for sending"),
-    "engine.cmd.KHUSUS": ("KHUSUS", "KHUSUS"),
-    "engine.cmd.KHUSUS.desc": (
-        "tambahkan bila perlu tinjauan lapangan / lintas sektor (batas 14 hari)",
-        "add when a field review or cross-sector coordination is needed (14-day limit)",
-    ),
-    "engine.cmd.KHUSUS7": ("KHUSUS <alasan>", "KHUSUS <reason>"),
-    "engine.cmd.KHUSUS7.desc": (
-        "perlu tinjauan lapangan / lintas sektor: batas waktu menjadi 14 hari kerja",
-        "needs a field review / cross-sector coordination: the limit becomes 14 working days",
-    ),
-    "engine.cmd.TERIMA": ("TERIMA", "TERIMA"),
-    "engine.cmd.TERIMA.desc": (
-        "arahan diterima dan diteruskan kepada pimpinan OPD",
-        "direction received and passed to the department head",
-    ),
-    "engine.cmd.DISPOSISI": ("DISPOSISI <bidang>: <arahan>", "DISPOSISI <division>: <instruction>"),
-    "engine.cmd.DISPOSISI.desc": ("bidang: {bidang}", "divisions: {bidang}"),
-    "engine.cmd.TANGGAPAN": ("TANGGAPAN", "TANGGAPAN"),
-    "engine.cmd.TANGGAPAN.desc": (
-        "tulis isi tanggapan di bawah kata TANGGAPAN, atau lampirkan berkas DOCX",
-        "write the response below the word TANGGAPAN, or attach a DOCX file",
-    ),
-    "engine.cmd.KIRIM": ("KIRIM [teks pengantar]", "KIRIM [covering text]"),
-    "engine.cmd.KIRIM.desc": (
-        "kirim jawaban beserta surat tanggapan kepada pelapor; aduan ditutup",
-        "send the answer with the response letter to the complainant; the case is closed",
-    ),
+    # how a command's arguments are written, by kind and need (domain.sop.ArgKind / Need)
+    "engine.arg.opds.optional": ("[kode OPD]", "[department code]"),
+    "engine.arg.opds.required": ("<kode OPD>[, <kode OPD>]", "<code>[, <code>]"),
+    "engine.arg.reason.optional": ("[alasan]", "[reason]"),
+    "engine.arg.reason.required": ("<alasan>", "<reason>"),
+    "engine.arg.bidang.optional": ("<bidang>: <arahan>", "<division>: <instruction>"),
+    "engine.arg.bidang.required": ("<bidang>: <arahan>", "<division>: <instruction>"),
+    "engine.arg.text.optional": ("[teks pengantar]", "[covering text]"),
+    "engine.arg.text.required": ("<teks>", "<text>"),
     "engine.cmd.STATUS": ("STATUS", "STATUS"),
     "engine.cmd.STATUS.desc": ("status aduan ini", "status of this complaint"),
     "engine.cmd.BANTUAN": ("BANTUAN", "HELP"),

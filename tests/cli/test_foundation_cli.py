@@ -23,10 +23,13 @@ def test_sop_prints_eleven_steps_and_the_total(site: Path) -> None:
     result = run_cli("--config", site / "mailflow.toml", "sop")
     assert result.returncode == 0, result.stderr
     assert "4 hari 8 jam 30 menit" in result.stdout
-    assert "Menerima arahan dan menyampaikan kepada pimpinan OPD" in result.stdout
     assert "14 hari" in result.stdout
+    assert "TERIMA → 6" in result.stdout and "TOLAK → ditolak" in result.stdout  # where answers lead
     data = json.loads(run_cli("--config", site / "mailflow.toml", "sop", "--json").stdout)
     assert [s["number"] for s in data["steps"]] == list(range(1, 12))
+    assert data["steps"][4]["name"] == "Menerima arahan dan menyampaikan kepada pimpinan OPD"
+    assert data["steps"][7]["completion"] == "signed_letter"
+    assert [c["next"] for c in data["steps"][3]["commands"]] == ["terima_arahan"] * 3
 
 
 def test_sop_in_english(site: Path) -> None:

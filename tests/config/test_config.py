@@ -9,7 +9,7 @@ import pytest
 from mailflow.config.directory_file import load_directory
 from mailflow.config.loader import load_config
 from mailflow.errors import ConfigError, DirectoryError
-from mailflow.services.starter import write_starter
+from mailflow.services.operations.starter import write_starter
 
 
 @pytest.fixture

@@ -4,26 +4,31 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from mailflow.config.sop_file import REGENCY_SOP, load_sop, shipped_sop_path
 from mailflow.domain.commands import Command, Verb
 from mailflow.domain.documents import Audience, DocumentKind
 from mailflow.domain.sop import Role, Track
+from mailflow.domain.statuses import StepOutcome
 from mailflow.domain.workflow import (
     CaseState,
     Info,
     OpenStep,
-    Outcome,
     Refusal,
     RouteRef,
     RouteState,
     Start,
     SystemStep,
     Transition,
-    on_command,
-    on_letter_signed,
-    on_registered,
+    Workflow,
 )
 
 T = datetime(2026, 11, 30, 0, 40, tzinfo=UTC)
+WORKFLOW = Workflow(load_sop())
+on_command, on_letter_signed, on_registered = (
+    WORKFLOW.on_command,
+    WORKFLOW.on_letter_signed,
+    WORKFLOW.on_registered,
+)
 
 
 def step(number: int, event_id: int = 100, route_id: int | None = None, opd: str | None = None) -> OpenStep:
@@ -50,7 +55,7 @@ def test_valid_makes_the_memo_and_asks_the_leadership() -> None:
     event = step(2)
     result = on_command(state((event,)), event, Command(Verb.VALID, opds=("DLH",)))
     assert isinstance(result, Transition)
-    assert result.finish[0].event_id == event.event_id and result.finish[0].outcome is Outcome.DONE
+    assert result.finish[0].event_id == event.event_id and result.finish[0].outcome is StepOutcome.DONE
     assert result.set_suggested_opds == ("DLH",)
     assert (
         result.letters[0].kind is DocumentKind.NOTA_DINAS and result.letters[0].audience is Audience.INTERNAL
@@ -69,7 +74,7 @@ def test_tolak_rejects_and_tells_the_complainant() -> None:
     event = step(2)
     result = on_command(state((event,)), event, Command(Verb.TOLAK, text="di luar kewenangan"))
     assert isinstance(result, Transition)
-    assert result.finish[0].outcome is Outcome.REJECTED
+    assert result.finish[0].outcome is StepOutcome.REJECTED
     assert result.close == "rejected" and result.close_reason == "di luar kewenangan"
     assert result.notify_complainant == "rejected"
     assert result.start == ()
@@ -186,3 +191,46 @@ def test_status_and_help_change_nothing_even_on_closed_cases() -> None:
     )
     closed = on_command(state((event,), status="rejected"), event, Command(Verb.SETUJU))
     assert isinstance(closed, Refusal) and closed.code == "case_closed"
+
+
+# --- another SOP, same engine: the regency's 8 steps ---------------------------------------------
+
+
+def _regency() -> Workflow:
+    return Workflow(load_sop(shipped_sop_path(REGENCY_SOP)))
+
+
+def test_the_regency_sop_runs_on_the_same_engine() -> None:
+    flow = _regency()
+    assert flow.on_registered().start == (Start(2, Role.ADMIN),)
+    two = step(2)
+    valid = flow.on_command(state((two,)), two, Command(Verb.VALID, opds=("DLH",)))
+    assert isinstance(valid, Transition)
+    assert valid.system_steps == () and valid.letters == ()  # no memo step in this SOP
+    assert valid.start == (Start(3, Role.PIMPINAN),) and valid.set_suggested_opds == ("DLH",)
+    three = step(3)
+    fan = flow.on_command(
+        state((three,), suggested_opds=("DLH",)), three, Command(Verb.TERUSKAN, opds=("DLH", "DPUPR"))
+    )
+    assert isinstance(fan, Transition)
+    assert fan.new_routes == ("DLH", "DPUPR")
+    assert [(s.step, s.role, s.route) for s in fan.start] == [
+        (4, Role.KEPALA_OPD, RouteRef("DLH")),
+        (4, Role.KEPALA_OPD, RouteRef("DPUPR")),
+    ]  # straight to the head of the department: no secretary step
+    assert fan.letters[0].kind is DocumentKind.LEMBAR_DISPOSISI and fan.letters[0].route is None
+    assert fan.letters[0].next_step == 4
+    routes = (RouteState(7, "DLH", "KEBERSIHAN", "open"), RouteState(8, "DPUPR", "BM", "open"))
+    six = step(6, route_id=7, opd="DLH")
+    first = flow.on_letter_signed(state((six,), routes), six, "Kepala DLH")
+    assert isinstance(first, Transition) and first.route_done == (7,) and first.start == ()
+    routes = (RouteState(7, "DLH", "KEBERSIHAN", "done"), RouteState(8, "DPUPR", "BM", "open"))
+    six = step(6, route_id=8, opd="DPUPR")
+    last = flow.on_letter_signed(state((six,), routes), six, "Kepala DPUPR")
+    assert isinstance(last, Transition) and last.system_steps == ()
+    assert last.start == (Start(7, Role.PIMPINAN, attachments=(DocumentKind.SIGNED_RESPONSE,)),)
+    seven = step(7)
+    approved = flow.on_command(state((seven,)), seven, Command(Verb.SETUJU))
+    assert isinstance(approved, Transition) and approved.start[0].step == 8
+    wrong = flow.on_command(state((seven,)), seven, Command(Verb.TERUSKAN, opds=("DLH",)))
+    assert isinstance(wrong, Refusal) and wrong.code == "wrong_command"

@@ -16,15 +16,19 @@ from mailflow.adapters.db.models import Case, Complainant, Message, OutboxMail, 
 from mailflow.adapters.docx_text import docx_text
 from mailflow.adapters.mail_templates import MailTemplates
 from mailflow.bootstrap import build_calendar
+from mailflow.bootstrap.conversation import Conversation, build_conversation
 from mailflow.clock import ManualClock
 from mailflow.config.directory_file import load_directory
 from mailflow.config.loader import load_config
+from mailflow.config.model import Settings
 from mailflow.config.sop_file import load_sop
+from mailflow.domain.calendar import BusinessCalendar
+from mailflow.domain.directory import Directory
 from mailflow.domain.inbound import AttachmentInfo, InboundMail
-from mailflow.services.action_mails import MailComposer
-from mailflow.services.engine import Engine, LetterMaker
-from mailflow.services.replies import ReplyOutcome, ReplyProcessor
-from mailflow.services.starter import write_starter
+from mailflow.services.conversation.engine import Engine
+from mailflow.services.conversation.replies import ReplyOutcome, ReplyProcessor
+from mailflow.services.conversation.step_letters import LetterMaker
+from mailflow.services.operations.starter import write_starter
 
 _uid = itertools.count(1)
 
@@ -32,11 +36,34 @@ _uid = itertools.count(1)
 @dataclass
 class Harness:
     database: Database
-    engine: Engine
-    replies: ReplyProcessor
+    conversation: Conversation
     clock: ManualClock
     base: Path
     sent_seen: set[int] = field(default_factory=set)
+
+    @property
+    def engine(self) -> Engine:
+        return self.conversation.engine
+
+    @property
+    def replies(self) -> ReplyProcessor:
+        return self.conversation.replies
+
+    @property
+    def settings(self) -> Settings:
+        return self.conversation.mails.settings
+
+    @property
+    def directory(self) -> Directory:
+        return self.conversation.mails.directory
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return self.conversation.mails.calendar
+
+    def use_letters(self, maker: LetterMaker | None) -> None:
+        """Make (or stop making) real letters from now on."""
+        self.conversation.letters.maker = maker
 
     @property
     def now(self) -> datetime:
@@ -211,20 +238,16 @@ def make_harness(
     directory = load_directory(settings.paths.directory)
     calendar = build_calendar(settings)
     sop = load_sop(settings.paths.sop)
-    composer = MailComposer(
-        renderer=MailTemplates.for_folder(settings.paths.templates),
+    conversation = build_conversation(
+        settings=settings,
         sop=sop,
         calendar=calendar,
         directory=directory,
-        instance_name=settings.general.instance_name,
-        zone_label=settings.general.zone_label,
-        default_lang=settings.general.language,
+        templates=MailTemplates.for_folder(settings.paths.templates),
+        letters=letters,
+        docx_reader=docx_text,
     )
-    engine = Engine(
-        settings=settings, sop=sop, calendar=calendar, directory=directory, composer=composer, letters=letters
-    )
-    replies = ReplyProcessor(engine, docx_reader=docx_text)
-    return Harness(database, engine, replies, ManualClock(start), site)
+    return Harness(database, conversation, ManualClock(start), site)
 
 
 def parse_raw(raw: bytes):  # type: ignore[no-untyped-def]

@@ -220,7 +220,7 @@ def test_two_opds_and_the_special_track(h: Harness) -> None:
     sevens = [e for e in h.events(number) if e.step == 7]
     assert len(sevens) == 2 and all(e.track == "special" for e in sevens)
     for event in sevens:
-        assert h.engine.calendar.business_seconds(event.started_at, event.due_at) > 10 * 8 * 3600
+        assert h.calendar.business_seconds(event.started_at, event.due_at) > 10 * 8 * 3600
 
 
 def test_khusus_at_step_7_extends_the_deadline(h: Harness) -> None:

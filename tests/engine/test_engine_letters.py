@@ -18,9 +18,9 @@ from mailflow.adapters.db.models import Document, OutboxMail
 from mailflow.adapters.pdf_text import pdf_text
 from mailflow.config.directory_file import load_directory
 from mailflow.config.loader import load_config
-from mailflow.services.conversion import ConversionService
-from mailflow.services.letters import LetterService
-from mailflow.services.outbox import resolve_attachments
+from mailflow.services.letters.conversion import ConversionService
+from mailflow.services.letters.service import LetterService
+from mailflow.services.outbound.outbox import resolve_attachments
 from tests.engine.harness import Harness, make_harness
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -30,7 +30,7 @@ WITA = ZoneInfo("Asia/Makassar")
 def h(sqlite_db: Database, tmp_path: Path) -> Harness:
     harness = make_harness(sqlite_db, tmp_path, datetime(2026, 11, 30, 8, 5, tzinfo=WITA))
     settings = load_config(harness.base / "mailflow.toml", env={})
-    harness.engine.letters = LetterService(settings, load_directory(settings.paths.directory))
+    harness.use_letters(LetterService(settings, load_directory(settings.paths.directory)))
     return harness
 
 
@@ -58,7 +58,7 @@ def test_each_step_mail_carries_its_official_letter(h: Harness, warm_converter: 
     assert kinds == ["lembar_disposisi", "lembar_disposisi", "nota_dinas", "surat_tanggapan"]
     assert docs[("nota_dinas", False)].number == "700.1.2.4/0001/Diskominfo/2026"
     assert docs[("surat_tanggapan", True)].number == "700.1.2.4/0001/Dishub/2026"
-    conversion = ConversionService(h.database, h.engine.settings, converter=warm_converter)
+    conversion = ConversionService(h.database, h.settings, converter=warm_converter)
     summary = conversion.run_once()
     assert len(summary.converted) == 4 and summary.failed == []
     with h.database.reader() as session:

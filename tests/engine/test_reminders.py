@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailflow.adapters.db.engine import Database
-from mailflow.services.reminders import ReminderService
+from mailflow.services.conversation.reminders import ReminderService
 from tests.engine.harness import Harness, make_harness
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -29,7 +29,7 @@ def tick(h: Harness, service: ReminderService, hh: int, mm: int, day: int = 30, 
 
 
 def test_step_4_reminded_at_0910_and_0940_and_escalated(h: Harness) -> None:
-    service = ReminderService(h.engine)
+    service = h.conversation.reminders
     h.register()
     ikp_mail = next(m for m in h.mails() if m.to_addr == IKP)
     h.reply(ikp_mail, "VALID DISHUB", advance=timedelta(minutes=35))  # 08:40: step 4 starts
@@ -56,7 +56,7 @@ def test_step_4_reminded_at_0910_and_0940_and_escalated(h: Harness) -> None:
 
 
 def test_no_reminders_outside_working_hours_then_at_the_next_opening(h: Harness) -> None:
-    service = ReminderService(h.engine)
+    service = h.conversation.reminders
     h.clock.set(datetime(2026, 11, 27, 10, 50, tzinfo=WITA))  # Friday, 10 minutes before closing
     h.register()
     h.mails()
@@ -71,7 +71,7 @@ def test_no_reminders_outside_working_hours_then_at_the_next_opening(h: Harness)
 
 
 def test_several_steps_for_one_person_come_as_one_digest(h: Harness) -> None:
-    service = ReminderService(h.engine)
+    service = h.conversation.reminders
     for _ in range(3):
         h.register()
     h.mails()
@@ -89,7 +89,7 @@ def test_daily_cap_holds_notices_until_the_next_day(database: Database, tmp_path
         datetime(2026, 11, 30, 8, 5, tzinfo=WITA),
         edit={"[calendar]": "[reminders]\nmax_mails_per_person_per_day = 1\n\n[calendar]"},
     )
-    service = ReminderService(h.engine)
+    service = h.conversation.reminders
     h.register()
     h.mails()
     assert tick(h, service, 8, 35) == 1  # 50%: the one mail of the day

@@ -19,7 +19,7 @@ from mailflow.adapters.db.models import Document, OutboxMail
 from mailflow.adapters.docx_text import docx_text
 from mailflow.config.directory_file import load_directory
 from mailflow.config.loader import load_config
-from mailflow.services.letters import LetterService
+from mailflow.services.letters.service import LetterService
 from tests.engine.harness import make_harness
 from tests.fixtures.dovecot import DovecotServer
 from tests.fixtures.smtp import SmtpServer
@@ -41,7 +41,7 @@ HOSTILE = " ".join(PROBES)
 def _walk(tmp_path: Path, database: Database) -> tuple[list[OutboxMail], list[Document], str]:
     h = make_harness(database, tmp_path, datetime(2026, 11, 30, 8, 5, tzinfo=WITA))
     settings = load_config(h.base / "mailflow.toml", env={})
-    h.engine.letters = LetterService(settings, load_directory(settings.paths.directory))
+    h.use_letters(LetterService(settings, load_directory(settings.paths.directory)))
     h.register(subject=f"Lampu mati {HOSTILE}", body=f"Lampu jalan mati sejak 3 malam. {HOSTILE}")
     h.reply(h.mails(to="ikp.kominfo@bontangkota.go.id")[0], "VALID DISHUB")
     h.reply(h.mails(to="kadis.kominfo@bontangkota.go.id")[0], "SETUJU")

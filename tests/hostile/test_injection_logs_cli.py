@@ -22,7 +22,7 @@ from sqlalchemy import select
 from mailflow import logs
 from mailflow.adapters.db.models import Case, OutboxMail
 from mailflow.domain.mail import OutgoingMail
-from mailflow.services.outbox import queue
+from mailflow.services.outbound.outbox import queue
 from tests.cli.helpers import run_cli
 from tests.fixtures.dovecot import DovecotServer
 from tests.fixtures.smtp import SmtpServer

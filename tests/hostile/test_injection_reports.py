@@ -26,7 +26,7 @@ from mailflow.config.sop_file import load_sop
 from mailflow.domain.periods import parse_period
 from mailflow.resources import starter
 from mailflow.services.reports import ReportContext, generate_report
-from mailflow.services.weekly import build_weekly_email
+from mailflow.services.reports.weekly_email import build_weekly_email
 from tests.reports.seed import at, seed_history
 
 NOW = at("2027-01-04", "08:00")

@@ -13,8 +13,8 @@ import pytest
 
 from mailflow.adapters.db.models import AuditEntry, Case, Message, OutboxMail
 from mailflow.adapters.mime_parse import ParseLimits, parse_message
+from mailflow.bootstrap import ingest as ingest_app
 from mailflow.domain.noise import NoiseKind, detect_noise
-from mailflow.services import ingest_app
 from tests.hostile.mime_support import REPLY_ADDRESS, mail, mime_env_fixture  # noqa: F401 - the mime_env fixture
 from tests.ingest.builders import complaint
 from tests.ingest.conftest import IngestEnv

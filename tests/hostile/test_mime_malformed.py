@@ -13,7 +13,7 @@ import pytest
 from mailflow.adapters.db.models import Case, Message
 from mailflow.adapters.mailstore import ContentStore
 from mailflow.adapters.mime_parse import ParseLimits, parse_message
-from mailflow.services import ingest as ingest_module
+from mailflow.services.ingest import service as ingest_module
 from tests.hostile.mime_support import corpus, mail, mime_env_fixture, tracebacks  # noqa: F401 - the mime_env fixture
 from tests.ingest.builders import complaint
 from tests.ingest.conftest import IngestEnv

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import OutboxMail
 from mailflow.domain.mail import OutgoingMail
-from mailflow.services.outbox import queue
+from mailflow.services.outbound.outbox import queue
 
 DOMAIN = "diskominfo.bontangkota.go.id"
 NOW = datetime(2026, 11, 30, 0, 5, tzinfo=UTC)

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from mailflow.adapters.db.models import OutboxMail
+from mailflow.bootstrap import ingest as ingest_app
 from mailflow.domain.mail import AttachmentRef, OutgoingMail
-from mailflow.services import ingest_app
-from mailflow.services.outbox import make_message_id, queue
-from mailflow.services.sender import SendTuning
+from mailflow.services.outbound.outbox import make_message_id, queue
+from mailflow.services.outbound.sender import SendTuning
 from tests.cli.helpers import run_cli
 from tests.conftest import new_pg_database
 from tests.fixtures.dovecot import DovecotServer

@@ -126,7 +126,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     open_steps: dict[str, int] = {}
     issued: set[str] = set()
     message_ids: list[str] = []
-    directory = h.engine.directory
+    directory = h.directory
     with database.reader() as session:
         for mail in session.execute(select(OutboxMail).where(OutboxMail.kind.like("action.%"))).scalars():
             assert mail.reply_to is not None
@@ -145,13 +145,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 open_steps[token] = event.step
             # the same step's token, expired (issued long ago)
             expired = issue(
-                h.engine.settings.token_secret,
+                h.settings.token_secret,
                 case_id=event.case_id,
                 step=event.step,
                 route_key=event.route_key,
                 actor=directory.person_by_email(mail.to_addr).id,  # type: ignore[union-attr]
-                now=START - timedelta(days=h.engine.settings.tokens.validity_days + 5),
-                valid_days=h.engine.settings.tokens.validity_days,
+                now=START - timedelta(days=h.settings.tokens.validity_days + 5),
+                valid_days=h.settings.tokens.validity_days,
                 attempt=event.attempt,
             )
             issued.add(expired)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import Message, OutboxMail, QuarantineItem
 from mailflow.domain.inbound import InboundMail
-from mailflow.services.engine_hooks import EngineHooks
+from mailflow.services.conversation.hooks import EngineHooks
 from tests.engine.harness import Harness, make_harness
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -87,7 +87,7 @@ def test_an_expired_or_replayed_token_is_refused_even_with_the_case_tag(h: Harne
     replay = h.deliver(gmail_reply(action, "TOLAK ganti keputusan", subject=f"Re: [{number}]"))
     assert (replay.status, replay.code) == ("quarantined", "already_done")
     to_kadis = action_to(h, KADIS)
-    h.clock.advance(timedelta(days=h.engine.settings.tokens.validity_days + 2))
+    h.clock.advance(timedelta(days=h.settings.tokens.validity_days + 2))
     expired = h.deliver(gmail_reply(to_kadis, "SETUJU", subject=f"Re: [{number}] Mohon arahan"))
     assert (expired.status, expired.code) == ("quarantined", "expired")
     assert open_steps(h, number) == [4]

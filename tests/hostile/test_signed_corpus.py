@@ -19,7 +19,7 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import Document, QuarantineItem, ReturnedFile
 from mailflow.adapters.watcher import NOTE_SUFFIX, REJECTED
 from mailflow.domain import signatures as sig
-from mailflow.services.returned_watch import watched_folders
+from mailflow.services.returned.watch import watched_folders
 from mailflow.texts.signatures import MESSAGES
 from tests.fixtures.pki import TestPki
 from tests.hostile.signed_corpus import CORPUS, Hostile, Letter
@@ -80,7 +80,7 @@ def test_the_hostile_corpus_is_refused_each_with_its_reason(
 
 
 def refused_by_folder(s: Step8, files: list[tuple[Hostile, bytes]]) -> list[str]:
-    (folder,) = watched_folders(s.h.engine.settings)
+    (folder,) = watched_folders(s.h.settings)
     folder.mkdir(parents=True, exist_ok=True)
     watcher = make_watcher(s)
     started = time.monotonic()

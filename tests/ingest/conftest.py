@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.migrate import upgrade
 from mailflow.bootstrap import App
+from mailflow.bootstrap import ingest as ingest_app
 from mailflow.clock import Clock, ManualClock
 from mailflow.config.loader import load_config
-from mailflow.services import ingest_app
-from mailflow.services.ingest import DefaultHooks, IngestHooks
-from mailflow.services.poller import MailboxPoller, PollStats, PollTuning
-from mailflow.services.starter import write_starter
+from mailflow.services.ingest.poller import MailboxPoller, PollStats, PollTuning
+from mailflow.services.ingest.service import DefaultHooks, IngestHooks
+from mailflow.services.operations.starter import write_starter
 from tests.conftest import new_pg_database
 from tests.fixtures.dovecot import PASSWORD, DovecotServer
 from tests.fixtures.mail_servers import unique_address

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from mailflow.bootstrap import build_app
-from mailflow.services import ingest_app
+from mailflow.bootstrap import ingest as ingest_app
 
 
 class DyingHooks:

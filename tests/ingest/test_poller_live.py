@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import pytest
 
 from mailflow.adapters.db.models import AuditEntry, Case, MailboxState, Message
-from mailflow.services.poller import PROCESSED_KEYWORD, MailboxPoller, PollTuning
+from mailflow.services.ingest.poller import PROCESSED_KEYWORD, MailboxPoller, PollTuning
 from tests.ingest.builders import complaint
 from tests.ingest.conftest import make_env
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from mailflow.adapters.db.models import Document, OutboxMail
+from mailflow.bootstrap import ingest as ingest_app
 from mailflow.domain.mail import AttachmentRef, OutgoingMail
-from mailflow.services import ingest_app
-from mailflow.services.outbox import queue
+from mailflow.services.outbound.outbox import queue
 from tests.fixtures.smtp import NO_SUCH_USER
 from tests.ingest.builders import complaint
 from tests.ingest.conftest import IngestEnv, make_env

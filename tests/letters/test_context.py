@@ -107,7 +107,7 @@ def test_disposition_boxes_and_recipients() -> None:
     values = context(
         DocumentKind.LEMBAR_DISPOSISI,
         extra={
-            "step": 4,
+            "level": "case",
             "sifat": "sangat segera",
             "harap": ["koordinasi"],
             "diteruskan_kepada": ["DISHUB", "DLH"],

@@ -20,9 +20,9 @@ from mailflow.adapters.pdf_text import DOC_ID_KEY, pdf_metadata, pdf_text, squee
 from mailflow.domain.documents import Audience, DocumentKind, DocumentStatus
 from mailflow.domain.mail import AttachmentRef, OutgoingMail
 from mailflow.errors import DependencyError
-from mailflow.services.conversion import ConversionService
-from mailflow.services.letters import LetterService
-from mailflow.services.outbox import queue, resolve_attachments
+from mailflow.services.letters.conversion import ConversionService
+from mailflow.services.letters.service import LetterService
+from mailflow.services.outbound.outbox import queue, resolve_attachments
 from tests.letters.helpers import EMAIL, NAME, NOW, directory, make_case, make_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.libreoffice]

@@ -1,5 +1,5 @@
 """Hostile content in every template: the DOCX opens, the text is exactly what was given, and
-LibreOffice's PDF still carries it (RECIPES.md: without autoescape, text silently vanishes)."""
+LibreOffice's PDF still carries it (docs/RECIPES.md: without autoescape, text silently vanishes)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from mailflow.domain.documents import Audience, DocumentKind
 from mailflow.domain.letter_fields import LETTER_KINDS
 from mailflow.domain.letter_samples import SAMPLE_CASE, SAMPLE_ROUTE, SAMPLE_TIMES
 from mailflow.domain.letters import Issue, plan_letter
-from mailflow.services.letters import LetterService
+from mailflow.services.letters.service import LetterService
 from tests.letters.helpers import directory, docx_paragraphs, docx_text, make_settings
 
 MARKUP = "<b>bold?</b> & &amp; \"quoted\" 'single' </w:t><w:p> ]]> <!-- x -->"

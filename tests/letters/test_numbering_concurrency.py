@@ -18,7 +18,7 @@ PROCESSES = 4
 
 def _make_letters(url: str, base: str, case_id: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     from mailflow.domain.documents import Audience, DocumentKind  # noqa: PLC0415
-    from mailflow.services.letters import LetterService  # noqa: PLC0415
+    from mailflow.services.letters.service import LetterService  # noqa: PLC0415
     from tests.letters.helpers import NOW, directory, make_settings  # noqa: PLC0415
 
     db = Database(url)

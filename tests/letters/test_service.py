@@ -19,7 +19,7 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import AuditEntry, Document
 from mailflow.config.loader import settings_from_mapping
 from mailflow.domain.documents import Audience, DocumentKind, DocumentStatus, normalise_doc_id, qr_payload
-from mailflow.services.letters import LetterService
+from mailflow.services.letters.service import LetterService
 from tests.letters.helpers import (
     EMAIL,
     NAME,

@@ -19,9 +19,9 @@ from sqlalchemy import create_engine, select, text
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import Case, Document, Message, MessageAttachment, OutboxMail, StepEvent
 from mailflow.errors import StorageError, UsageError
-from mailflow.services.backup import backup, restore
-from mailflow.services.ingest import DefaultHooks
-from mailflow.services.poller import PollTuning
+from mailflow.services.ingest.poller import PollTuning
+from mailflow.services.ingest.service import DefaultHooks
+from mailflow.services.operations.backup import backup, restore
 from tests.cli.helpers import run_cli
 from tests.ingest.builders import complaint, sample
 from tests.ingest.conftest import IngestEnv, make_env
@@ -269,7 +269,7 @@ def test_every_stored_path_column_is_rewritten_on_restore() -> None:
     # a new table or column holding a file path must be listed, or a restored site would point
     # into the old one
     from mailflow.adapters.db.models import Base  # noqa: PLC0415
-    from mailflow.services.backup import PATH_COLUMNS  # noqa: PLC0415
+    from mailflow.services.operations.backup import PATH_COLUMNS  # noqa: PLC0415
 
     found = {
         (table.name, column.name)

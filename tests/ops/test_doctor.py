@@ -15,7 +15,7 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.migrate import head_revision, upgrade
 from mailflow.bootstrap import App
 from mailflow.config.loader import load_config
-from mailflow.services.doctor import Doctor, DoctorOptions, Report
+from mailflow.services.operations.doctor import Doctor, DoctorOptions, Report
 from tests.cli.helpers import run_cli
 from tests.conftest import new_pg_database
 from tests.fixtures.mail_servers import unique_address
@@ -42,7 +42,9 @@ def doctor(config: Path, *, skip: set[str] = QUICK, probe_wait: float = 10.0, **
     app = App(settings=load_config(config, env={}))
     try:
         return Doctor(
-            app, DoctorOptions(skip=frozenset(skip), probe_wait=probe_wait, timeout=5, **options)
+            app.settings,
+            app.database,
+            DoctorOptions(skip=frozenset(skip), probe_wait=probe_wait, timeout=5, **options),
         ).run()
     finally:
         app.close()

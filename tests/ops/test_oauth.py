@@ -25,9 +25,9 @@ from mailflow.adapters.oauth2 import OAuth2GrantError, TokenFile
 from mailflow.adapters.smtp import SmtpTransientError, SmtpTransport
 from mailflow.config.loader import load_config
 from mailflow.errors import ConfigError
-from mailflow.services.ingest import DefaultHooks
-from mailflow.services.poller import PollTuning, account_for
-from mailflow.services.sender import smtp_account
+from mailflow.services.ingest.poller import PollTuning, account_for
+from mailflow.services.ingest.service import DefaultHooks
+from mailflow.services.outbound.sender import smtp_account
 from tests.cli.helpers import run_cli
 from tests.fixtures.oauth_server import CLIENT_SECRET, OAuthServer
 from tests.fixtures.oauth_servers import BearerSmtp

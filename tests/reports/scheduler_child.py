@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from mailflow.adapters.db.engine import Database
 from mailflow.clock import ManualClock
-from mailflow.services.scheduler import JobContext, Scheduler
+from mailflow.services.runtime.scheduler import JobContext, Scheduler
 
 
 def main() -> None:

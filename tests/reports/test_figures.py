@@ -15,7 +15,7 @@ from mailflow.adapters.db.models import Case
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.periods import PeriodKind, parse_period
 from mailflow.domain.sop import Sop
-from mailflow.services.figures import (
+from mailflow.services.reports.figures import (
     Count,
     Figures,
     Timing,

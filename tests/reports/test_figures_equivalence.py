@@ -25,7 +25,7 @@ from mailflow.adapters.db.models import Case, CaseRoute, StepEvent
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.periods import parse_period
 from mailflow.domain.sop import Sop
-from mailflow.services import figures as new
+from mailflow.services.reports import figures as new
 from tests.reports import legacy_figures as old
 from tests.reports.seed import seed_history
 

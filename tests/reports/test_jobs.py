@@ -11,10 +11,11 @@ from sqlalchemy import select
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import OutboxMail
 from mailflow.bootstrap import App
+from mailflow.bootstrap.jobs import build_scheduler
 from mailflow.clock import ManualClock
 from mailflow.config.loader import load_config
-from mailflow.services.scheduler import DAILY_REPORT, WEEKLY_EMAIL, build_scheduler
-from mailflow.services.starter import write_starter
+from mailflow.services.operations.starter import write_starter
+from mailflow.services.runtime.scheduler import DAILY_REPORT, WEEKLY_EMAIL
 from tests.reports.seed import at, seed_history
 
 

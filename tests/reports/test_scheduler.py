@@ -21,7 +21,7 @@ from sqlalchemy import select
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import JobRun
 from mailflow.clock import ManualClock
-from mailflow.services.scheduler import JobContext, Scheduler
+from mailflow.services.runtime.scheduler import JobContext, Scheduler
 from tests.reports.seed import at
 
 WITA = ZoneInfo("Asia/Makassar")

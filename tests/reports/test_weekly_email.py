@@ -21,8 +21,13 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import OutboxMail
 from mailflow.adapters.mime_build import build_mime
 from mailflow.domain.periods import parse_period
-from mailflow.services.outbox import resolve_attachments
-from mailflow.services.weekly import build_weekly_email, send_weekly, week_to_report, write_weekly_files
+from mailflow.services.outbound.outbox import resolve_attachments
+from mailflow.services.reports.weekly_email import (
+    build_weekly_email,
+    send_weekly,
+    week_to_report,
+    write_weekly_files,
+)
 from tests.reports.conftest import MakeContext
 from tests.reports.seed import at
 

@@ -12,7 +12,7 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import Document, OutboxMail
 from mailflow.adapters.mime_build import build_mime
 from mailflow.domain.mail import AttachmentRef, OutgoingMail
-from mailflow.services.outbox import queue, resolve_attachments
+from mailflow.services.outbound.outbox import queue, resolve_attachments
 
 NOW = datetime(2026, 11, 30, 0, 5, tzinfo=UTC)
 

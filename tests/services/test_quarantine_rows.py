@@ -7,7 +7,7 @@ from sqlalchemy import select
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import Message, QuarantineItem
 from mailflow.clock import ManualClock
-from mailflow.services.quarantine import quarantine_message
+from mailflow.services.ingest.quarantine import quarantine_message
 
 
 def test_a_mail_with_two_refused_files_gets_one_message_row(database: Database, clock: ManualClock) -> None:

@@ -23,9 +23,9 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.migrate import upgrade
 from mailflow.adapters.db.models import Case, Document
 from mailflow.domain.documents import DocumentKind
-from mailflow.services.conversion import ConversionService
-from mailflow.services.letters import LetterService
-from mailflow.services.returned import ReturnedLetterService
+from mailflow.services.letters.conversion import ConversionService
+from mailflow.services.letters.service import LetterService
+from mailflow.services.returned.service import ReturnedLetterService
 from tests.engine.harness import Harness, make_harness
 from tests.fixtures.pki import TestPki
 
@@ -73,7 +73,7 @@ def drive_to_step8(h: Harness, converter: WarmConverter, **register: Any) -> tup
         h.reply(only(KABID_PJU), "TANGGAPAN\nLampu sudah diganti pada 1 Desember 2026.").status == "applied"
     )
     assert only(KADIS_DISHUB).kind == "action.8"
-    summary = ConversionService(h.database, h.engine.settings, converter=converter).run_once()
+    summary = ConversionService(h.database, h.settings, converter=converter).run_once()
     assert not summary.failed, summary
     with h.database.reader() as session:
         case = session.execute(select(Case).where(Case.number == number)).scalar_one()
@@ -110,9 +110,9 @@ def step8(tmp_path: Path, warm_converter: WarmConverter, pki: TestPki) -> Callab
         h = make_harness(
             database, tmp_path / folder, start, edit={**signatures_config(pki, policy), **(edit or {})}
         )
-        h.engine.letters = LetterService(h.engine.settings, h.engine.directory)
+        h.use_letters(LetterService(h.settings, h.directory))
         number, letter, pdf = drive_to_step8(h, warm_converter)
-        service = ReturnedLetterService(h.engine)
+        service = h.conversation.returned
         assert letter.number is not None
         return Step8(h, number, letter.id, letter.doc_uid, letter.number, pdf, service)
 
@@ -135,7 +135,7 @@ def letter_pdf(tmp_path_factory: pytest.TempPathFactory, warm_converter: WarmCon
     upgrade(database)
     try:
         h = make_harness(database, base, START)
-        h.engine.letters = LetterService(h.engine.settings, h.engine.directory)
+        h.use_letters(LetterService(h.settings, h.directory))
         number, letter, pdf = drive_to_step8(h, warm_converter)
     finally:
         database.dispose()

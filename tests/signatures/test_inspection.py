@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from mailflow.adapters.pdf_signatures import TrustStore
 from mailflow.domain import signatures as sig
 from mailflow.errors import ConfigError
-from mailflow.services.returned_inspection import inspect_pdf
+from mailflow.services.returned.inspection import inspect_pdf
 from tests.fixtures.pki import TestPki
 from tests.signatures import pdfs
 from tests.signatures.conftest import LetterPdf
@@ -94,7 +94,7 @@ def test_metadata_changed_after_signing_still_names_the_original_letter(
     assert PdfReader(io.BytesIO(moved)).metadata["/MailflowDocId"] == OTHER_ID  # the file now says so
     found = inspect_pdf(moved, trust)
     (check,) = found.signatures
-    assert check.bottom_line  # RECIPES.md: a metadata-only update still validates
+    assert check.bottom_line  # docs/RECIPES.md: a metadata-only update still validates
     assert sig.signature_problem(check) is None
     assert found.doc_ids == (letter_pdf.doc_uid,) and OTHER_ID not in found.doc_ids
 

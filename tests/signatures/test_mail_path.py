@@ -19,8 +19,8 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import AuditEntry, Case, Message, QuarantineItem, ReturnedFile
 from mailflow.domain import signatures as sig
 from mailflow.domain.inbound import AttachmentInfo
-from mailflow.services.replies import ReplyOutcome
-from mailflow.services.timeline import RefusedFile, timeline
+from mailflow.services.conversation.replies import ReplyOutcome
+from mailflow.services.conversation.timeline import RefusedFile, timeline
 from tests.fixtures.pki import TestPki
 from tests.signatures import pdfs
 from tests.signatures.conftest import IKP, KADIS_DISHUB, Step8, drive_to_step8
@@ -40,7 +40,7 @@ def reply_with_pdf(
     """As the poller leaves it: the attachment streamed to disk under a generated name. The
     reply answers the step-8 mail of case `number` (default: the fixture's case)."""
     s.h.replies.returned = s.service
-    folder = s.h.engine.settings.attachments_dir
+    folder = s.h.settings.attachments_dir
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(data).hexdigest()
     stored = folder / f"{digest[:16]}.bin"
@@ -157,8 +157,8 @@ def test_a_signed_pdf_of_another_case_is_refused_in_this_thread(
 def timeline_refusals(s: Step8, number: str) -> list[RefusedFile]:
     with s.database.reader() as session:
         case = session.execute(select(Case).where(Case.number == number)).scalar_one()
-        engine = s.h.engine
-        rows = timeline(session, case, engine.sop, engine.calendar, engine.directory, s.h.now, "id")
+        h = s.h
+        rows = timeline(session, case, h.engine.sop, h.calendar, h.directory, h.now, "id")
     (eight,) = [r for r in rows if r.step == 8]
     assert eight.finished is None  # still waiting: the refusal advanced nothing
     return list(eight.refusals)

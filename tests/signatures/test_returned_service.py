@@ -36,7 +36,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.libreoffice]
 
 
 def drop(s: Step8, name: str, data: bytes) -> Path:
-    folder = s.h.engine.settings.paths.letters / "returned"
+    folder = s.h.settings.paths.letters / "returned"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_bytes(data)

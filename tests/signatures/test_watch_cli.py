@@ -34,7 +34,7 @@ def test_watch_once_processes_the_folder(
     yesterday = datetime.now(WITA).replace(microsecond=0) - timedelta(days=1)
     s = step8(sqlite_db, start=yesterday, edit={"[database]\n": f'[database]\nurl = "{url}"\n'})
     config = s.h.base / "mailflow.toml"
-    returned = s.h.engine.settings.paths.letters / "returned"
+    returned = s.h.settings.paths.letters / "returned"
     returned.mkdir(parents=True, exist_ok=True)
     (returned / "ditandatangani.pdf").write_bytes(pki.sign(s.pdf, pki.hendra))
     (returned / "palsu.pdf").write_bytes(b"bukan pdf\n" * 10)

@@ -24,7 +24,7 @@ from mailflow.adapters.watcher import (
     is_temporary,
 )
 from mailflow.domain import signatures as sig
-from mailflow.services.returned_watch import ReturnedFolderHandler, watched_folders
+from mailflow.services.returned.watch import ReturnedFolderHandler, watched_folders
 from tests.fixtures.pki import TestPki
 from tests.signatures.conftest import KADIS_DISHUB, Step8
 
@@ -39,7 +39,7 @@ def s(sqlite_db: Database, step8: Callable[..., Step8]) -> Step8:
 
 @pytest.fixture
 def folder(s: Step8) -> Path:
-    (path,) = watched_folders(s.h.engine.settings)
+    (path,) = watched_folders(s.h.settings)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -47,7 +47,7 @@ def folder(s: Step8) -> Path:
 def make_watcher(s: Step8, **options: object) -> FolderWatcher:
     handler = ReturnedFolderHandler(s.service, s.database, s.h.clock)
     settings = {"stable_seconds": STABLE, "rescan_seconds": 60.0, **options}
-    return FolderWatcher(watched_folders(s.h.engine.settings), handler, **settings)  # type: ignore[arg-type]
+    return FolderWatcher(watched_folders(s.h.settings), handler, **settings)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -190,7 +190,7 @@ def test_rejected_file_gets_its_reason_beside_it(
 
 def test_a_file_that_keeps_failing_is_set_aside(s: Step8, folder: Path, pki: TestPki) -> None:
     """A real fault: the case's letter folder is blocked by a plain file, so storing fails."""
-    letters = s.h.engine.settings.paths.letters
+    letters = s.h.settings.paths.letters
     (case_folder,) = [p for p in (letters / "2026").iterdir() if p.name == s.number]
     blocked = case_folder.rename(case_folder.with_name(case_folder.name + ".moved"))
     case_folder.write_text("kein Ordner")
@@ -327,7 +327,7 @@ def test_a_file_overwritten_while_it_is_decided_is_decided_again(
     signed = pki.sign(s.pdf, pki.hendra)
     real = ReturnedFolderHandler(s.service, s.database, s.h.clock)
     handler = OverwrittenWhileDecided(real, signed)
-    watcher = FolderWatcher(watched_folders(s.h.engine.settings), handler, stable_seconds=STABLE)  # type: ignore[arg-type]
+    watcher = FolderWatcher(watched_folders(s.h.settings), handler, stable_seconds=STABLE)  # type: ignore[arg-type]
     (folder / "balapan.pdf").write_bytes(signed[:1000])
     try:
         watcher.start()

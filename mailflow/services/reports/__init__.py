@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mailflow.domain.periods import Period, PeriodKind
-from mailflow.services.reports.context import ReportContext, context_from_app
+from mailflow.services.reports.context import ReportContext
 from mailflow.services.reports.daily import build_daily
 from mailflow.services.reports.model import Report
 from mailflow.services.reports.monthly import build_monthly
@@ -29,7 +29,6 @@ __all__ = [
     "ReportContext",
     "ReportFiles",
     "build_report",
-    "context_from_app",
     "default_out_dir",
     "generate_report",
 ]

@@ -5,15 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mailflow.adapters.db.engine import Database
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.directory import Directory
 from mailflow.domain.sop import Sop
-
-if TYPE_CHECKING:
-    from mailflow.bootstrap import App
 
 
 @dataclass(frozen=True)
@@ -58,20 +54,3 @@ class ReportContext:
             return self.directory.person(person_id).name
         except KeyError:
             return None
-
-
-def context_from_app(app: App, now: datetime | None = None, lang: str | None = None) -> ReportContext:
-    settings = app.settings
-    return ReportContext(
-        database=app.database,
-        calendar=app.calendar,
-        sop=app.sop,
-        directory=app.directory,
-        lang=lang or app.lang,
-        now=now or app.clock.now(),
-        output_root=settings.data_dir / "reports",
-        zone_label=settings.general.zone_label,
-        place=settings.letters.place,
-        instance_name=settings.general.instance_name,
-        templates_dir=settings.paths.templates,
-    )

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.models import Case, CaseRoute
 from mailflow.domain.periods import Period
-from mailflow.services.figures import Bounds, case_counts, in_bounds
 from mailflow.services.reports.context import ReportContext
+from mailflow.services.reports.figures import Bounds, case_counts, in_bounds
 from mailflow.services.reports.model import Report, Table, columns, t
 from mailflow.services.reports.tables import category_name, channel_name, counts_table
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from mailflow.domain.safe_text import escape
-from mailflow.services.figures import OverdueItem, StepFigures
 from mailflow.services.reports.context import ReportContext
+from mailflow.services.reports.figures import OverdueItem, StepFigures
 from mailflow.services.reports.model import format_datetime, format_duration, format_int, format_percent, t
 from mailflow.services.reports.tables import limit_text, role_name
 from mailflow.services.reports.weekly import WeeklyData

@@ -4,8 +4,8 @@ channel, and the steps still overdue at the end of the month."""
 from __future__ import annotations
 
 from mailflow.domain.periods import Period
-from mailflow.services.figures import compute_figures
 from mailflow.services.reports.context import ReportContext
+from mailflow.services.reports.figures import compute_figures
 from mailflow.services.reports.model import Report, t
 from mailflow.services.reports.tables import standard_tables
 

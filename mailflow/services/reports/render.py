@@ -24,15 +24,6 @@ def file_stem(report: Report) -> str:
     return t(f"file.{report.kind}", report.lang, period=report.period.key)
 
 
-def write_files(
-    ctx: ReportContext, report: Report, out_dir: Path, *, docx: bool = True, xlsx: bool = True
-) -> ReportFiles:
-    stem = file_stem(report)
-    docx_path = write_docx(ctx, report, out_dir / f"{stem}.docx") if docx else None
-    xlsx_path = write_xlsx(ctx, report, out_dir / f"{stem}.xlsx") if xlsx else None
-    return ReportFiles(docx=docx_path, xlsx=xlsx_path)
-
-
 def write_xlsx(ctx: ReportContext, report: Report, path: Path) -> Path:
     sheets = [
         Sheet(

@@ -4,8 +4,15 @@ finished within limit, month by month, and the on-time share of each OPD step.""
 from __future__ import annotations
 
 from mailflow.domain.periods import Period
-from mailflow.services.figures import Figures, Key, Timing, compute_figures, on_time_counts, routes_received
 from mailflow.services.reports.context import ReportContext
+from mailflow.services.reports.figures import (
+    Figures,
+    Key,
+    Timing,
+    compute_figures,
+    on_time_counts,
+    routes_received,
+)
 from mailflow.services.reports.model import Cell, Column, Report, Table, columns, t
 from mailflow.services.reports.tables import opds_table, overdue_table, summary_table
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from mailflow.domain.sop import Role, Step
 from mailflow.i18n import has
-from mailflow.services.figures import Count, Figures, Timing
 from mailflow.services.reports.context import ReportContext
+from mailflow.services.reports.figures import Count, Figures, Timing
 from mailflow.services.reports.model import Cell, Table, columns, format_datetime, share, t
 
 

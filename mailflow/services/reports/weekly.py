@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mailflow.domain.periods import Period
-from mailflow.services.figures import Figures, Key, Timing, compute_figures, share_history
 from mailflow.services.reports.context import ReportContext
+from mailflow.services.reports.figures import Figures, Key, Timing, compute_figures, share_history
 from mailflow.services.reports.model import Cell, Column, Report, Table, columns, t
 from mailflow.services.reports.tables import standard_tables
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from mailflow.adapters.db.models import Case
 from mailflow.domain.periods import Period
-from mailflow.services.figures import Key, Timing, case_timing, cases_by_bucket, compute_figures
 from mailflow.services.reports.context import ReportContext
+from mailflow.services.reports.figures import Key, Timing, case_timing, cases_by_bucket, compute_figures
 from mailflow.services.reports.model import Cell, Report, Table, columns, t
 from mailflow.services.reports.tables import standard_tables
 

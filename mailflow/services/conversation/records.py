@@ -1,0 +1,210 @@
+"""The case aggregate in the database: the one place the conversation's recurring queries live.
+
+A case, its routes (one per OPD), its step events and its letters are read and locked here, and
+every audit row of the conversation is written here; the other parts of the engine ask this seam
+instead of building their own queries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mailflow.adapters.db.models import AuditEntry, Case, CaseRoute, Complainant, Document, StepEvent
+from mailflow.domain.documents import DocumentKind
+from mailflow.domain.sop import Track
+from mailflow.domain.statuses import StepOutcome
+from mailflow.domain.workflow import CaseState, OpenStep, RouteState
+
+SYSTEM = "system"
+
+
+class CaseRecords:
+    """Reads and writes of the case aggregate, inside the caller's transaction."""
+
+    # --- the case ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def lock(session: Session, case_id: int | None) -> Case:
+        """The case row, locked for this transaction on PostgreSQL (SQLite's writer lock covers it)."""
+        return session.execute(select(Case).where(Case.id == case_id).with_for_update()).scalar_one()
+
+    @staticmethod
+    def by_number(session: Session, number: str) -> Case | None:
+        return session.execute(select(Case).where(Case.number == number)).scalar_one_or_none()
+
+    @staticmethod
+    def complainant(session: Session, case: Case) -> Complainant | None:
+        return session.get(Complainant, case.complainant_id) if case.complainant_id else None
+
+    def state(self, session: Session, case: Case) -> CaseState:
+        """The case as the pure workflow sees it."""
+        events = self.events(session, case)
+        routes = self.routes(session, case)
+        finished: dict[int, set[int]] = {}
+        for event in events:
+            if (
+                event.finished_at is not None
+                and event.route_id is not None
+                and event.outcome == StepOutcome.DONE
+            ):
+                finished.setdefault(event.route_id, set()).add(event.step)
+        complainant = self.complainant(session, case)
+        return CaseState(
+            case_id=case.id,
+            number=case.number,
+            status=case.status,
+            track=Track(case.track),
+            suggested_opds=suggested_opds(case),
+            routes=tuple(
+                RouteState(r.id, r.opd_code, r.bidang_code, r.status, frozenset(finished.get(r.id, set())))
+                for r in routes
+            ),
+            open_steps=tuple(open_step(e) for e in events if e.finished_at is None),
+            complainant_email=complainant.email
+            if complainant and complainant.confidentiality != "anonim"
+            else None,
+        )
+
+    # --- step events ------------------------------------------------------------------------------
+
+    @staticmethod
+    def events(session: Session, case: Case) -> list[StepEvent]:
+        return list(session.execute(select(StepEvent).where(StepEvent.case_id == case.id)).scalars())
+
+    @staticmethod
+    def open_events(session: Session, case_id: int, steps: Sequence[int] | None = None) -> list[StepEvent]:
+        """The case's open step events (of `steps` only, when given), in step order."""
+        query = select(StepEvent).where(StepEvent.case_id == case_id, StepEvent.finished_at.is_(None))
+        if steps is not None:
+            query = query.where(StepEvent.step.in_(list(steps)))
+        return list(session.execute(query.order_by(StepEvent.step, StepEvent.route_key)).scalars())
+
+    @staticmethod
+    def event(session: Session, case_id: int, route_key: int, step: int, attempt: int) -> StepEvent | None:
+        return session.execute(
+            select(StepEvent).where(
+                StepEvent.case_id == case_id,
+                StepEvent.route_key == route_key,
+                StepEvent.step == step,
+                StepEvent.attempt == attempt,
+            )
+        ).scalar_one_or_none()
+
+    @staticmethod
+    def latest_event(session: Session, case_id: int) -> StepEvent | None:
+        query = select(StepEvent).where(StepEvent.case_id == case_id).order_by(StepEvent.id.desc())
+        return session.execute(query).scalars().first()
+
+    @staticmethod
+    def next_attempt(session: Session, case_id: int, route_key: int, step: int) -> int:
+        """The round number of the next event of `step` on that route (1 for the first)."""
+        previous = session.execute(
+            select(func.max(StepEvent.attempt)).where(
+                StepEvent.case_id == case_id, StepEvent.route_key == route_key, StepEvent.step == step
+            )
+        ).scalar_one_or_none()
+        return (previous or 0) + 1
+
+    @staticmethod
+    def open_on_route(session: Session, route_id: int, steps: Sequence[int]) -> list[StepEvent]:
+        return list(
+            session.execute(
+                select(StepEvent).where(
+                    StepEvent.route_id == route_id,
+                    StepEvent.step.in_(list(steps)),
+                    StepEvent.finished_at.is_(None),
+                )
+            ).scalars()
+        )
+
+    # --- routes -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def routes(session: Session, case: Case) -> list[CaseRoute]:
+        return list(
+            session.execute(
+                select(CaseRoute).where(CaseRoute.case_id == case.id).order_by(CaseRoute.id)
+            ).scalars()
+        )
+
+    @staticmethod
+    def route(session: Session, route_id: int | None) -> CaseRoute | None:
+        return session.get(CaseRoute, route_id) if route_id is not None else None
+
+    def route_of(self, session: Session, event: StepEvent) -> CaseRoute | None:
+        return self.route(session, event.route_id)
+
+    # --- letters ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def letters(session: Session, case: Case, kind: DocumentKind) -> list[Document]:
+        """The case's letters of `kind`, newest first."""
+        query = select(Document).where(Document.case_id == case.id, Document.kind == kind.value)
+        return list(session.execute(query.order_by(Document.id.desc())).scalars())
+
+    def letter_for(
+        self, session: Session, case: Case, route: CaseRoute | None, kind: DocumentKind
+    ) -> list[Document]:
+        """The letters of `kind` a step of `route` (or of the whole case) carries: every signed
+        response of the case, else the newest letter of the route, else the newest case-wide one."""
+        rows = self.letters(session, case, kind)
+        if kind is DocumentKind.SIGNED_RESPONSE:
+            return sorted(rows, key=lambda d: d.id)
+        if route is not None:
+            for row in rows:
+                if row.route_id == route.id:
+                    return [row]
+        for row in rows:
+            if row.route_id is None:
+                return [row]
+        return []
+
+    # --- audit ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def audit(
+        session: Session,
+        now: datetime,
+        actor: str,
+        action: str,
+        *,
+        case_id: int | None = None,
+        message_id: int | None = None,
+        document_id: int | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """One audit row: who (an address or "system") did what, from which message or document."""
+        session.add(
+            AuditEntry(
+                at=now,
+                actor=(actor or "-")[:320],
+                action=action,
+                case_id=case_id,
+                message_id=message_id,
+                document_id=document_id,
+                detail=json.dumps(dict(detail), ensure_ascii=False, default=str) if detail else None,
+            )
+        )
+
+
+def suggested_opds(case: Case) -> tuple[str, ...]:
+    return tuple(code for code in (case.suggested_opds or "").split(",") if code)
+
+
+def open_step(event: StepEvent) -> OpenStep:
+    return OpenStep(
+        event_id=event.id,
+        step=event.step,
+        route_id=event.route_id,
+        opd_code=event.opd_code,
+        attempt=event.attempt,
+        actor_person=event.actor_person,
+        started_at=event.started_at,
+        due_at=event.due_at,
+    )

@@ -1,0 +1,460 @@
+"""Exactly-once ingest of one message: store raw -> row -> classify -> dispatch, in one transaction.
+
+The order is what makes a crash harmless:
+1. the raw bytes go to the content-addressed store and are fsynced;
+2. one transaction inserts the `messages` row (unique on account, folder, UIDVALIDITY, UID),
+   classifies the mail and carries out the decision (a case with its step-1 event and its
+   acknowledgement in the outbox, or the engine's hook), and commits;
+3. only then does the poller mark the message on the server (move or flag), and afterwards
+   records that (`server_state = 'done'`).
+A crash before 2 commits leaves no trace but the raw file (written again, same name); after it,
+the row says the work is done and the next pass only finishes the server marking. A second
+poller blocks on the same row's unique key, sees it processed, and skips it. A message seen
+again under a new UIDVALIDITY is recognised by Message-ID + SHA-256 and never processed twice.
+
+Failures: an exception rolls the transaction back; a separate transaction counts the attempt
+and records the error; after `limits.max_attempts` the message is quarantined. A QuarantineError
+(e.g. from the engine's hook) quarantines at once. Parsing is deterministic, so a message whose
+parsing raises (a parser bug: the parser itself is built not to raise on bad input) is
+quarantined at once (`parse_failed`), its traceback logged that one time.
+
+Hostile or broken mail is decided on its first pass: MIME too deep or too split to read whole
+(`mime_broken`), no usable From (`no_from`), a reply whose From had to be guessed
+(`from_unverified`) are quarantined with an Indonesian reason; read receipts and machine reports
+are recorded and never answered. The parser's defects are kept on the row (`messages.defects`)
+and an attachment cut short is stored flagged `damaged`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
+
+from mailflow.adapters.db.engine import Database
+from mailflow.adapters.db.models import AuditEntry, Case, Message, MessageAttachment, OutboxMail
+from mailflow.adapters.inflight import InFlight
+from mailflow.adapters.mailstore import ContentStore, StoredBlob
+from mailflow.adapters.mime_parse import ParseLimits, parse_header_only, parse_message, split_header
+from mailflow.clock import Clock
+from mailflow.config.model import MailboxSection, Settings
+from mailflow.domain.inbound import InboundMail
+from mailflow.domain.noise import Noise, NoiseKind, detect_noise
+from mailflow.domain.reply_signals import case_tag_regex, reply_signals
+from mailflow.domain.rules import Action, Decision, MailFacts, Rule, evaluate
+from mailflow.domain.safe_text import escape
+from mailflow.errors import NotFoundError, QuarantineError, StorageError
+from mailflow.i18n import translate
+from mailflow.services.ingest.quarantine import quarantine_message
+from mailflow.services.ingest.registration import Registrar
+
+log = logging.getLogger("mailflow.ingest")
+FINAL = ("processed", "ignored", "duplicate", "unhandled", "quarantined")
+DEFECTS_LIMIT = 8000  # characters of the JSON kept in messages.defects
+
+
+class IngestHooks(Protocol):
+    """What the conversation engine plugs in. Both run inside the message's transaction, so the
+    engine's state changes, its outbox mails and the message's new status commit together."""
+
+    def case_registered(self, session: Session, case: Case, now: datetime) -> None:
+        """A complaint became `case` (step 1 done): start step 2 here."""
+
+    def handle_reply(self, session: Session, message: Message, inbound: InboundMail, now: datetime) -> None:
+        """A reply-like mail from a person (never an auto-reply or bounce). Set `message.status`
+        ("processed", "unhandled", ...) or call services.quarantine.quarantine_message; a status
+        left at "received" becomes "processed". Raise QuarantineError to quarantine at once."""
+
+
+class DefaultHooks:
+    """Until the engine is plugged in: nothing starts at registration, replies wait as "unhandled"."""
+
+    def case_registered(self, session: Session, case: Case, now: datetime) -> None:
+        return None
+
+    def handle_reply(self, session: Session, message: Message, inbound: InboundMail, now: datetime) -> None:
+        message.status = "unhandled"
+        session.add(
+            AuditEntry(
+                at=now, actor=inbound.from_addr or "?", action="reply_unhandled", message_id=message.id
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message as the poller fetched it."""
+
+    mailbox: MailboxSection
+    folder: str
+    uidvalidity: int | None
+    uid: int | None
+    raw: bytes
+    internaldate: datetime | None
+    truncated_size: int | None = None  # set when only the header was fetched (over the size limit)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    message_id: int | None
+    status: str
+    kind: str | None = None
+    case_id: int | None = None
+    skipped: bool = False  # someone else (or an earlier run) already processed it
+
+
+class IngestService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        database: Database,
+        rules: list[Rule],
+        registrar: Registrar,
+        clock: Clock,
+        hooks: IngestHooks | None = None,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.rules = rules
+        self.registrar = registrar
+        self.clock = clock
+        self.hooks: IngestHooks = hooks or DefaultHooks()
+        self.raw_store = ContentStore(settings.raw_mail_dir, suffix=".eml")
+        self.attachment_store = ContentStore(settings.attachments_dir)
+        self.limits = ParseLimits(
+            max_message_bytes=int(settings.limits.max_message_mb * 1024 * 1024),
+            max_attachment_bytes=int(settings.limits.max_attachment_mb * 1024 * 1024),
+        )
+        own = (str(settings.smtp.from_address), str(settings.tokens.reply_address))
+        self.own_addresses = tuple(a.lower() for a in own)
+        self.own_domains = tuple(dict.fromkeys(a.rsplit("@", 1)[1].lower() for a in own))
+        self.case_tag = case_tag_regex(settings.numbering.case_pattern)
+        self.lang = settings.general.language
+
+    # --- entry points ---------------------------------------------------------------------
+
+    def store(self, items: list[Incoming]) -> list[StoredBlob]:
+        """Write the raw bytes of a fetched batch durably (one directory fsync per directory)."""
+        return self.raw_store.put_many([item.raw for item in items])
+
+    def ingest(self, item: Incoming, stored: StoredBlob | None = None) -> Outcome:
+        """Store (unless `stored` says it is), then process `item` exactly once."""
+        blob = stored or self.raw_store.put(item.raw)
+        try:
+            mail = self._parse(item.raw, item.truncated_size)
+        except Exception as exc:
+            # Parsing is deterministic: another attempt would fail the same way, so the message is
+            # decided now and this traceback is the only one it ever logs.
+            log.error("parsing %s uid %s failed; quarantined", item.mailbox.name, item.uid, exc_info=True)
+            reason = translate("ingest.reason.parse_failed", self.lang, error=f"{type(exc).__name__}: {exc}")
+            return self._record_failure(
+                item, blob.sha256, str(blob.path), _header_facts(item.raw), exc,
+                quarantine=True, code="parse_failed", reason=reason,
+            )  # fmt: skip
+        try:
+            with self.database.transaction() as session:
+                row, fresh = self._claim(session, item, blob.sha256, str(blob.path), mail)
+                if not fresh:
+                    return Outcome(row.id, row.status, row.kind, row.case_id, skipped=True)
+                self._process(session, row, mail, item.mailbox)
+                return Outcome(row.id, row.status, row.kind, row.case_id)
+        except QuarantineError as exc:
+            return self._record_failure(item, blob.sha256, str(blob.path), mail, exc, quarantine=True)
+        except (StorageError, OperationalError, InterfaceError):
+            raise  # the database is away, not the message's fault: the poller waits and retries it
+        except Exception as exc:
+            log.warning("processing %s uid %s failed: %s", item.mailbox.name, item.uid, exc, exc_info=True)
+            return self._record_failure(item, blob.sha256, str(blob.path), mail, exc, quarantine=False)
+
+    def record_crash(self, mailbox: MailboxSection, marker: InFlight) -> Outcome | None:
+        """Count the attempt a dead process was making on the message `marker` names (it never
+        reached `_record_failure`); after `limits.max_attempts` the message is quarantined
+        instead of killing every poller that takes it. None when its raw file is gone."""
+        try:
+            raw = self.raw_store.read(marker.raw_path)
+        except StorageError as exc:
+            log.warning("in-flight message %s uid %s: %s; not counted", mailbox.name, marker.uid, exc)
+            return None
+        item = Incoming(mailbox, marker.folder, marker.uidvalidity, marker.uid, raw, None)
+        log.error(
+            "%s uid %s: the process stopped while processing this message; counted as a failed attempt",
+            mailbox.name, marker.uid,
+        )  # fmt: skip
+        reason = translate("ingest.reason.crashed", self.lang)
+        return self._record_failure(
+            item, marker.sha256, marker.raw_path, _header_facts(raw), None,
+            quarantine=False, code="crashed", reason=reason,
+        )  # fmt: skip
+
+    def reprocess(self, message_id: int, mailbox: MailboxSection) -> Outcome:
+        """Process a stored message again from its raw file (quarantine retry)."""
+        with self.database.reader() as session:
+            row = session.get(Message, message_id)
+            if row is None:
+                raise NotFoundError(translate("ingest.err.no_message", self.lang, id=message_id))
+            raw = self.raw_store.read(row.raw_path)
+            item = Incoming(mailbox, row.folder, row.uidvalidity, row.uid, raw, row.received_at)
+        return self.ingest(item)
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def _parse(self, raw: bytes, truncated_size: int | None) -> InboundMail:
+        mail = parse_message(raw, store=self.attachment_store, limits=self.limits)
+        if truncated_size is not None:
+            mail = replace(mail, truncated=True, size=truncated_size)
+        return mail
+
+    def _claim(
+        self, session: Session, item: Incoming, sha256: str, path: str, mail: InboundMail
+    ) -> tuple[Message, bool]:
+        """The row of this message, locked; `fresh` is False when it needs no processing."""
+        row = self._find(session, item)
+        if row is None:
+            row = self._new_row(item, sha256, path, mail)
+            try:
+                with session.begin_nested():
+                    session.add(row)
+                    session.flush()
+            except IntegrityError:  # another poller inserted it first: wait for its outcome
+                found = self._find(session, item)
+                if found is None:
+                    raise
+                row = found
+        return row, row.status == "received"
+
+    def _find(self, session: Session, item: Incoming) -> Message | None:
+        if item.uid is None:
+            return None
+        query = select(Message).where(
+            Message.account == item.mailbox.name,
+            Message.folder == item.folder,
+            Message.uidvalidity == item.uidvalidity,
+            Message.uid == item.uid,
+        )
+        return session.execute(query.with_for_update()).scalar_one_or_none()
+
+    def _new_row(self, item: Incoming, sha256: str, path: str, mail: InboundMail) -> Message:
+        now = self.clock.now()
+        return Message(
+            account=item.mailbox.name,
+            folder=item.folder,
+            uidvalidity=item.uidvalidity,
+            uid=item.uid,
+            message_id=mail.message_id[:998] if mail.message_id else None,
+            sha256=sha256,
+            raw_path=path,
+            size=mail.size or len(item.raw),
+            from_addr=mail.from_addr[:320] if mail.from_addr else None,
+            subject=mail.subject[:2000],
+            date_header=mail.date,
+            defects=_defects_json(mail),
+            # the server's arrival time, but never later than ours (a server clock running ahead
+            # would otherwise give step 1 a negative duration)
+            received_at=min(item.internaldate or now, now),
+            status="received",
+            attempts=0,
+            server_state="pending",
+        )
+
+    def _process(self, session: Session, row: Message, mail: InboundMail, mailbox: MailboxSection) -> None:
+        now = self.clock.now()
+        row.attempts += 1
+        row.processed_at = now
+        self._attachments(session, row, mail)
+        original = self._duplicate_of(session, row)
+        if original is not None:
+            row.kind, row.status, row.case_id = "duplicate", "duplicate", original.case_id
+            row.rule = original.rule
+            session.add(
+                AuditEntry(at=now, actor="system", action="message_duplicate", message_id=row.id,
+                           detail=json.dumps({"original": original.id}))
+            )  # fmt: skip
+            return
+        if mail.truncated:
+            row.kind = "oversize"
+            reason = translate("ingest.reason.too_large", self.lang, size=row.size,
+                               limit=self.settings.limits.max_message_mb)  # fmt: skip
+            quarantine_message(session, row, code="too_large", reason=reason, now=now)
+            return
+        if mail.broken is not None:
+            row.kind = "broken"
+            reason = translate("ingest.reason.mime_broken", self.lang, detail=mail.broken)
+            quarantine_message(session, row, code="mime_broken", reason=reason, now=now)
+            return
+        noise = self.noise_of(mail)
+        if noise is not None and not noise.kind.may_match_rules:
+            self._record_noise(session, row, noise, now)
+            return
+        if mail.from_addr is None:
+            # nobody to answer and nobody to hold to account: never a case, never a command
+            row.kind = "no_from"
+            detail = translate(f"ingest.from.{mail.from_problem or 'missing'}", self.lang)
+            reason = translate("ingest.reason.no_from", self.lang, detail=detail)
+            quarantine_message(session, row, code="no_from", reason=reason, now=now)
+            return
+        decision = self.classify(mail, mailbox.name, automated=noise is not None)
+        self._dispatch(session, row, mail, decision, noise, now)
+
+    def noise_of(self, mail: InboundMail) -> Noise | None:
+        return detect_noise(mail, own_addresses=self.own_addresses, own_domains=self.own_domains)
+
+    def classify(self, mail: InboundMail, mailbox: str, *, automated: bool) -> Decision:
+        signals = reply_signals(
+            mail,
+            reply_address=str(self.settings.tokens.reply_address),
+            own_domains=self.own_domains,
+            case_tag=self.case_tag,
+        )
+        return evaluate(self.rules, MailFacts.of(mail, mailbox, signals, automated=automated))
+
+    def _dispatch(
+        self,
+        session: Session,
+        row: Message,
+        mail: InboundMail,
+        decision: Decision,
+        noise: Noise | None,
+        now: datetime,
+    ) -> None:
+        row.rule = decision.rule
+        if decision.action is Action.COMPLAINT:
+            case = self.registrar.register(session, message=row, mail=mail, rule=decision.settings, now=now)
+            row.kind, row.status, row.case_id = "complaint", "processed", case.id
+            self.hooks.case_registered(session, case, now)
+        elif decision.action is Action.REPLY and noise is None and mail.identity is None:
+            # A From read out of a header without <...> is a guess: good for acknowledging a
+            # complaint, never for advancing a step (InboundMail.identity).
+            row.kind = "reply"
+            reason = translate("ingest.reason.from_unverified", self.lang, address=escape(mail.from_addr))
+            quarantine_message(session, row, code="from_unverified", reason=reason, now=now)
+        elif decision.action is Action.REPLY and noise is None:
+            row.kind = "reply"
+            self.hooks.handle_reply(session, row, mail, now)
+            if row.status == "received":
+                row.status = "processed"
+        elif decision.action is Action.QUARANTINE:
+            row.kind = "rule"
+            reason = decision.reason or translate("ingest.reason.rule", self.lang, rule=decision.rule)
+            quarantine_message(session, row, code="rule", reason=reason, now=now)
+        elif decision.action is Action.IGNORE or noise is not None:
+            # machine mail that no rule accepted, or a rule said so: recorded, never answered
+            row.kind = (
+                "automated" if noise is not None and decision.action is not Action.IGNORE else "ignored"
+            )
+            row.status = "ignored"
+            row.last_error = decision.reason or (noise.reason if noise else None)
+        else:
+            row.kind = "unmatched"
+            reason = translate("ingest.reason.no_rule", self.lang)
+            quarantine_message(session, row, code="no_rule", reason=reason, now=now)
+
+    def _record_noise(self, session: Session, row: Message, noise: Noise, now: datetime) -> None:
+        row.kind, row.status, row.last_error = noise.kind.value, "processed", noise.reason
+        failed: list[int] = []
+        if noise.kind is NoiseKind.BOUNCE and noise.bounced_message_ids:
+            for outbox in session.execute(
+                select(OutboxMail).where(OutboxMail.message_id.in_(noise.bounced_message_ids))
+            ).scalars():
+                outbox.status = "failed"
+                outbox.last_error = f"bounced (message {row.id}): {noise.reason}"[:2000]
+                failed.append(outbox.id)
+        session.add(
+            AuditEntry(
+                at=now, actor=row.from_addr or "?", action=f"message_{noise.kind.value}", message_id=row.id,
+                detail=json.dumps({"reason": noise.reason, "outbox_failed": failed}),
+            )
+        )  # fmt: skip
+
+    def _duplicate_of(self, session: Session, row: Message) -> Message | None:
+        """An earlier row of the same mail (same account, Message-ID and bytes), e.g. after a
+        UIDVALIDITY change or a message copied back into the folder."""
+        query = select(Message).where(
+            Message.account == row.account,
+            Message.sha256 == row.sha256,
+            Message.id != row.id,
+            Message.status.in_(FINAL),
+        )
+        if row.message_id is not None:
+            query = query.where(Message.message_id == row.message_id)
+        return session.execute(query.order_by(Message.id).limit(1)).scalar_one_or_none()
+
+    def _attachments(self, session: Session, row: Message, mail: InboundMail) -> None:
+        if not mail.attachments:
+            return
+        exists = session.execute(
+            select(MessageAttachment.id).where(MessageAttachment.message_id == row.id).limit(1)
+        ).first()
+        if exists is not None:
+            return
+        for info in mail.attachments:
+            session.add(
+                MessageAttachment(
+                    message_id=row.id,
+                    position=info.position,
+                    original_name=info.original_name,
+                    content_type=info.content_type[:200],
+                    stored_path=info.stored_path,
+                    size=info.size,
+                    sha256=info.sha256,
+                    inline=info.inline,
+                    refused_reason=info.refused_reason,
+                    damaged=info.damaged,
+                    defects=json.dumps(list(info.defects))[:2000] if info.defects else None,
+                )
+            )
+
+    def _record_failure(
+        self,
+        item: Incoming,
+        sha256: str,
+        path: str,
+        mail: InboundMail,
+        exc: Exception | None,
+        *,
+        quarantine: bool,
+        code: str | None = None,
+        reason: str | None = None,
+    ) -> Outcome:
+        """Count the failed attempt in its own transaction; quarantine when it is time."""
+        now = self.clock.now()
+        code = code or (exc.code if isinstance(exc, QuarantineError) else "failed")
+        reason = reason or f"{type(exc).__name__}: {exc}"
+        with self.database.transaction() as session:
+            row, fresh = self._claim(session, item, sha256, path, mail)
+            if not fresh:
+                return Outcome(row.id, row.status, row.kind, row.case_id, skipped=True)
+            row.attempts += 1
+            row.last_error = reason[:4000]
+            if quarantine or row.attempts >= self.settings.limits.max_attempts:
+                quarantine_message(session, row, code=code, reason=reason, now=now)
+            return Outcome(row.id, row.status, row.kind, row.case_id)
+
+
+def _defects_json(mail: InboundMail) -> str | None:
+    """The parser's defects for messages.defects: the whole list and where each part had which."""
+    if not mail.defects:
+        return None
+    defects = list(mail.defects)[:200]
+    parts = [{"part": p.path, "type": p.content_type, "defects": list(p.defects)} for p in mail.part_defects]
+    text = json.dumps({"defects": defects, "parts": parts}, ensure_ascii=False)
+    while len(text) > DEFECTS_LIMIT and parts:  # a mail of hundreds of broken parts: keep the first
+        parts = parts[: len(parts) // 2]
+        text = json.dumps({"defects": defects, "parts": parts}, ensure_ascii=False)
+    return text if len(text) <= DEFECTS_LIMIT else json.dumps({"defects": defects[:20], "parts": []})
+
+
+def _header_facts(raw: bytes) -> InboundMail:
+    """Sender, subject and Message-ID for the quarantine list, from the header alone: the body is
+    what may have killed the process."""
+    try:
+        return parse_header_only(split_header(raw), size=len(raw))
+    except Exception:  # a header too broken to read still gets its row
+        log.warning("cannot read the header of a crashed-on message", exc_info=True)
+        return InboundMail(message_id=None, subject="", from_addr=None, from_name=None, size=len(raw))

@@ -1,0 +1,1 @@
+"""Official letters: rendering and numbering (LetterService) and the DOCX -> PDF worker."""

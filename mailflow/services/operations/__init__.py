@@ -1,0 +1,1 @@
+"""Operating a site: the starter, `doctor`, backup and restore."""

@@ -1,0 +1,1 @@
+"""Signed letters coming back, by mail or through watched folders: inspection, matching, decision, notices."""

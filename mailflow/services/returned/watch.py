@@ -1,0 +1,213 @@
+"""The watched folders' side of returned letters: the watcher's handler and its wiring.
+
+    watcher = build_watcher(app)          # (mailflow.bootstrap.watch) a FolderWatcher over
+                                          # <letters>/returned + watcher.folders
+    watcher.start(); ...; watcher.stop()  # `mailflow run` keeps it running beside the poller
+    watcher.run_once()                    # `mailflow watch --once`
+
+Per file: read it (size-limited), and if its hash is known answer as before (a crash between the
+commit and the move, or the same file dropped twice); otherwise inspect it outside any
+transaction, then record the decision in one short transaction (ReturnedLetterService.record).
+Two processes racing on the same bytes meet at the unique hash: the loser sees the winner's row.
+A refused file whose bytes change afterwards is decided again (adapters.watcher): `decided` tells
+the watcher whether a set-aside file still holds the bytes of its decision, and `reopened` closes
+the quarantine entry of the earlier bytes (with an audit entry), which no longer exist anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from mailflow.adapters.db.engine import Database
+from mailflow.adapters.db.models import AuditEntry, QuarantineItem, ReturnedFile
+from mailflow.adapters.watcher import Disposition
+from mailflow.clock import Clock
+from mailflow.config.model import Settings
+from mailflow.domain import signatures as sig
+from mailflow.i18n import translate
+from mailflow.services.returned.finder import EMPTY_VALUES
+from mailflow.services.returned.inspection import Inspection
+from mailflow.services.returned.outcome import ReturnedOutcome
+from mailflow.services.returned.service import ReturnedLetterService, Source
+
+log = logging.getLogger("mailflow.returned")
+
+
+def watched_folders(settings: Settings) -> tuple[Path, ...]:
+    """`<letters>/returned` and every `watcher.folders` entry (relative to the config file)."""
+    folders = [settings.paths.letters / "returned"]
+    for folder in settings.watcher.folders:
+        folders.append(folder if folder.is_absolute() else settings.base_dir / folder)
+    return tuple(dict.fromkeys(f.resolve() for f in folders))
+
+
+class ReturnedFolderHandler:
+    """adapters.watcher.FileHandler for returned letters."""
+
+    def __init__(self, service: ReturnedLetterService, database: Database, clock: Clock) -> None:
+        self.service = service
+        self.database = database
+        self.clock = clock
+
+    def handle(self, path: Path) -> Disposition:
+        data, inspection = self._read(path)
+        with self.database.reader() as session:
+            prior = session.execute(
+                select(ReturnedFile).where(ReturnedFile.sha256 == inspection.sha256)
+            ).scalar_one_or_none()
+            if prior is not None:
+                return _disposition(self.service.duplicate(prior))
+        if inspection.error_code != sig.TOO_LARGE:
+            inspection = self.service.inspect(data)
+        for attempt in (1, 2):
+            try:
+                with self.database.transaction() as session:
+                    source = Source("folder", path, path.name)
+                    outcome = self.service.record(session, source, inspection, data, self.clock.now())
+                return _disposition(outcome)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                log.info("%s: recorded concurrently by another process; reading its decision", path.name)
+        raise AssertionError("unreachable")
+
+    def give_up(self, path: Path, error: str) -> Disposition:
+        """Record a file that failed every attempt (quarantine + audit) so it leaves the folder."""
+        digest = _hash_or_marker(path)
+        now = self.clock.now()
+        lang = self.service.lang
+        note = translate("signatures.reason.processing_failed", lang, **{**EMPTY_VALUES, "detail": error})
+        with self.database.transaction() as session:
+            prior = session.execute(
+                select(ReturnedFile).where(ReturnedFile.sha256 == digest)
+            ).scalar_one_or_none()
+            if prior is not None:
+                return _disposition(self.service.duplicate(prior))
+            row = ReturnedFile(
+                sha256=digest,
+                source="folder",
+                original_name=path.name[:500],
+                stored_path=str(path),
+                status="rejected",
+                reason=f"{sig.PROCESSING_FAILED}: {error}",
+                created_at=now,
+                processed_at=now,
+            )
+            session.add(row)
+            session.flush()
+            session.add(
+                QuarantineItem(
+                    kind="file",
+                    returned_file_id=row.id,
+                    path=str(path),
+                    reason_code=sig.PROCESSING_FAILED,
+                    reason=error,
+                    created_at=now,
+                    retries=0,
+                )
+            )
+            session.add(
+                AuditEntry(
+                    at=now,
+                    actor="folder",
+                    action="signature.failed",
+                    detail=json.dumps({"file": path.name, "error": error}, ensure_ascii=False),
+                )
+            )
+            return Disposition(False, note, row.id)
+
+    def decided(self, path: Path) -> bool:
+        digest = _hash_or_marker(path)
+        with self.database.reader() as session:
+            recorded = session.execute(
+                select(ReturnedFile.sha256)
+                .where(ReturnedFile.stored_path == str(path))
+                .order_by(ReturnedFile.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+        return recorded == digest
+
+    def reopened(self, record_id: int | None, path: Path) -> None:
+        now = self.clock.now()
+        with self.database.transaction() as session:
+            # only refusals: an accepted file's row points at the copy kept beside its case
+            where = (
+                ReturnedFile.id == record_id
+                if record_id is not None
+                else ReturnedFile.stored_path == str(path)
+            )
+            query = select(ReturnedFile).where(where, ReturnedFile.status == "rejected")
+            for row in session.execute(query).scalars():
+                row.stored_path = None  # those bytes are gone: overwritten or appended to
+                items = session.execute(
+                    select(QuarantineItem).where(
+                        QuarantineItem.returned_file_id == row.id, QuarantineItem.released_at.is_(None)
+                    )
+                ).scalars()
+                for item in items:
+                    item.released_at = now
+                detail = {"file": path.name, "returned_file": row.id, "sha256": row.sha256}
+                session.add(
+                    AuditEntry(
+                        at=now,
+                        actor="folder",
+                        action="signature.reconsidered",
+                        case_id=row.case_id,
+                        detail=json.dumps(detail, ensure_ascii=False),
+                    )
+                )
+
+    def moved(self, disposition: Disposition, source: Path, destination: Path) -> None:
+        """Keep the rows pointing at the file where it now lies."""
+        if disposition.record_id is None:
+            return
+        with self.database.transaction() as session:
+            session.execute(
+                update(ReturnedFile)
+                .where(ReturnedFile.id == disposition.record_id, ReturnedFile.stored_path == str(source))
+                .values(stored_path=str(destination))
+            )
+            session.execute(
+                update(QuarantineItem)
+                .where(
+                    QuarantineItem.returned_file_id == disposition.record_id,
+                    QuarantineItem.path == str(source),
+                )
+                .values(path=str(destination))
+            )
+
+    def _read(self, path: Path) -> tuple[bytes, Inspection]:
+        """The file's bytes (or none, when over the size limit: then only its hash is computed)."""
+        limit = self.service.max_bytes
+        size = path.stat().st_size
+        if size > limit:
+            digest = _hash_file(path)
+            detail = f"{size} > {limit} bytes"
+            return b"", Inspection(digest, size, error_code=sig.TOO_LARGE, error=detail)
+        data = path.read_bytes()
+        return data, Inspection(hashlib.sha256(data).hexdigest(), len(data))
+
+
+def _disposition(outcome: ReturnedOutcome) -> Disposition:
+    return Disposition(outcome.accepted, outcome.note, outcome.returned_file_id)
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _hash_or_marker(path: Path) -> str:
+    try:
+        return _hash_file(path)
+    except OSError:
+        return hashlib.sha256(f"unreadable:{path}".encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""Keeping `mailflow run` going: the supervised runtime, the scheduler, loop errors, metrics."""
