@@ -31,7 +31,7 @@ from tests.fixtures.smtp import SmtpServer
 from tests.ingest.builders import COMPLAINTS_TO
 from tests.ingest.conftest import IngestEnv, make_env
 
-pytestmark = [pytest.mark.imap]
+pytestmark = [pytest.mark.slow, pytest.mark.imap]
 DOMAIN = "diskominfo.bontangkota.go.id"
 
 

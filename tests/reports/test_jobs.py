@@ -18,6 +18,8 @@ from mailflow.services.operations.starter import write_starter
 from mailflow.services.runtime.scheduler import DAILY_REPORT, WEEKLY_EMAIL
 from tests.reports.seed import at, seed_history
 
+pytestmark = [pytest.mark.slow]  # servers and subprocesses: outside the fast subset
+
 
 def site_app(tmp_path: Path, database: Database, extra: str) -> App:
     result = write_starter(tmp_path / "site")
