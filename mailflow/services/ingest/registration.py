@@ -4,6 +4,9 @@ an acknowledgement mail to the complainant, all in the caller's transaction.
 Times follow docs/step-events.md: step 1 starts when the mail was received (the server's
 INTERNALDATE, stored as messages.received_at) and finishes at registration (now); its due time,
 business seconds and lateness come from the business calendar.
+
+The complainant (name, email, phone, address) comes from the mail as domain/complaint reads it,
+with the labels the rules declare for a site's own forms (`fields`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ from mailflow.domain.sop import Role, Sop, Track
 from mailflow.services.outbound.outbox import queue
 
 BODY_LIMIT = 100_000
+ADDRESS_LIMIT = 500
+# Channels whose mail is a portal's notification: only its labelled lines speak of the citizen
+# (its From and Reply-To are the portal's). A site's web form ("web") is read like any form mail:
+# its fields, then Reply-To, then From.
+OWN_IDENTITY_CHANNELS = ("email", "web")
 
 
 @dataclass(frozen=True)
@@ -66,14 +74,17 @@ class Registrar:
         ).scalar_one_or_none()
         if existing is not None:
             return existing
-        labels_first = (rule.channel or "email") != "email"
-        who = extract_complainant(mail, confidentiality=rule.confidentiality, labels_first=labels_first)
+        labels_first = (rule.channel or "email") not in OWN_IDENTITY_CHANNELS
+        who = extract_complainant(
+            mail, confidentiality=rule.confidentiality, labels_first=labels_first, fields=rule.fields
+        )
         track = Track(rule.track or "normal")
         received = min(message.received_at, now)
         complainant = Complainant(
             name=who.name,
             email=who.email,
             phone=who.phone,
+            address=who.address[:ADDRESS_LIMIT] if who.address else None,
             confidentiality=who.confidentiality,
             created_at=now,
         )
@@ -90,7 +101,8 @@ class Registrar:
                 at=now, actor="system", action="case_registered", case_id=case.id, message_id=message.id,
                 detail=json.dumps(
                     {"number": case.number, "confidentiality": who.confidentiality,
-                     "confidentiality_reason": who.confidentiality_reason, "channel": case.channel},
+                     "confidentiality_reason": who.confidentiality_reason, "channel": case.channel,
+                     "identity_from": who.source},
                     ensure_ascii=False,
                 ),
             )
