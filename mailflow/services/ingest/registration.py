@@ -13,7 +13,6 @@ later mail to them are written in it; officials' mails stay in the site's langua
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -22,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.counters import next_value
-from mailflow.adapters.db.models import AuditEntry, Case, Complainant, Message, StepEvent
+from mailflow.adapters.db.models import Case, Complainant, Message, StepEvent
 from mailflow.adapters.mail_templates import MailTemplates
 from mailflow.config.model import Settings
 from mailflow.domain.calendar import BusinessCalendar, format_local
@@ -34,6 +33,7 @@ from mailflow.domain.mail import OutgoingMail
 from mailflow.domain.numbering import case_number
 from mailflow.domain.rules import ComplaintSettings
 from mailflow.domain.sop import Role, Sop, Track
+from mailflow.services.audit import audit
 from mailflow.services.outbound.outbox import queue
 
 BODY_LIMIT = 100_000
@@ -102,17 +102,22 @@ class Registrar:
         session.add(event)
         session.flush()
         message.case_id = case.id
-        session.add(
-            AuditEntry(
-                at=now, actor="system", action="case_registered", case_id=case.id, message_id=message.id,
-                detail=json.dumps(
-                    {"number": case.number, "confidentiality": who.confidentiality,
-                     "confidentiality_reason": who.confidentiality_reason, "channel": case.channel,
-                     "identity_from": who.source, "language": case.language},
-                    ensure_ascii=False,
-                ),
-            )
-        )  # fmt: skip
+        audit(
+            session,
+            now,
+            "system",
+            "case_registered",
+            case_id=case.id,
+            message_id=message.id,
+            detail={
+                "number": case.number,
+                "confidentiality": who.confidentiality,
+                "confidentiality_reason": who.confidentiality_reason,
+                "channel": case.channel,
+                "identity_from": who.source,
+                "language": case.language,
+            },
+        )
         if who.email and rule.acknowledge is not False:
             self._acknowledge(session, case, event, mail, who.email, now, track)
         return case

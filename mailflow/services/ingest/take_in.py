@@ -12,15 +12,15 @@ channel as usual, without the ignore rules (IngestService.complaint_decision).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from mailflow.adapters.db.models import AuditEntry, Case, Message, QuarantineItem
+from mailflow.adapters.db.models import Case, Message, QuarantineItem
 from mailflow.domain.statuses import MessageStatus
 from mailflow.errors import NotFoundError, UsageError
 from mailflow.i18n import translate
+from mailflow.services.audit import audit
 from mailflow.services.ingest.service import IngestService
 
 TAKEABLE = (MessageStatus.IGNORED, MessageStatus.QUARANTINED)
@@ -66,10 +66,6 @@ def take_in_as_complaint(ingest: IngestService, message_id: int, *, by: str = "a
         decision = ingest.complaint_decision(mail, row.account)
         row.rule = decision.rule
         case = ingest.register_complaint(session, row, mail, decision, now)
-        session.add(
-            AuditEntry(
-                at=now, actor=by, action="message_taken_in", case_id=case.id, message_id=row.id,
-                detail=json.dumps({"was": was, "rule": rule, "as_rule": decision.rule}, ensure_ascii=False),
-            )
-        )  # fmt: skip
+        detail = {"was": was, "rule": rule, "as_rule": decision.rule}
+        audit(session, now, by, "message_taken_in", case_id=case.id, message_id=row.id, detail=detail)
         return TakenIn(row.id, case.id, case.number, was, row.message_id, row.sha256)
