@@ -177,9 +177,13 @@ CITY_FORM_ENGLISH = (
 def city_form_english() -> bytes:
     """The city's (Indonesian) web form filled in by an English-speaking resident: labels, intro
     and footer in Indonesian, the complaint itself in English."""
-    indonesian = "Jalan di depan rumah kami berlubang besar dan sudah dua orang jatuh dari motor. Mohon segera\n"
+    indonesian = (
+        "Jalan di depan rumah kami berlubang besar dan sudah dua orang jatuh dari motor. Mohon segera\n"
+    )
     text = CITY_FORM_TEXT.replace(indonesian + "diaspal kembali.\n", CITY_FORM_ENGLISH)
-    text = text.replace("Budi Santoso", "James Miller").replace("budi.santoso88@gmail.com", "j.miller@outlook.com")
+    text = text.replace("Budi Santoso", "James Miller").replace(
+        "budi.santoso88@gmail.com", "j.miller@outlook.com"
+    )
     text = text.replace("Judul: Jalan berlubang di Jl. Cipto", "Judul: Street lights off on Jl. Ahmad Yani")
     assert CITY_FORM_ENGLISH in text
     mail = _message(
@@ -192,7 +196,9 @@ def city_form_english() -> bytes:
 
 
 def gmail_english() -> bytes:
-    message = _message(Address("Emma Clarke", "emma.clarke", "gmail.com"), "Garbage not collected in Bontang Baru")
+    message = _message(
+        Address("Emma Clarke", "emma.clarke", "gmail.com"), "Garbage not collected in Bontang Baru"
+    )
     message.set_content(
         "Hello,\n\nThe garbage on our street in Bontang Baru has not been collected for ten days and it\n"
         "smells very bad. Could you please send the truck as soon as possible?\n\nThank you,\nEmma\n\n"

@@ -55,7 +55,11 @@ def test_written_text_leaves_out_the_forms_labels_and_footer() -> None:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def env(
-    request: pytest.FixtureRequest, tmp_path: Path, dovecot: DovecotServer, smtp: SmtpServer, clock: ManualClock
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    dovecot: DovecotServer,
+    smtp: SmtpServer,
+    clock: ManualClock,
 ) -> Iterator[IngestEnv]:
     url = None
     if request.param == "postgres":
@@ -118,7 +122,11 @@ def test_each_complainant_is_written_to_in_their_language_and_in_one_thread(
         languages = {
             case.complainant.email: case.language for case in session.execute(select(Case)).scalars()
         }
-    assert languages == {"emma.clarke@gmail.com": "en", "j.miller@outlook.com": "en", "warga1@gmail.com": "id"}
+    assert languages == {
+        "emma.clarke@gmail.com": "en",
+        "j.miller@outlook.com": "en",
+        "warga1@gmail.com": "id",
+    }
     originals = {
         address: message_from_bytes(raw, policy=policy.default) for address, raw in raws.items()
     }  # the citizens' own mails, as their clients keep them in Sent
@@ -142,9 +150,16 @@ def test_each_complainant_is_written_to_in_their_language_and_in_one_thread(
                         OutboxMail.subject.contains("Garbage"))  # fmt: skip
     clock.advance(timedelta(minutes=10))
     env.append(
-        reply(sender=IKP, name="Muhammad Ridwan", to=str(action.reply_to), subject=action.subject,
-              body="TOLAK sudah ditangani langsung oleh kelurahan", original_text=action.text_body,
-              original_id=action.message_id, when=clock.now())  # fmt: skip
+        reply(
+            sender=IKP,
+            name="Muhammad Ridwan",
+            to=str(action.reply_to),
+            subject=action.subject,
+            body="TOLAK sudah ditangani langsung oleh kelurahan",
+            original_text=action.text_body,
+            original_id=action.message_id,
+            when=clock.now(),
+        )
     )
     poller.poll_once()
     sender.send_pass()
@@ -164,7 +179,9 @@ def test_each_complainant_is_written_to_in_their_language_and_in_one_thread(
         )
     sender.send_pass()
     [ack, answer] = received(env, "warga1@gmail.com")
-    assert "Lubang sudah ditambal" in plain(answer) and str(answer["Subject"]).endswith("Jawaban atas aduan Anda")
+    assert "Lubang sudah ditambal" in plain(answer) and str(answer["Subject"]).endswith(
+        "Jawaban atas aduan Anda"
+    )
     citizen = originals["warga1@gmail.com"]
     assert str(answer["In-Reply-To"]) == str(citizen["Message-ID"])
     assert str(citizen["Message-ID"]) in str(answer["References"]).split()

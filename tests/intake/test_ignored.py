@@ -52,13 +52,19 @@ rules:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def env(
-    request: pytest.FixtureRequest, tmp_path: Path, dovecot: DovecotServer, smtp: SmtpServer, clock: ManualClock
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    dovecot: DovecotServer,
+    smtp: SmtpServer,
+    clock: ManualClock,
 ) -> Iterator[IngestEnv]:
     url = None
     if request.param == "postgres":
         url = new_pg_database(request.getfixturevalue("pg_cluster"), request.getfixturevalue("pg_template"))
     environment = make_env(tmp_path, dovecot, smtp, clock, database_url=url)
-    (environment.root / "inbox_rules" / "15-formulir-kelurahan.yaml").write_text(SITE_FORM_RULE, encoding="utf-8")
+    (environment.root / "inbox_rules" / "15-formulir-kelurahan.yaml").write_text(
+        SITE_FORM_RULE, encoding="utf-8"
+    )
     (environment.root / "inbox_rules" / "05-karantina.yaml").write_text(QUARANTINE_RULE, encoding="utf-8")
     try:
         yield environment
@@ -90,7 +96,10 @@ def test_forms_become_cases_and_ignored_mail_is_listed_and_can_be_taken_in_once(
     siti = people["Siti Aminah"]  # not the office that sent the form ("Layanan Aduan Kelurahan")
     assert (siti.phone, siti.address) == ("081344556677", "Gang Mawar 3, Api-Api")
     budi = people["Budi Santoso"]
-    assert (budi.email, budi.address) == ("budi.santoso88@gmail.com", "Jl. Cipto Mangunkusumo RT 08, Gunung Elai")
+    assert (budi.email, budi.address) == (
+        "budi.santoso88@gmail.com",
+        "Jl. Cipto Mangunkusumo RT 08, Gunung Elai",
+    )
     assert env.count(Case) == 2
     # the city form's no-reply sender matched the notification rule, which may not swallow it
     [spared] = env.rows(AuditEntry, AuditEntry.action == "message_not_ignored")
