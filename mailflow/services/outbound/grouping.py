@@ -76,7 +76,7 @@ class GroupBuilder:
         """What to do with the claimed action mail `row` now. `fresh`: the rows this sender
         claimed from `queued` in this pass (never handed to SMTP)."""
         opens = next_window(
-            self._last_sent(session, row.to_addr), self._pending_since(session, row), self.window
+            self._last_sent(session, row.to_addr, now), self._pending_since(session, row), self.window
         )
         if opens is not None and now < opens:
             row.status, row.lease_owner, row.lease_until = OutboxStatus.QUEUED, None, None
@@ -96,11 +96,14 @@ class GroupBuilder:
 
     # --- the rows ---------------------------------------------------------------------------
 
-    def _last_sent(self, session: Session, address: str) -> datetime | None:
+    def _last_sent(self, session: Session, address: str, now: datetime) -> datetime | None:
+        """The last action or grouped mail sent to `address` within the window (an older one does
+        not matter)."""
         return session.execute(
             select(func.max(OutboxMail.sent_at)).where(
                 OutboxMail.to_addr == address,
                 OutboxMail.status == OutboxStatus.SENT,
+                OutboxMail.sent_at >= now - self.window,
                 (OutboxMail.kind == GROUP_KIND) | OutboxMail.kind.startswith(ACTION_PREFIX),
             )
         ).scalar_one()
