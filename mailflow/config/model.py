@@ -254,6 +254,9 @@ class SendingSection(Section):
     retry_max_seconds: float = Field(3600, gt=0, le=86400)
     max_attempts: int = Field(8, ge=1, le=50)
     batch_size: int = Field(20, ge=1, le=500)
+    # Action mails to one directory person: at most one mail per this many minutes; those due in
+    # between go out together as one grouped mail (domain/pacing). 0 sends each on its own.
+    group_minutes: float = Field(5, ge=0, le=240)
 
 
 class AuthSection(Section):

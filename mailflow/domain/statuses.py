@@ -57,6 +57,7 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     HELD = "held"  # over the per-address daily limit: goes out in the next digest
     DIGESTED = "digested"
+    GROUPED = "grouped"  # went out as a section of a grouped mail (domain/pacing)
 
 
 class ReturnedStatus(StrEnum):

@@ -119,6 +119,15 @@ def test_the_complainant_got_the_answer_with_the_signed_letter(played: DemoRunne
     assert len(answers) == 1
     names = [p.get_filename() for p in answers[0].message.iter_attachments()]
     assert len(names) == 1 and names[0].endswith(".pdf")
+    # issue 14: the answer threads under the citizen's own complaint mail, as the acknowledgement
+    assert played.app is not None
+    with played.app.database.reader() as session:
+        original = session.execute(
+            select(Message.message_id).join(Case, Case.source_message_id == Message.id)
+            .where(Case.number == played.outcome.numbers["A"])
+        ).scalar_one()  # fmt: skip
+    assert str(answers[0].message["In-Reply-To"]) == original
+    assert original in str(answers[0].message["References"]).split()
 
 
 # --- attacks, after the script -------------------------------------------------------------------

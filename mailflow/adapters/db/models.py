@@ -296,7 +296,7 @@ class OutboxMail(Base):
     html_body: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(2), default="id")
     raw: Mapped[bytes | None] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued/sending/sent/failed/held
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # domain.statuses.OutboxStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -304,6 +304,9 @@ class OutboxMail(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An action mail as one section of a grouped mail (JSON: the case, the step, the deadline, the
+    # commands with their own reply links), kept so the sender can bundle it (domain/pacing).
+    group_section: Mapped[str | None] = mapped_column(Text)
 
     attachments: Mapped[list[OutboxAttachment]] = relationship(
         back_populates="mail", order_by="OutboxAttachment.position", cascade="all, delete-orphan"

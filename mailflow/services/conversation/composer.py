@@ -8,7 +8,7 @@ change. OPD-facing mails of a confidential complaint are built from a redacted c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -161,6 +161,7 @@ class MailComposer:
             dedup_key=dedup_key,
             language=lang,
             message_id_prefix=message_id_prefix,
+            group_section=_group_section(context, subject, reply_address),
             headers={
                 "X-Mailflow-Case": view.number,
                 "X-Mailflow-Step": str(step.number),
@@ -256,6 +257,14 @@ class MailComposer:
             "complainant": view.complainant,
             "track_special": view.track is Track.SPECIAL,
         }
+
+
+def _group_section(context: Mapping[str, Any], subject: str, reply_address: str) -> dict[str, Any]:
+    """The action mail as one section of a grouped mail (domain/pacing): what it shows, and the
+    case's own reply address, so its commands still reach its step from inside the group."""
+    section = {key: value for key, value in context.items() if key != "instance_name"}
+    section["commands"] = [asdict(command) for command in context["commands"]]
+    return {**section, "subject": subject, "reply_address": reply_address}
 
 
 def _short(title: str, limit: int = 70) -> str:

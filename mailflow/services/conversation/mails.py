@@ -9,12 +9,12 @@ get a redacted view, so a template cannot leak what it is not given.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from mailflow.adapters.db.models import Case, CaseRoute, Complainant, StepEvent
+from mailflow.adapters.db.models import Case, CaseRoute, Complainant, Message, StepEvent
 from mailflow.config.model import Settings
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.directory import Directory, Person
@@ -344,7 +344,17 @@ class ConversationMails:
                 attachments=attachments,
                 dedup_key=f"complainant:answer:{case.id}",
             )
-        self.queue(session, mail, now)
+        self.queue(session, self._threaded(session, case, mail), now)
+
+    @staticmethod
+    def _threaded(session: Session, case: Case, mail: OutgoingMail) -> OutgoingMail:
+        """The mail as an answer to the citizen's own complaint mail (In-Reply-To and References
+        name it, as the acknowledgement does), so their mail client shows it in that thread."""
+        original = session.get(Message, case.source_message_id) if case.source_message_id else None
+        if original is None or not original.message_id:
+            return mail
+        threading = {"In-Reply-To": original.message_id, "References": original.message_id}
+        return replace(mail, headers={**mail.headers, **threading})
 
 
 def _complainant_line(complainant: Complainant, lang: str) -> str:

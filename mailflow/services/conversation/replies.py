@@ -62,6 +62,7 @@ from mailflow.services.conversation.engine import Engine
 from mailflow.services.conversation.mails import ConversationMails, Recipient
 from mailflow.services.conversation.records import CaseRecords
 from mailflow.services.conversation.transitions import Act
+from mailflow.services.outbound import outbox
 
 log = logging.getLogger("mailflow.services.replies")
 _SUBJECT_TAG = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9./_-]{2,48})\]")
@@ -170,6 +171,8 @@ class ReplyProcessor:
         self, session: Session, inbound: InboundMail, person: Person | None, now: datetime
     ) -> Match | ReplyOutcome:
         claimed = self._claimed_tokens(inbound)
+        if not claimed and outbox.answers_grouped_mail(session, (*inbound.in_reply_to, *inbound.references)):
+            return ReplyOutcome("quarantined", "grouped", "")  # it lists several cases: which one?
         if not claimed:
             return self._match_subject(session, inbound, person)
         how = claimed[0][1]

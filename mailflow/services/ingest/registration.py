@@ -4,6 +4,11 @@ an acknowledgement mail to the complainant, all in the caller's transaction.
 Times follow docs/step-events.md: step 1 starts when the mail was received (the server's
 INTERNALDATE, stored as messages.received_at) and finishes at registration (now); its due time,
 business seconds and lateness come from the business calendar.
+
+The complainant (name, email, phone, address) comes from the mail as domain/complaint reads it,
+with the labels the rules declare for a site's own forms (`fields`). The language of what they
+wrote (domain/language) becomes the case's (`cases.language`): the acknowledgement and every
+later mail to them are written in it; officials' mails stay in the site's language.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ from mailflow.adapters.db.models import Case, Complainant, Message, StepEvent
 from mailflow.adapters.mail_templates import MailTemplates
 from mailflow.config.model import Settings
 from mailflow.domain.calendar import BusinessCalendar, format_local
-from mailflow.domain.complaint import ANONIM, clean_subject, extract_complainant, summarise
+from mailflow.domain.complaint import ANONIM, clean_subject, extract_complainant, summarise, written_text
 from mailflow.domain.directory import Directory
 from mailflow.domain.inbound import InboundMail
+from mailflow.domain.language import detect_language
 from mailflow.domain.mail import OutgoingMail
 from mailflow.domain.numbering import case_number
 from mailflow.domain.rules import ComplaintSettings
@@ -31,6 +37,11 @@ from mailflow.services.audit import audit
 from mailflow.services.outbound.outbox import queue
 
 BODY_LIMIT = 100_000
+ADDRESS_LIMIT = 500
+# Channels whose mail is a portal's notification: only its labelled lines speak of the citizen
+# (its From and Reply-To are the portal's). A site's web form ("web") is read like any form mail:
+# its fields, then Reply-To, then From.
+OWN_IDENTITY_CHANNELS = ("email", "web")
 
 
 @dataclass(frozen=True)
@@ -66,19 +77,25 @@ class Registrar:
         ).scalar_one_or_none()
         if existing is not None:
             return existing
-        labels_first = (rule.channel or "email") != "email"
-        who = extract_complainant(mail, confidentiality=rule.confidentiality, labels_first=labels_first)
+        labels_first = (rule.channel or "email") not in OWN_IDENTITY_CHANNELS
+        who = extract_complainant(
+            mail, confidentiality=rule.confidentiality, labels_first=labels_first, fields=rule.fields
+        )
         track = Track(rule.track or "normal")
         received = min(message.received_at, now)
         complainant = Complainant(
             name=who.name,
             email=who.email,
             phone=who.phone,
+            address=who.address[:ADDRESS_LIMIT] if who.address else None,
             confidentiality=who.confidentiality,
             created_at=now,
         )
         session.add(complainant)
-        case = self._new_case(session, message, mail, rule, complainant, received, now)
+        language = detect_language(
+            f"{mail.subject}\n{written_text(mail.text, rule.fields)}", default=self.lang
+        ).language
+        case = self._new_case(session, message, mail, rule, complainant, received, now, language)
         session.add(case)
         session.flush()
         event = self._step_one(case, message, received, now, track)
@@ -97,6 +114,8 @@ class Registrar:
                 "confidentiality": who.confidentiality,
                 "confidentiality_reason": who.confidentiality_reason,
                 "channel": case.channel,
+                "identity_from": who.source,
+                "language": case.language,
             },
         )
         if who.email and rule.acknowledge is not False:
@@ -112,6 +131,7 @@ class Registrar:
         complainant: Complainant,
         received: datetime,
         now: datetime,
+        language: str,
     ) -> Case:
         """The case row with its number: gapless per local year of receipt, taken inside this
         transaction (adapters/db/counters), so a rollback gives the number back."""
@@ -129,7 +149,7 @@ class Registrar:
             confidentiality=complainant.confidentiality,
             status="open",
             current_step=2,  # step 1 is done at registration; step 2 is next (the engine opens it)
-            language=self.lang,
+            language=language,
             complainant=complainant,
             source_message_id=message.id,
             received_at=received,
@@ -178,22 +198,23 @@ class Registrar:
         zone = ZoneInfo(self.settings.general.timezone)
         label = self.settings.general.zone_label
         total = self.sop.total(track)
+        lang = case.language or self.lang  # the complainant's language
         context = {
             "instance_name": self.settings.general.instance_name,
             "office": self.directory.diskominfo.letterhead.name,
             "case_number": case.number,
             "complainant_name": case.complainant.name if case.complainant else None,
             "subject": case.subject,
-            "received": format_local(case.received_at, zone, self.lang, label),
-            "promised": total.format(self.lang),
-            "promised_due": format_local(self.calendar.add(case.received_at, total), zone, self.lang, label),
+            "received": format_local(case.received_at, zone, lang, label),
+            "promised": total.format(lang),
+            "promised_due": format_local(self.calendar.add(case.received_at, total), zone, lang, label),
             "special": track is Track.SPECIAL,
-            "special_limit": (self.sop.step(7).special_limit or self.sop.step(7).limit).format(self.lang),
+            "special_limit": (self.sop.step(7).special_limit or self.sop.step(7).limit).format(lang),
             "confidentiality": case.confidentiality,
             "anonymous": case.confidentiality == ANONIM,
         }
-        text, html = self.templates.render_mail("ack", self.lang, context)
-        subject = self.templates.render_subject("ack", self.lang, context) or f"[{case.number}]"
+        text, html = self.templates.render_mail("ack", lang, context)
+        subject = self.templates.render_subject("ack", lang, context) or f"[{case.number}]"
         headers = {"Auto-Submitted": "auto-replied", "X-Mailflow-Case": case.number}
         if mail.message_id:
             headers["In-Reply-To"] = mail.message_id
@@ -212,7 +233,7 @@ class Registrar:
                 case_id=case.id,
                 step_event_id=event.id,
                 dedup_key=f"ack:{case.number}",
-                language=self.lang,
+                language=lang,
             ),
             now=now,
             domain=self.mail_domain,

@@ -57,6 +57,7 @@ from mailflow.services.ingest.registration import Registrar
 
 log = logging.getLogger("mailflow.ingest")
 FINAL = ("processed", "ignored", "duplicate", "unhandled", "quarantined")
+TAKEN_IN = "as-complaint"  # the rule name of a mail an admin took in as a complaint
 DEFECTS_LIMIT = 8000  # characters of the JSON kept in messages.defects
 
 
@@ -134,6 +135,9 @@ class IngestService:
         self.own_domains = tuple(dict.fromkeys(a.rsplit("@", 1)[1].lower() for a in own))
         self.case_tag = case_tag_regex(settings.numbering.case_pattern)
         self.lang = settings.general.language
+        # every rule file's form labels: the web-form check in evaluate() reads them all, so the
+        # registrar does too (those of the rules that matched first)
+        self.form_fields = tuple(pair for rule in rules for pair in rule.settings.fields)
 
     # --- entry points ---------------------------------------------------------------------
 
@@ -326,9 +330,7 @@ class IngestService:
     ) -> None:
         row.rule = decision.rule
         if decision.action is Action.COMPLAINT:
-            case = self.registrar.register(session, message=row, mail=mail, rule=decision.settings, now=now)
-            row.kind, row.status, row.case_id = "complaint", "processed", case.id
-            self.hooks.case_registered(session, case, now)
+            self.register_complaint(session, row, mail, decision, now)
         elif decision.action is Action.REPLY and noise is None and mail.identity is None:
             # A From read out of a header without <...> is a guess: good for acknowledging a
             # complaint, never for advancing a step (InboundMail.identity).
@@ -355,6 +357,49 @@ class IngestService:
             row.kind = "unmatched"
             reason = translate("ingest.reason.no_rule", self.lang)
             quarantine_message(session, row, code="no_rule", reason=reason, now=now)
+
+    # --- complaints (also taken in by an admin: services/ingest/take_in) ---------------------
+
+    def register_complaint(
+        self, session: Session, row: Message, mail: InboundMail, decision: Decision, now: datetime
+    ) -> Case:
+        """`row` becomes a case (step 1, acknowledgement) and the engine starts step 2. Ignore rules
+        that matched a mail looking like a complaint (a web form) are recorded with it."""
+        settings = replace(decision.settings, fields=(*decision.settings.fields, *self.form_fields))
+        case = self.registrar.register(session, message=row, mail=mail, rule=settings, now=now)
+        row.kind, row.status, row.case_id = "complaint", "processed", case.id
+        if decision.not_ignored:
+            detail = {"rules": list(decision.not_ignored), "signal": decision.complaint_signal}
+            audit(
+                session,
+                now,
+                "system",
+                "message_not_ignored",
+                case_id=case.id,
+                message_id=row.id,
+                detail=detail,
+            )
+        self.hooks.case_registered(session, case, now)
+        return case
+
+    def complaint_decision(self, mail: InboundMail, mailbox: str) -> Decision:
+        """The rules' settings for `mail` taken in as a complaint by an admin: ignore rules left out,
+        read as written by a person, and a complaint whatever else the rules say."""
+        signals = reply_signals(
+            mail,
+            reply_address=str(self.settings.tokens.reply_address),
+            own_domains=self.own_domains,
+            case_tag=self.case_tag,
+        )
+        rules = [rule for rule in self.rules if rule.action is not Action.IGNORE]
+        decision = evaluate(rules, MailFacts.of(mail, mailbox, signals, automated=False))
+        if decision.action is Action.COMPLAINT:
+            return decision
+        return replace(decision, action=Action.COMPLAINT, rule=TAKEN_IN, reason=None)
+
+    def parse_stored(self, row: Message) -> InboundMail:
+        """The stored raw mail of `row`, parsed again (its attachments are stored already)."""
+        return self._parse(self.raw_store.read(row.raw_path), None)
 
     def _record_noise(self, session: Session, row: Message, noise: Noise, now: datetime) -> None:
         row.kind, row.status, row.last_error = noise.kind.value, "processed", noise.reason
