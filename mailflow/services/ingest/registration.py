@@ -28,6 +28,13 @@ from mailflow.domain.mail import OutgoingMail
 from mailflow.domain.numbering import case_number
 from mailflow.domain.rules import ComplaintSettings
 from mailflow.domain.sop import Role, Sop, Track
+from mailflow.domain.tokens import (
+    CASE_TOKEN_STEP,
+    COMPLAINANT_TOKEN_DAYS,
+    complainant_actor,
+    issue,
+    reply_address,
+)
 from mailflow.services.outbound.outbox import queue
 
 BODY_LIMIT = 100_000
@@ -188,6 +195,17 @@ class Registrar:
             "confidentiality": case.confidentiality,
             "anonymous": case.confidentiality == ANONIM,
         }
+        # the complainant's reply token (issue 13): what they answer reaches this case
+        token = issue(
+            self.settings.token_secret,
+            case_id=case.id,
+            step=CASE_TOKEN_STEP,
+            route_key=0,
+            actor=complainant_actor(case.complainant_id or 0),
+            now=now,
+            valid_days=COMPLAINANT_TOKEN_DAYS,
+            attempt=1,
+        )
         text, html = self.templates.render_mail("ack", self.lang, context)
         subject = self.templates.render_subject("ack", self.lang, context) or f"[{case.number}]"
         headers = {"Auto-Submitted": "auto-replied", "X-Mailflow-Case": case.number}
@@ -203,7 +221,8 @@ class Registrar:
                 subject=subject,
                 text=text,
                 html=html,
-                reply_to=str(self.settings.tokens.reply_address),
+                reply_to=reply_address(str(self.settings.tokens.reply_address), token),
+                message_id_prefix=token,
                 headers=headers,
                 case_id=case.id,
                 step_event_id=event.id,

@@ -1,0 +1,144 @@
+"""User-facing texts of the branches a complaint may take (issue 13): misrouted dispositions,
+answers sent back, the complainant's replies and satisfaction, reopened cases."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- the SOP file ----------------------------------------------------------------------------
+    "sop.err.alias": (
+        "alias harus satu atau dua kata huruf (mis. TOLAK)",
+        "an alias must be one or two words of letters (e.g. TOLAK)",
+    ),
+    "sop.err.alias_taken": (
+        "alias {value!r} sudah berarti perintah lain pada langkah ini",
+        "alias {value!r} already means another command at this step",
+    ),
+    "sop.err.route_needs_next": (
+        "perintah {verb}: route memerlukan next (langkah yang dimulai)",
+        "command {verb}: route needs next (the step that starts)",
+    ),
+    "sop.err.route_returned": (
+        "perintah {verb}: route: returned hanya pada langkah per OPD yang menuju langkah aduan (scope: case)",
+        "command {verb}: route: returned only at a per-department step leading to a case step",
+    ),
+    "sop.err.route_reopen": (
+        "perintah {verb}: route: reopen hanya pada langkah aduan yang menuju langkah per OPD (scope: route)",
+        "command {verb}: route: reopen only at a case step leading to a per-department step",
+    ),
+    "sop.err.route_reopen_earlier": (
+        "perintah {verb}: route: reopen harus kembali ke langkah sebelumnya",
+        "command {verb}: route: reopen must go back to an earlier step",
+    ),
+    "sop.err.reopen_case_step": (
+        "aduan dibuka kembali pada langkah aduan (scope: case), bukan langkah per OPD",
+        "a case is reopened at a case step (scope: case), not a per-department step",
+    ),
+    "sop.err.after_close_one_way": (
+        "perintah {verb} setelah ditutup harus punya tepat satu dari next atau to_complainant",
+        "after-close command {verb} needs exactly one of next or to_complainant",
+    ),
+    "sop.err.question_both": (
+        "pertanyaan {question} memerlukan jawaban positif dan negatif (positive: true dan false)",
+        "question {question} needs a positive and a negative answer (positive: true and false)",
+    ),
+    # --- lines in action mails ----------------------------------------------------------------
+    "branches.line.round": (
+        "Aduan ini dibuka kembali: putaran tindak lanjut ke-{round}.",
+        "This complaint was reopened: follow-up round {round}.",
+    ),
+    "branches.line.declined": (
+        "Sudah dicoba: {opd} menyatakan bukan kewenangannya. Alasan: {reason}",
+        "Already tried: {opd} declined (not its business). Reason: {reason}",
+    ),
+    "branches.line.sent_back": (
+        "Tanggapan dikembalikan untuk diperbaiki (putaran ke-{round}). Catatan: {note}",
+        "The response was sent back for revision (round {round}). Note: {note}",
+    ),
+    # --- refusals ------------------------------------------------------------------------------
+    "engine.explain.route_returned": (
+        "{word} sudah menyatakan aduan ini bukan kewenangannya. Teruskan ke OPD lain, atau tulis "
+        "PAKSA bila tetap harus ke sana (mis. TERUSKAN {word} PAKSA).",
+        "{word} already declined this complaint (not its business). Forward it to another "
+        "department, or add PAKSA if it must go there anyway (e.g. TERUSKAN {word} PAKSA).",
+    ),
+    "engine.explain.which_route": (
+        "Sebutkan OPD yang tanggapannya dikembalikan, mis. KEMBALIKAN <kode OPD>: <catatan>. "
+        "Pilihan: {word}.",
+        "Name the department whose response goes back, e.g. KEMBALIKAN <department code>: <note>. "
+        "Choices: {word}.",
+    ),
+    "engine.explain.case_open": (
+        "Aduan {number} sedang diproses; perintah ini hanya berlaku setelah aduan ditutup.",
+        "Complaint {number} is in progress; this command applies only once it is closed.",
+    ),
+    "engine.explain.no_complainant": (
+        "Aduan {number} tidak punya alamat email pelapor (anonim atau tanpa email).",
+        "Complaint {number} has no complainant address (anonymous or without email).",
+    ),
+    "branches.explain.after_close": (
+        "Balasan Anda untuk aduan {number} yang sudah ditutup tidak dapat diproses ({word}). "
+        "Gunakan salah satu perintah di bawah.",
+        "Your reply about closed complaint {number} could not be processed ({word}). Use one of "
+        "the commands below.",
+    ),
+    # --- the complainant ------------------------------------------------------------------------
+    "branches.subject.message": ("Pesan tentang aduan Anda", "A message about your complaint"),
+    "branches.subject.recorded": ("Jawaban Anda telah dicatat", "Your answer has been recorded"),
+    "branches.subject.followup": (
+        "Apakah masalahnya sudah selesai?",
+        "Has the problem been solved?",
+    ),
+    "branches.complainant.message": (
+        "Admin Layanan Aduan menyampaikan pesan berikut tentang aduan Anda nomor {number}:",
+        "The complaint-service admin sends you this message about your complaint {number}:",
+    ),
+    "branches.complainant.click": (
+        "Balas email ini dengan salah satu kata berikut (atau klik tombolnya):",
+        "Reply to this mail with one of these words (or click its button):",
+    ),
+    "branches.answer.recorded": (
+        "Terima kasih. Jawaban Anda ({answer}) telah kami catat.",
+        "Thank you. Your answer ({answer}) has been recorded.",
+    ),
+    "branches.answer.same": (
+        "Jawaban Anda ({answer}) sudah tercatat sebelumnya; tidak ada yang berubah.",
+        "Your answer ({answer}) was already recorded; nothing changed.",
+    ),
+    "branches.answer.changed": (
+        "Jawaban Anda sebelumnya ({previous}) kami ganti dengan jawaban terbaru: {answer}. Hanya "
+        "jawaban terakhir yang dihitung.",
+        "Your earlier answer ({previous}) is replaced by your latest one: {answer}. Only the last "
+        "answer counts.",
+    ),
+    "branches.followup.ask": (
+        'Beberapa waktu lalu aduan Anda nomor {number} ("{title}") telah kami jawab. Apakah '
+        "masalahnya sudah selesai?",
+        'Some time ago we answered your complaint {number} ("{title}"). Has the problem been solved?',
+    ),
+    # --- officials told about the complainant's words ------------------------------------------
+    "branches.subject.added": (
+        "Tambahan dari pelapor: {title}",
+        "The complainant added something: {title}",
+    ),
+    "branches.added.intro": (
+        "Pelapor aduan {number} mengirim tambahan berikut. Tambahan ini tersimpan bersama aduan.",
+        "The complainant of {number} sent the following. It is stored with the complaint.",
+    ),
+    "branches.attachment": ("Lampiran: {name}", "Attachment: {name}"),
+    "branches.subject.forward": (
+        "Balasan pelapor setelah aduan ditutup: {title}",
+        "The complainant wrote after closing: {title}",
+    ),
+    "branches.forward.said": (
+        "Jawaban pelapor: {verb} (diterima {when}). Isi balasan:",
+        "The complainant's answer: {verb} (received {when}). Their words:",
+    ),
+    "branches.forward.summary": ("Ringkasan aduan {number} ({title}):", "Summary of {number} ({title}):"),
+    "branches.forward.complainant": ("Pelapor: {who}", "Complainant: {who}"),
+    "branches.done.sent": (
+        "Pesan Anda telah dikirim kepada pelapor aduan {number}.",
+        "Your message was sent to the complainant of {number}.",
+    ),
+    "branches.done.reopened": (
+        "Aduan {number} dibuka kembali (putaran ke-{round}) dan kembali ke pemeriksaan.",
+        "Complaint {number} is reopened (round {round}) and back at the check.",
+    ),
+}
