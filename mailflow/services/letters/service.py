@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -109,10 +110,12 @@ class LetterService:
         facts, route_facts = case_facts(case), route_facts_of(route)
         plan = plan_letter(kind, route_facts, self.directory, extra)
         local = now.astimezone(self.zone)
-        number = self._number(session, plan, local)
+        revision, number = self._revision(session, kind, route)
+        if number is None:
+            number = self._number(session, plan, local)
         doc_id = self._new_doc_id(session)
         prior = extra.get("rujukan") or self._prior(session, plan, case)
-        issue = self._issue(number, doc_id, now, prior)
+        issue = replace(self._issue(number, doc_id, now, prior), revision=revision)
         data, template = self.render(plan, facts, route_facts, audience, issue, extra)
         folder = self.store.folder(facts.received_at.astimezone(self.zone).year, facts.number)
         stored = self.store.write(folder / f"{kind.value}_{safe_component(number)}_{doc_id}.docx", data)
@@ -145,10 +148,17 @@ class LetterService:
             template_version=template.version,
             status=DocumentStatus.GENERATED.value,
             created_at=now,
+            revision=issue.revision,
         )
         session.add(document)
         session.flush()
-        detail = {"kind": kind.value, "number": number, "audience": audience.value, "level": plan.level}
+        detail = {
+            "kind": kind.value,
+            "number": number,
+            "audience": audience.value,
+            "level": plan.level,
+            "revision": issue.revision,
+        }
         session.add(
             AuditEntry(
                 at=now,
@@ -209,6 +219,20 @@ class LetterService:
             prior=prior,
         )
 
+    @staticmethod
+    def _revision(session: Session, kind: DocumentKind, route: CaseRoute | None) -> tuple[int, str | None]:
+        """A response letter drafted again for its route (an answer sent back, issue 13) is
+        revision n of the first one: same number, a new document id."""
+        if kind is not DocumentKind.SURAT_TANGGAPAN or route is None or route.id is None:
+            return 0, None
+        earlier = session.execute(
+            select(Document.number)
+            .where(Document.route_id == route.id, Document.kind == kind.value)
+            .order_by(Document.id)
+        ).scalars()
+        numbers = list(earlier)
+        return (len(numbers), numbers[0]) if numbers else (0, None)
+
     def _number(self, session: Session, plan: LetterPlan, local: datetime) -> str:
         return self._format(plan, next_value(session, plan.counter_name, str(local.year)), local)
 
@@ -264,7 +288,8 @@ class LetterService:
         return DocProperties(
             title=title,
             subject=f"Aduan {facts.number}",
-            keywords=f"{issue.doc_id}; {issue.number}; {facts.number}",
+            keywords=f"{issue.doc_id}; {issue.number}; {facts.number}"
+            + (f"; revisi {issue.revision}" if issue.revision else ""),
             identifier=issue.doc_id,
             created=issue.now,
             author=self.settings.general.instance_name,
