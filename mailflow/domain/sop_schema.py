@@ -290,7 +290,8 @@ class _Reader:
     def unknown(self, data: Mapping[str, Any], known: frozenset[str], path: str) -> None:
         unknown = sorted(set(data) - known)
         if unknown:
-            raise self.fail(f"{path}.{unknown[0]}", "sop.err.unknown_key", keys=", ".join(sorted(known)))
+            where = f"{path}.{unknown[0]}" if path else str(unknown[0])
+            raise self.fail(where, "sop.err.unknown_key", keys=", ".join(sorted(known)))
 
     def step(self, raw: Any, path: str) -> Step:
         data = self.mapping(raw, path)
