@@ -141,4 +141,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Aduan {number} dibuka kembali (putaran ke-{round}) dan kembali ke pemeriksaan.",
         "Complaint {number} is reopened (round {round}) and back at the check.",
     ),
+    # --- mailflow case ---------------------------------------------------------------------------
+    "branches.cli.round": ("putaran {round}", "round {round}"),
+    "branches.cli.returned": (
+        "Rute {opd} dikembalikan (bukan kewenangannya): {note}",
+        "Route {opd} returned (not its business): {note}",
+    ),
+    "branches.cli.revision": ("revisi {n}", "revision {n}"),
+    "branches.cli.replies": ("Balasan pelapor:", "The complainant's replies:"),
+    "branches.cli.before_close": ("sebelum ditutup, putaran", "before closing, round"),
+    "branches.cli.after_close": ("setelah ditutup, putaran", "after closing, round"),
+    "branches.cli.attachments": ("{count} lampiran", "{count} attachment(s)"),
+    "branches.cli.answer": (
+        "Jawaban pelapor ({question}): {answer}, {when}, diganti {changes} kali",
+        "The complainant's answer ({question}): {answer}, {when}, changed {changes} time(s)",
+    ),
+    "branches.question.satisfaction": ("kepuasan", "satisfaction"),
+    "branches.question.resolved": ("sudah selesai?", "solved?"),
 }
