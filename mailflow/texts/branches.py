@@ -158,4 +158,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "branches.question.satisfaction": ("kepuasan", "satisfaction"),
     "branches.question.resolved": ("sudah selesai?", "solved?"),
+    # --- reports ----------------------------------------------------------------------------------
+    "reports.sheet.branches": ("Cabang", "Branches"),
+    "reports.table.branches": (
+        "Disposisi salah alamat, revisi, aduan dibuka kembali dan kepuasan pelapor",
+        "Misrouted dispositions, revisions, reopened complaints and satisfaction",
+    ),
+    "reports.sheet.branches_opd": ("Cabang per OPD", "Branches per OPD"),
+    "reports.table.branches_opd": (
+        "Disposisi salah alamat, revisi dan kepuasan per OPD",
+        "Misrouted dispositions, revisions and satisfaction per department",
+    ),
+    "reports.note.branches": (
+        "Salah alamat: OPD menyatakan bukan kewenangannya. Revisi: tanggapan dikembalikan untuk "
+        "diperbaiki (putaran ke-2 dst.). Dibuka kembali: aduan yang sudah ditutup diproses lagi. "
+        "Kepuasan dan sudah selesai: jawaban terakhir pelapor per aduan yang diberikan pada periode "
+        "ini. Waktu langkah yang diulang adalah jumlah semua putarannya; keterlambatan dinilai per "
+        "putaran terhadap batas waktunya sendiri.",
+        "Misrouted: the department declined (not its business). Revisions: responses sent back "
+        "(round 2 and later). Reopened: closed complaints processed again. Satisfaction and solved: "
+        "the complainant's last answer per complaint, given in this period. A repeated step's time "
+        "is the sum of its rounds; lateness is judged per round against its own deadline.",
+    ),
+    "reports.col.misrouted": ("Salah alamat", "Misrouted"),
+    "reports.col.revisions": ("Revisi", "Revisions"),
+    "reports.col.reopened": ("Dibuka kembali", "Reopened"),
+    "reports.col.satisfaction_answers": ("Jawaban kepuasan", "Satisfaction answers"),
+    "reports.col.satisfied_share": ("% PUAS", "% satisfied"),
+    "reports.col.resolved_answers": ("Jawaban sudah selesai?", "Solved? answers"),
+    "reports.col.resolved_share": ("% SUDAH", "% solved"),
 }

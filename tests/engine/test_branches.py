@@ -130,12 +130,10 @@ def to_step_10(h: Harness) -> str:
 def closed_case(h: Harness) -> str:
     number = to_step_10(h)
     h.sent_seen.update(m.id for m in h.mails())
-    with h.database.reader() as session:
-        ten = session.execute(select(OutboxMail).where(OutboxMail.kind == "action.10")).scalars().first()
-    assert ten is not None
-    h.reply(ten, "SETUJU")
-    h.reply(only(h.mails(), ADMIN), "KIRIM\nTerima kasih, lampu sudah menyala kembali.")
+    h.reply(latest(h, IKP, "action.10"), "SETUJU")
+    h.reply(latest(h, ADMIN, "action.11"), "KIRIM\nTerima kasih, lampu sudah menyala kembali.")
     assert h.case(number).status == CaseStatus.CLOSED
+    h.sent_seen.difference_update(m.id for m in h.mails(to=SITI, new=False) if m.kind == "complainant_answer")
     return number
 
 
