@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from mailflow.adapters.db.engine import Database
 from mailflow.domain.periods import PeriodKind, period_containing
 from mailflow.services.reports.branches import Answers, branch_figures
 from mailflow.services.reports.context import ReportContext
