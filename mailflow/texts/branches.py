@@ -187,4 +187,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.col.satisfied_share": ("% PUAS", "% satisfied"),
     "reports.col.resolved_answers": ("Jawaban sudah selesai?", "Solved? answers"),
     "reports.col.resolved_share": ("% SUDAH", "% solved"),
+    # --- the demo ------------------------------------------------------------------------------------
+    "demo.kind.citizen": ("pelapor", "complainant"),
+    "demo.kind.followup": ("tindak lanjut", "follow-up"),
+    "demo.followup": (
+        "{count} pelapor ditanya apakah masalahnya sudah selesai",
+        "{count} complainant(s) asked whether the problem is solved",
+    ),
+    "demo.round": ("putaran {round}", "round {round}"),
+    "demo.answers": ("Jawaban pelapor: {answers}", "The complainant's answers: {answers}"),
+    "demo.returned": (
+        "Dikembalikan: {opd} (bukan kewenangannya)",
+        "Returned: {opd} (not its business)",
+    ),
 }
