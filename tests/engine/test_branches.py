@@ -424,3 +424,43 @@ def test_complainant_auto_reply_address_spoof_and_quarantine(h: Harness) -> None
     with h.database.reader() as session:
         assert session.execute(select(CaseAnswer)).first() is None
         assert session.execute(select(QuarantineItem)).scalars().first() is not None
+
+
+def test_rahasia_case_every_opd_mail_and_letter_of_the_branches_is_redacted(h: Harness) -> None:
+    secrets = ("Budi", "Santoso", "0813-1111-2222", "budi.s@gmail.com")
+    number = h.register(
+        body="Saya Budi Santoso (0813-1111-2222) melapor: lampu jalan mati.",
+        name="Budi Santoso",
+        email="budi.s@gmail.com",
+        phone="0813-1111-2222",
+        confidentiality="rahasia",
+    )
+    h.reply(only(h.mails(), IKP), "VALID DISHUB")
+    h.reply(only(h.mails(), KADIS), "SETUJU")
+    h.reply(only(h.mails(), SEK_DISHUB), "BUKAN KEWENANGAN: Pak Budi Santoso salah alamat, ini DPUPR")
+    h.reply(only(h.mails(), KADIS), "TERUSKAN DISHUB PAKSA")
+    to_step_8(h, number)
+    sign(h, number, "DISHUB")
+    h.reply(
+        latest(h, IKP, "action.10"), "KEMBALIKAN: sebutkan bahwa Pak Budi Santoso (0813-1111-2222) dihubungi"
+    )
+    h.reply(latest(h, KABID_PJU, "action.7"), "TANGGAPAN\nLampu sudah diganti.")
+    opd_addresses = {SEK_DISHUB, KADIS_DISHUB, KABID_PJU}
+    scanned = 0
+    for mail in h.mails(new=False):
+        if mail.to_addr in opd_addresses:
+            scanned += 1
+            for secret in secrets:
+                assert secret not in mail.text_body and secret not in (mail.html_body or ""), (
+                    mail.kind,
+                    secret,
+                )
+    assert scanned == 7  # steps 5, 5 again (PAKSA), 6, 7, 8, then 7 and 8 of the revision
+    assert "dihubungi" in latest(h, KABID_PJU, "action.7").text_body  # the note, without the identity
+    with h.database.reader() as session:
+        letters = list(session.execute(select(Document).where(Document.audience == "opd")).scalars())
+    assert any(d.revision == 1 for d in letters)
+    for letter in letters:
+        text = docx_text(Path(str(letter.docx_path)))
+        for secret in secrets:
+            assert secret not in text, (letter.kind, letter.revision, secret)
