@@ -81,7 +81,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- the complainant ------------------------------------------------------------------------
     "branches.subject.message": ("Pesan tentang aduan Anda", "A message about your complaint"),
-    "branches.subject.recorded": ("Jawaban Anda telah dicatat", "Your answer has been recorded"),
+    "branches.subject.recorded": ("Terima kasih atas penilaian Anda", "Thank you for your rating"),
     "branches.subject.followup": (
         "Apakah masalahnya sudah selesai?",
         "Has the problem been solved?",
@@ -200,4 +200,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Dikembalikan: {opd} (bukan kewenangannya)",
         "Returned: {opd} (not its business)",
     ),
+    "sop.leads.returned": ("rute OPD dikembalikan", "the department's route is returned"),
+    "sop.leads.reopen": ("diulang untuk satu OPD", "again for one department"),
 }
