@@ -7,7 +7,6 @@ instead of building their own queries.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,11 +14,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mailflow.adapters.db.models import AuditEntry, Case, CaseRoute, Complainant, Document, StepEvent
+from mailflow.adapters.db.models import Case, CaseRoute, Complainant, Document, StepEvent
 from mailflow.domain.documents import DocumentKind
 from mailflow.domain.sop import Track
 from mailflow.domain.statuses import RouteStatus, StepOutcome
 from mailflow.domain.workflow import CaseState, OpenStep, RouteState
+from mailflow.services.audit import audit
 
 SYSTEM = "system"
 
@@ -194,16 +194,15 @@ class CaseRecords:
         detail: Mapping[str, Any] | None = None,
     ) -> None:
         """One audit row: who (an address or "system") did what, from which message or document."""
-        session.add(
-            AuditEntry(
-                at=now,
-                actor=(actor or "-")[:320],
-                action=action,
-                case_id=case_id,
-                message_id=message_id,
-                document_id=document_id,
-                detail=json.dumps(dict(detail), ensure_ascii=False, default=str) if detail else None,
-            )
+        audit(
+            session,
+            now,
+            actor,
+            action,
+            case_id=case_id,
+            message_id=message_id,
+            document_id=document_id,
+            detail=detail,
         )
 
 

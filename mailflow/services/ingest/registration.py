@@ -8,7 +8,6 @@ business seconds and lateness come from the business calendar.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.counters import next_value
-from mailflow.adapters.db.models import AuditEntry, Case, Complainant, Message, StepEvent
+from mailflow.adapters.db.models import Case, Complainant, Message, StepEvent
 from mailflow.adapters.mail_templates import MailTemplates
 from mailflow.config.model import Settings
 from mailflow.domain.calendar import BusinessCalendar, format_local
@@ -35,6 +34,7 @@ from mailflow.domain.tokens import (
     issue,
     reply_address,
 )
+from mailflow.services.audit import audit
 from mailflow.services.outbound.outbox import queue
 
 BODY_LIMIT = 100_000
@@ -92,16 +92,20 @@ class Registrar:
         session.add(event)
         session.flush()
         message.case_id = case.id
-        session.add(
-            AuditEntry(
-                at=now, actor="system", action="case_registered", case_id=case.id, message_id=message.id,
-                detail=json.dumps(
-                    {"number": case.number, "confidentiality": who.confidentiality,
-                     "confidentiality_reason": who.confidentiality_reason, "channel": case.channel},
-                    ensure_ascii=False,
-                ),
-            )
-        )  # fmt: skip
+        audit(
+            session,
+            now,
+            "system",
+            "case_registered",
+            case_id=case.id,
+            message_id=message.id,
+            detail={
+                "number": case.number,
+                "confidentiality": who.confidentiality,
+                "confidentiality_reason": who.confidentiality_reason,
+                "channel": case.channel,
+            },
+        )
         if who.email and rule.acknowledge is not False:
             self._acknowledge(session, case, event, mail, who.email, now, track)
         return case

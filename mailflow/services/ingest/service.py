@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
-from mailflow.adapters.db.models import AuditEntry, Case, Message, MessageAttachment, OutboxMail
+from mailflow.adapters.db.models import Case, Message, MessageAttachment, OutboxMail
 from mailflow.adapters.inflight import InFlight
 from mailflow.adapters.mailstore import ContentStore, StoredBlob
 from mailflow.adapters.mime_parse import ParseLimits, parse_header_only, parse_message, split_header
@@ -51,6 +51,7 @@ from mailflow.domain.rules import Action, Decision, MailFacts, Rule, evaluate
 from mailflow.domain.safe_text import escape
 from mailflow.errors import NotFoundError, QuarantineError, StorageError
 from mailflow.i18n import translate
+from mailflow.services.audit import audit
 from mailflow.services.ingest.quarantine import quarantine_message
 from mailflow.services.ingest.registration import Registrar
 
@@ -80,11 +81,7 @@ class DefaultHooks:
 
     def handle_reply(self, session: Session, message: Message, inbound: InboundMail, now: datetime) -> None:
         message.status = "unhandled"
-        session.add(
-            AuditEntry(
-                at=now, actor=inbound.from_addr or "?", action="reply_unhandled", message_id=message.id
-            )
-        )
+        audit(session, now, inbound.from_addr or "?", "reply_unhandled", message_id=message.id)
 
 
 @dataclass(frozen=True)
@@ -272,10 +269,14 @@ class IngestService:
         if original is not None:
             row.kind, row.status, row.case_id = "duplicate", "duplicate", original.case_id
             row.rule = original.rule
-            session.add(
-                AuditEntry(at=now, actor="system", action="message_duplicate", message_id=row.id,
-                           detail=json.dumps({"original": original.id}))
-            )  # fmt: skip
+            audit(
+                session,
+                now,
+                "system",
+                "message_duplicate",
+                message_id=row.id,
+                detail={"original": original.id},
+            )
             return
         if mail.truncated:
             row.kind = "oversize"
@@ -365,12 +366,14 @@ class IngestService:
                 outbox.status = "failed"
                 outbox.last_error = f"bounced (message {row.id}): {noise.reason}"[:2000]
                 failed.append(outbox.id)
-        session.add(
-            AuditEntry(
-                at=now, actor=row.from_addr or "?", action=f"message_{noise.kind.value}", message_id=row.id,
-                detail=json.dumps({"reason": noise.reason, "outbox_failed": failed}),
-            )
-        )  # fmt: skip
+        audit(
+            session,
+            now,
+            row.from_addr or "?",
+            f"message_{noise.kind.value}",
+            message_id=row.id,
+            detail={"reason": noise.reason, "outbox_failed": failed},
+        )
 
     def _duplicate_of(self, session: Session, row: Message) -> Message | None:
         """An earlier row of the same mail (same account, Message-ID and bytes), e.g. after a

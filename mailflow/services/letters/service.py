@@ -32,7 +32,6 @@ complainant's identity (DESIGN.md invariant 5).
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -44,7 +43,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.counters import next_value
-from mailflow.adapters.db.models import AuditEntry, Case, CaseRoute, Document
+from mailflow.adapters.db.models import Case, CaseRoute, Document
 from mailflow.adapters.docx_render import DocProperties, DocxRenderer, Image, LoadedTemplate
 from mailflow.adapters.letter_store import LetterStore, StoredFile, safe_component
 from mailflow.adapters.letter_templates import QR_CM, TEMPLATE_FILES
@@ -68,6 +67,7 @@ from mailflow.domain.letters import (
     strictest,
 )
 from mailflow.domain.numbering import format_number
+from mailflow.services.audit import audit
 
 KIND_TITLES = {
     DocumentKind.NOTA_DINAS: "Nota Dinas",
@@ -159,15 +159,14 @@ class LetterService:
             "level": plan.level,
             "revision": issue.revision,
         }
-        session.add(
-            AuditEntry(
-                at=now,
-                actor="system",
-                action="letter.generated",
-                case_id=case.id,
-                document_id=document.id,
-                detail=json.dumps(detail, ensure_ascii=False),
-            )
+        audit(
+            session,
+            now,
+            "system",
+            "letter.generated",
+            case_id=case.id,
+            document_id=document.id,
+            detail=detail,
         )
         return document
 

@@ -17,7 +17,6 @@ the quarantine entry of the earlier bytes (with an audit entry), which no longer
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from pathlib import Path
 
@@ -25,12 +24,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from mailflow.adapters.db.engine import Database
-from mailflow.adapters.db.models import AuditEntry, QuarantineItem, ReturnedFile
+from mailflow.adapters.db.models import QuarantineItem, ReturnedFile
 from mailflow.adapters.watcher import Disposition
 from mailflow.clock import Clock
 from mailflow.config.model import Settings
 from mailflow.domain import signatures as sig
 from mailflow.i18n import translate
+from mailflow.services.audit import audit
 from mailflow.services.returned.finder import EMPTY_VALUES
 from mailflow.services.returned.inspection import Inspection
 from mailflow.services.returned.outcome import ReturnedOutcome
@@ -112,14 +112,7 @@ class ReturnedFolderHandler:
                     retries=0,
                 )
             )
-            session.add(
-                AuditEntry(
-                    at=now,
-                    actor="folder",
-                    action="signature.failed",
-                    detail=json.dumps({"file": path.name, "error": error}, ensure_ascii=False),
-                )
-            )
+            audit(session, now, "folder", "signature.failed", detail={"file": path.name, "error": error})
             return Disposition(False, note, row.id)
 
     def decided(self, path: Path) -> bool:
@@ -153,15 +146,7 @@ class ReturnedFolderHandler:
                 for item in items:
                     item.released_at = now
                 detail = {"file": path.name, "returned_file": row.id, "sha256": row.sha256}
-                session.add(
-                    AuditEntry(
-                        at=now,
-                        actor="folder",
-                        action="signature.reconsidered",
-                        case_id=row.case_id,
-                        detail=json.dumps(detail, ensure_ascii=False),
-                    )
-                )
+                audit(session, now, "folder", "signature.reconsidered", case_id=row.case_id, detail=detail)
 
     def moved(self, disposition: Disposition, source: Path, destination: Path) -> None:
         """Keep the rows pointing at the file where it now lies."""
