@@ -65,6 +65,7 @@ class RouteState:
     status: str  # a RouteStatus value
     finished_steps: frozenset[int] = frozenset()
     note: str | None = None  # why it was returned (declined) or sent back
+    rounds: tuple[tuple[int, int, datetime], ...] = ()  # (step, round, started) of its route steps
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class MakeLetter:
     route: RouteRef | None = None  # None: one letter for the whole case (e.g. the step-4 sheet)
     step: int = 0  # the step whose completion makes it
     next_step: int | None = None  # the step it starts: the letter states that step's deadline
+    revision: bool = False  # drafted again after being sent back: a revision of the route's letter
 
 
 @dataclass(frozen=True)
@@ -385,6 +387,7 @@ class Workflow:
                     route=route if step.scope is Scope.ROUTE else None,
                     step=step.number,
                     next_step=target.number,
+                    revision=self._sent_back(step, route, state, event),
                 )
             )
         if step.scope is Scope.CASE and target.scope is Scope.ROUTE:
@@ -407,6 +410,22 @@ class Workflow:
             self._enter(plan, target, None, opds, state, None)
             return
         self._enter(plan, target, route, opds, state, bidang)
+
+    def _sent_back(
+        self, step: Step, route: RouteRef | None, state: CaseState | None, event: OpenStep | None
+    ) -> bool:
+        """This round of a route step came from a return (`route: reopen`): the step was done on
+        the route before, and the route was not entered again since (as a reopened case or a
+        re-routing with PAKSA enter it: those rounds make a new letter)."""
+        if step.scope is not Scope.ROUTE or route is None or state is None or event is None:
+            return False
+        known = next((r for r in state.routes if r.route_id == route.route_id), None)
+        if known is None:
+            return False
+        first = self.sop.route_steps()[0].number
+        previous = [at for s, n, at in known.rounds if s == step.number and n == event.attempt - 1]
+        entries = [at for s, _, at in known.rounds if s == first]
+        return bool(previous) and not any(previous[0] < at <= event.started_at for at in entries)
 
     def _enter(
         self,

@@ -387,6 +387,14 @@ def test_buka_kembali_reopens_the_case_as_a_new_round(h: Harness) -> None:
     assert h.case(number).status == CaseStatus.CLOSED
     second = [m for m in h.mails() if m.to_addr == SITI and m.kind == "complainant_answer"]
     assert len(second) == 1 and "diperbaiki lagi" in second[0].text_body
+    with h.database.reader() as session:
+        letters = session.execute(
+            select(Document.number, Document.revision)
+            .where(Document.kind == "surat_tanggapan")
+            .order_by(Document.id)
+        ).all()
+    # a reopened case's new answer is a new letter, not a revision of the first one
+    assert [r for _, r in letters] == [0, 0] and letters[0][0] != letters[1][0]
 
 
 def test_follow_up_question_after_ten_working_days(h: Harness) -> None:

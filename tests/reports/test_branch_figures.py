@@ -8,7 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from mailflow.adapters.db.models import Document
 from mailflow.domain.periods import PeriodKind, period_containing
 from mailflow.services.reports.branches import Answers, branch_figures
 from mailflow.services.reports.context import ReportContext
@@ -115,3 +117,30 @@ def test_weekly_email_and_report_show_the_branches(week: Harness, tmp_path: Path
     assert "Jawaban kepuasan 2 (50% PUAS)" in email.text
     assert "DPUPR (DPUPR): salah alamat 0, revisi 1, PUAS 100% dari 1" in email.text
     assert "% PUAS" in email.html and "Dibuka kembali: 1" in email.html
+
+
+def test_a_return_after_a_forced_re_route_is_still_a_revision(harness: Harness) -> None:  # noqa: F811
+    """DISHUB declines, the head sends it back to DISHUB with PAKSA (its route's steps run a
+    second round), then the IKP sends DISHUB's answer back: one misrouted, one revision, and the
+    revised letter keeps the first letter's number."""
+    h = harness
+    number = h.register()
+    h.reply(only(h.mails(), IKP), "VALID DISHUB")
+    h.reply(only(h.mails(), KADIS), "SETUJU")
+    h.reply(only(h.mails(), SEK_DISHUB), "BUKAN KEWENANGAN: coba DPUPR")
+    h.reply(only(h.mails(), KADIS), "TERUSKAN DISHUB PAKSA")
+    to_step_8(h, number, "DISHUB")
+    sign(h, number, "DISHUB")
+    h.reply(latest(h, IKP, "action.10"), "KEMBALIKAN: lengkapi tanggal")
+    h.reply(latest(h, "pju.dishub@bontangkota.go.id", "action.7"), "TANGGAPAN\nDiganti 1 Desember.")
+    period = period_containing(PeriodKind.WEEKLY, h.now.astimezone(h.calendar.zone).date())
+    with h.database.reader() as session:
+        figures = branch_figures(session, h.conversation.mails.sop, period.bounds(h.calendar.zone))
+        letters = session.execute(
+            select(Document.number, Document.revision)
+            .where(Document.kind == "surat_tanggapan")
+            .order_by(Document.id)
+        ).all()
+    assert (figures.misrouted, figures.revisions) == (1, 1)
+    assert [(o.opd_code, o.misrouted, o.revisions) for o in figures.opds] == [("DISHUB", 1, 1)]
+    assert [r for _, r in letters] == [0, 1] and letters[0][0] == letters[1][0]

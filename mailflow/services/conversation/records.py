@@ -47,7 +47,10 @@ class CaseRecords:
         events = self.events(session, case)
         routes = self.routes(session, case)
         finished: dict[int, set[int]] = {}
+        rounds: dict[int, list[tuple[int, int, datetime]]] = {}
         for event in events:
+            if event.route_id is not None:
+                rounds.setdefault(event.route_id, []).append((event.step, event.attempt, event.started_at))
             if (
                 event.finished_at is not None
                 and event.route_id is not None
@@ -63,7 +66,13 @@ class CaseRecords:
             suggested_opds=suggested_opds(case),
             routes=tuple(
                 RouteState(
-                    r.id, r.opd_code, r.bidang_code, r.status, frozenset(finished.get(r.id, set())), r.note
+                    r.id,
+                    r.opd_code,
+                    r.bidang_code,
+                    r.status,
+                    frozenset(finished.get(r.id, set())),
+                    r.note,
+                    tuple(sorted(rounds.get(r.id, []))),
                 )
                 for r in routes
             ),

@@ -25,7 +25,8 @@ that attach the letter wait for it (services.outbox.resolve_attachments).
                    datetime of the reply that disposed), rujukan (PriorLetter; default: looked up)
     surat_tanggapan
                    isi_tanggapan (the drafted response; default route.response_text), lampiran,
-                   yth, alamat_tujuan, tembusan (sequence of str; default the mayor), rujukan
+                   yth, alamat_tujuan, tembusan (sequence of str; default the mayor), rujukan,
+                   revisi_dari (the id of the version it revises: same number, "revisi n")
 The audience decides redaction: Audience.OPD and Audience.PUBLIC never see a rahasia/anonim
 complainant's identity (DESIGN.md invariant 5).
 """
@@ -110,7 +111,7 @@ class LetterService:
         facts, route_facts = case_facts(case), route_facts_of(route)
         plan = plan_letter(kind, route_facts, self.directory, extra)
         local = now.astimezone(self.zone)
-        revision, number = self._revision(session, kind, route)
+        revision, number = self._revision(session, extra.get("revisi_dari"))
         if number is None:
             number = self._number(session, plan, local)
         doc_id = self._new_doc_id(session)
@@ -219,18 +220,15 @@ class LetterService:
         )
 
     @staticmethod
-    def _revision(session: Session, kind: DocumentKind, route: CaseRoute | None) -> tuple[int, str | None]:
-        """A response letter drafted again for its route (an answer sent back, issue 13) is
-        revision n of the first one: same number, a new document id."""
-        if kind is not DocumentKind.SURAT_TANGGAPAN or route is None or route.id is None:
+    def _revision(session: Session, revises: Any) -> tuple[int, str | None]:
+        """A response letter drafted again after being sent back (issue 13: `revisi_dari`, the id
+        of the version it replaces) keeps that letter's number and is its next revision."""
+        if revises is None:
             return 0, None
-        earlier = session.execute(
-            select(Document.number)
-            .where(Document.route_id == route.id, Document.kind == kind.value)
-            .order_by(Document.id)
-        ).scalars()
-        numbers = list(earlier)
-        return (len(numbers), numbers[0]) if numbers else (0, None)
+        prior = session.get(Document, int(revises))
+        if prior is None or prior.number is None:
+            raise ValueError(f"revisi_dari: no numbered letter {revises}")
+        return (prior.revision or 0) + 1, prior.number
 
     def _number(self, session: Session, plan: LetterPlan, local: datetime) -> str:
         return self._format(plan, next_value(session, plan.counter_name, str(local.year)), local)

@@ -7,8 +7,8 @@ Definitions (all from what the SOP file declares, never from step numbers):
   (BUKAN KEWENANGAN), counted for that step's OPD.
 * **revision**: a round after the first of a revision step (the target of a `route: reopen`
   command, e.g. drafting the response) started in the period, when the route was not entered
-  again before it: a round that a reopened case or a re-routing started again from the first
-  route step is not a revision.
+  again (its first step) between the previous round and this one: a round that a reopened case
+  or a re-routing started again from the route's first step is not a revision.
 * **reopened**: a round after the first of a step the after-close commands reopen a case at
   (BUKA KEMBALI), started in the period: one per reopening.
 * **satisfaction** and **resolved**: the complainants' answers (the last one per case and
@@ -115,27 +115,35 @@ def _revisions(session: Session, sop: Sop, start: datetime, end: datetime) -> di
     route_steps = sop.route_steps()
     if not revision_steps or not route_steps:
         return {}
-    entry = aliased(StepEvent)
-    # rounds of the route's first step started before this round: when the route was entered
-    # as often as this step was done, the round came through the route's start, not a return
-    entries = (
-        select(func.count())
+    previous, entry = aliased(StepEvent), aliased(StepEvent)
+    # the round before this one on the same route (joined below), and no entry into the route
+    # (its first step) between the two rounds: a round that a reopened case or a re-routing
+    # started again from the route's first step is no revision
+    entered_between = (
+        select(entry.id)
         .where(
             entry.route_id == StepEvent.route_id,
             entry.step == route_steps[0].number,
+            entry.started_at > previous.started_at,
             entry.started_at <= StepEvent.started_at,
         )
-        .correlate(StepEvent)
-        .scalar_subquery()
+        .correlate(StepEvent, previous)
     )
     rows = session.execute(
         select(StepEvent.opd_code, func.count())
+        .join(
+            previous,
+            and_(
+                previous.route_id == StepEvent.route_id,
+                previous.step == StepEvent.step,
+                previous.attempt == StepEvent.attempt - 1,
+            ),
+        )
         .where(
             StepEvent.step.in_(revision_steps),
-            StepEvent.attempt > 1,
             StepEvent.started_at >= start,
             StepEvent.started_at < end,
-            entries < StepEvent.attempt,
+            ~entered_between.exists(),
         )
         .group_by(StepEvent.opd_code)
     ).all()
