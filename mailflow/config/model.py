@@ -274,6 +274,14 @@ class RemindersSection(Section):
     max_mails_per_person_per_day: int = Field(10, ge=1, le=200)
 
 
+class SatisfactionSection(Section):
+    """The follow-up question to the complainant (issue 13): "is the problem solved?", asked
+    `followup_days` working days after a case is closed with an answer."""
+
+    enabled: bool = True
+    followup_days: int = Field(10, ge=1, le=120)
+
+
 class LettersSection(Section):
     """Official letters (issue: letters)."""
 
@@ -359,6 +367,7 @@ class Settings(Section):
     sending: SendingSection = SendingSection()
     auth: AuthSection = AuthSection()
     reminders: RemindersSection = RemindersSection()
+    satisfaction: SatisfactionSection = SatisfactionSection()
     letters: LettersSection = LettersSection()
     converter: ConverterSection = ConverterSection()
     signatures: SignaturesSection = SignaturesSection()

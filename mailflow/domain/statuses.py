@@ -19,6 +19,7 @@ class RouteStatus(StrEnum):
     OPEN = "open"
     DONE = "done"  # its last route step finished
     CANCELLED = "cancelled"  # the case closed while it was open
+    RETURNED = "returned"  # "dikembalikan": the OPD declined (not its business); never joins
 
 
 class StepOutcome(StrEnum):

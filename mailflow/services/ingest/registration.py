@@ -32,7 +32,14 @@ from mailflow.domain.language import detect_language
 from mailflow.domain.mail import OutgoingMail
 from mailflow.domain.numbering import case_number
 from mailflow.domain.rules import ComplaintSettings
-from mailflow.domain.sop import Role, Sop, Track
+from mailflow.domain.sop import Sop, Track
+from mailflow.domain.tokens import (
+    CASE_TOKEN_STEP,
+    COMPLAINANT_TOKEN_DAYS,
+    complainant_actor,
+    issue,
+    reply_address,
+)
 from mailflow.services.audit import audit
 from mailflow.services.outbound.outbox import queue
 
@@ -148,7 +155,7 @@ class Registrar:
             track=rule.track or "normal",
             confidentiality=complainant.confidentiality,
             status="open",
-            current_step=2,  # step 1 is done at registration; step 2 is next (the engine opens it)
+            current_step=None,  # the engine sets it when it opens the step after registration
             language=language,
             complainant=complainant,
             source_message_id=message.id,
@@ -160,14 +167,14 @@ class Registrar:
     def _step_one(
         self, case: Case, message: Message, received: datetime, now: datetime, track: Track
     ) -> StepEvent:
-        step = self.sop.step(1)
+        step = self.sop.first  # the registration step, done by ingest
         due = self.calendar.add(received, step.limit_for(track))
-        admins = self.directory.holders(Role.ADMIN)
+        admins = self.directory.holders(step.actor)
         late = self.calendar.business_seconds(due, now) if now > due else 0
         return StepEvent(
             case_id=case.id,
             route_key=0,
-            step=1,
+            step=step.number,
             attempt=1,
             track=track.value,
             actor_role=step.actor.value,
@@ -209,10 +216,21 @@ class Registrar:
             "promised": total.format(lang),
             "promised_due": format_local(self.calendar.add(case.received_at, total), zone, lang, label),
             "special": track is Track.SPECIAL,
-            "special_limit": (self.sop.step(7).special_limit or self.sop.step(7).limit).format(lang),
+            "special_limit": _special_limit(self.sop, lang),
             "confidentiality": case.confidentiality,
             "anonymous": case.confidentiality == ANONIM,
         }
+        # the complainant's reply token (issue 13): what they answer reaches this case
+        token = issue(
+            self.settings.token_secret,
+            case_id=case.id,
+            step=CASE_TOKEN_STEP,
+            route_key=0,
+            actor=complainant_actor(case.complainant_id or 0),
+            now=now,
+            valid_days=COMPLAINANT_TOKEN_DAYS,
+            attempt=1,
+        )
         text, html = self.templates.render_mail("ack", lang, context)
         subject = self.templates.render_subject("ack", lang, context) or f"[{case.number}]"
         headers = {"Auto-Submitted": "auto-replied", "X-Mailflow-Case": case.number}
@@ -228,7 +246,8 @@ class Registrar:
                 subject=subject,
                 text=text,
                 html=html,
-                reply_to=str(self.settings.tokens.reply_address),
+                reply_to=reply_address(str(self.settings.tokens.reply_address), token),
+                message_id_prefix=token,
                 headers=headers,
                 case_id=case.id,
                 step_event_id=event.id,
@@ -238,3 +257,9 @@ class Registrar:
             now=now,
             domain=self.mail_domain,
         )
+
+
+def _special_limit(sop: Sop, lang: str) -> str:
+    """The longest limit the special track gives a step (Bontang: 14 hari to draft the answer)."""
+    limits = [s.special_limit for s in sop.special_steps() if s.special_limit is not None]
+    return max(limits).format(lang) if limits else "-"

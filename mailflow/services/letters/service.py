@@ -25,7 +25,8 @@ that attach the letter wait for it (services.outbox.resolve_attachments).
                    datetime of the reply that disposed), rujukan (PriorLetter; default: looked up)
     surat_tanggapan
                    isi_tanggapan (the drafted response; default route.response_text), lampiran,
-                   yth, alamat_tujuan, tembusan (sequence of str; default the mayor), rujukan
+                   yth, alamat_tujuan, tembusan (sequence of str; default the mayor), rujukan,
+                   revisi_dari (the id of the version it revises: same number, "revisi n")
 The audience decides redaction: Audience.OPD and Audience.PUBLIC never see a rahasia/anonim
 complainant's identity (DESIGN.md invariant 5).
 """
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -109,10 +111,12 @@ class LetterService:
         facts, route_facts = case_facts(case), route_facts_of(route)
         plan = plan_letter(kind, route_facts, self.directory, extra)
         local = now.astimezone(self.zone)
-        number = self._number(session, plan, local)
+        revision, number = self._revision(session, extra.get("revisi_dari"))
+        if number is None:
+            number = self._number(session, plan, local)
         doc_id = self._new_doc_id(session)
         prior = extra.get("rujukan") or self._prior(session, plan, case)
-        issue = self._issue(number, doc_id, now, prior)
+        issue = replace(self._issue(number, doc_id, now, prior), revision=revision)
         data, template = self.render(plan, facts, route_facts, audience, issue, extra)
         folder = self.store.folder(facts.received_at.astimezone(self.zone).year, facts.number)
         stored = self.store.write(folder / f"{kind.value}_{safe_component(number)}_{doc_id}.docx", data)
@@ -145,10 +149,17 @@ class LetterService:
             template_version=template.version,
             status=DocumentStatus.GENERATED.value,
             created_at=now,
+            revision=issue.revision,
         )
         session.add(document)
         session.flush()
-        detail = {"kind": kind.value, "number": number, "audience": audience.value, "level": plan.level}
+        detail = {
+            "kind": kind.value,
+            "number": number,
+            "audience": audience.value,
+            "level": plan.level,
+            "revision": issue.revision,
+        }
         audit(
             session,
             now,
@@ -208,6 +219,17 @@ class LetterService:
             prior=prior,
         )
 
+    @staticmethod
+    def _revision(session: Session, revises: Any) -> tuple[int, str | None]:
+        """A response letter drafted again after being sent back (issue 13: `revisi_dari`, the id
+        of the version it replaces) keeps that letter's number and is its next revision."""
+        if revises is None:
+            return 0, None
+        prior = session.get(Document, int(revises))
+        if prior is None or prior.number is None:
+            raise ValueError(f"revisi_dari: no numbered letter {revises}")
+        return (prior.revision or 0) + 1, prior.number
+
     def _number(self, session: Session, plan: LetterPlan, local: datetime) -> str:
         return self._format(plan, next_value(session, plan.counter_name, str(local.year)), local)
 
@@ -263,7 +285,8 @@ class LetterService:
         return DocProperties(
             title=title,
             subject=f"Aduan {facts.number}",
-            keywords=f"{issue.doc_id}; {issue.number}; {facts.number}",
+            keywords=f"{issue.doc_id}; {issue.number}; {facts.number}"
+            + (f"; revisi {issue.revision}" if issue.revision else ""),
             identifier=issue.doc_id,
             created=issue.now,
             author=self.settings.general.instance_name,
