@@ -180,6 +180,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "sop.special": ("jalur khusus: {limit}", "special track: {limit}"),
     "sop.fast_path": ("jalur cepat ke OPD", "fast path to the department"),
     "sop.total": ("Total waktu (mutu baku): {total}", "Total time (quality standard): {total}"),
+    "sop.after_close": (
+        "Setelah aduan ditutup, {actors} dapat membalas:",
+        "After a complaint is closed, {actors} may answer:",
+    ),
+    "sop.complainant": ("Jawaban pelapor atas surel akhir:", "The complainant's answers to the final mail:"),
     "sop.total_special": (
         "Total jalur khusus (tinjauan lapangan/lintas sektor): {total}",
         "Total on the special track (field review/cross-sector): {total}",

@@ -78,6 +78,8 @@ def sop_command(ctx: typer.Context, lang: str | None = LangOption, as_json: bool
     console.print(table)
     console.print(t("sop.total", language, total=sop.total().format(language)))
     console.print(t("sop.total_special", language, total=sop.total(Track.SPECIAL).format(language)))
+    for line in _branch_lines(sop, language):
+        console.print(line)
 
 
 def due_command(
@@ -166,6 +168,25 @@ def _leads(sop: Sop, step: Step, lang: str) -> str:
             target += f" ({t('sop.leads.' + rule.route.value, lang)})"
         lines.append(f"{rule.verb.value} → {target}")
     return "\n".join(lines)
+
+
+def _branch_lines(sop: Sop, lang: str) -> list[str]:
+    """What the table cannot show: the answers after closing and the complainant's own answers."""
+    lines: list[str] = []
+    after = sop.after_close
+    if after and after.commands:
+        actors = " / ".join(sop.role_name(role, lang) for role in after.actors)
+        lines.append(t("sop.after_close", lang, actors=actors))
+        for rule in after.commands:
+            target = f" → {sop.by_key(rule.next).number}" if rule.next else ""
+            desc = f": {rule.desc.get(lang)}" if rule.desc else ""
+            lines.append(f"  {rule.verb.value}{target}{desc}")
+    if sop.complainant_commands:
+        lines.append(t("sop.complainant", lang))
+        for answer in sop.complainant_commands:
+            desc = f": {answer.desc.get(lang)}" if answer.desc else ""
+            lines.append(f"  {answer.verb.value}{desc}")
+    return lines
 
 
 def _step_json(step: Step, lang: str) -> dict[str, object]:

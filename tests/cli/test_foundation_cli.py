@@ -27,6 +27,9 @@ def test_sop_prints_eleven_steps_and_the_total(site: Path) -> None:
     assert "4 hari 8 jam 30 menit" in result.stdout
     assert "14 hari" in result.stdout
     assert "TERIMA → 6" in result.stdout and "TOLAK → ditolak" in result.stdout  # where answers lead
+    # the branches after closing and the complainant's answers are shown too, not only in --json
+    assert "Setelah aduan ditutup" in result.stdout
+    assert "BUKA KEMBALI → 2" in result.stdout and "TIDAK PUAS" in result.stdout
     data = json.loads(run_cli("--config", site / "mailflow.toml", "sop", "--json").stdout)
     assert [s["number"] for s in data["steps"]] == list(range(1, 12))
     assert data["steps"][4]["name"] == "Menerima arahan dan menyampaikan kepada pimpinan OPD"
