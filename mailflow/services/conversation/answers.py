@@ -83,9 +83,20 @@ class ReplyAnswers:
     # --- STATUS and BANTUAN ---------------------------------------------------------------------------
 
     def info(
-        self, session: Session, message: Message, match: Match, person: Person, verb: Verb, now: datetime
+        self,
+        session: Session,
+        message: Message,
+        match: Match,
+        person: Person,
+        verb: Verb,
+        now: datetime,
+        *,
+        address: str | None = None,
     ) -> ReplyOutcome:
+        """Answer STATUS or BANTUAN to `address` (the one the person wrote from; default their
+        directory address)."""
         lang = self.mails.lang_for(person)
+        to = reply_to_address(person, address)
         audience = Audience.INTERNAL if self.actors.is_diskominfo(person) else Audience.OPD
         view = self.mails.case_view(session, match.case, audience, lang)
         commands: Sequence[CommandLine] = ()
@@ -99,7 +110,7 @@ class ReplyAnswers:
         self.mails.tell(
             session,
             now,
-            to=Recipient(person.email, person),
+            to=Recipient(to, person),
             kind=f"info.{verb.value.lower()}",
             subject=subject,
             paragraphs=paragraphs,
@@ -163,10 +174,13 @@ class ReplyAnswers:
         word: str = "",
         choices: str = "",
         verb: str = "",
+        address: str | None = None,
     ) -> ReplyOutcome:
         """A known actor's reply that could not act (not a command, a question, a wrong or
-        incomplete command): explained with the step's commands, and quarantined."""
+        incomplete command): explained with the step's commands, and quarantined. The explanation
+        goes to `address`, the one they wrote from when it is one of theirs."""
         lang = self.mails.lang_for(person)
+        to = reply_to_address(person, address)
         values = self._explain_values(match, code, person.email, word, choices, verb)
         text = translate(f"engine.explain.{code}", lang, **values, example=self._example(verb, match, lang))
         subject = f"[{match.case.number}] " + translate("engine.subject.explain", lang)
@@ -177,7 +191,7 @@ class ReplyAnswers:
         self.mails.tell(
             session,
             now,
-            to=Recipient(person.email, person),
+            to=Recipient(to, person),
             kind="explain",
             subject=subject,
             paragraphs=[text],
@@ -185,7 +199,7 @@ class ReplyAnswers:
             lang=lang,
             case_id=match.case.id,
             token=token,
-            dedup_key=self.mails.explain_key(person.email, code, now),
+            dedup_key=self.mails.explain_key(to, code, now),
         )
         self.records.audit(
             session,
@@ -313,6 +327,14 @@ class ReplyAnswers:
         message.quarantine_reason = f"{code}: {reason}"[:4000]
         message.processed_at = now
         message.server_state = ServerState.PENDING
+
+
+def reply_to_address(person: Person, address: str | None) -> str:
+    """Where an answer to `person`'s reply goes: the address they wrote from when it is one of
+    theirs in the directory (a second address they also use), else their main one."""
+    if address and address.strip().lower() in person.addresses():
+        return address.strip().lower()
+    return person.email
 
 
 def is_pdf(attachment: AttachmentInfo) -> bool:
