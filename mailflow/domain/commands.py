@@ -28,7 +28,8 @@ The rules per verb
    commas, semicolons, "/", "&", "+", "dan" and "and"; a part that is only asides is dropped,
    every other part must name an OPD (by code, name or alias), optionally introduced by routing
    words ("teruskan ke", "kepada") and followed by asides. "TERUSKAN DISHUB, DPUPR",
-   "VALID DISHUB KHUSUS", "Setuju, teruskan ke Dinas PU", "setuju, terima kasih". A part that
+   "VALID DISHUB KHUSUS", "Setuju, teruskan ke Dinas PU", "setuju, terima kasih"; a reason may
+   follow KHUSUS after a colon or dash ("SETUJU KHUSUS: perlu tinjauan lapangan"). A part that
    names no OPD makes the line an unknown OPD (explained with the choices) when it was
    introduced as one (routing words, a capitalised name, or TERUSKAN), else a sentence
    ("Setuju sekali, tapi ..."). A "?" anywhere makes the line a question.
@@ -124,6 +125,8 @@ _WORD = re.compile(r"[^\W_]+")
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|&|\+|/|\bdan\b|\band\b)\s*", re.IGNORECASE)
 _SPECIAL_WORD = re.compile(r"\b(?:KHUSUS|SPECIAL)\b", re.IGNORECASE)
 _FORCE_WORD = re.compile(r"\b(?:PAKSA|FORCE)\b", re.IGNORECASE)
+# KHUSUS in a line of rule 2 followed by a colon or dash and a reason ("KHUSUS: perlu tinjauan")
+_SPECIAL_REASON = re.compile(r"\b(?:KHUSUS|SPECIAL)\s*[:\-–—]\s*(?P<reason>\S.*)$", re.IGNORECASE)
 _TEXT_SEPARATORS = ":-–—,.;!"
 _MAX_SHORT_LINE = 300  # a verb of rule 1 or 2 with more after it is a sentence, however it reads
 
@@ -169,7 +172,9 @@ class Command:
     verb: Verb
     opds: tuple[str, ...] = ()  # OPD codes (VALID, TERUSKAN)
     bidang: str | None = None  # bidang code (DISPOSISI)
-    text: str = ""  # reason (TOLAK, KHUSUS), instruction (DISPOSISI), response (TANGGAPAN), KIRIM text
+    # reason (TOLAK, KHUSUS, and the reason after "KHUSUS:" in a line of rule 2), instruction
+    # (DISPOSISI), response (TANGGAPAN), KIRIM text
+    text: str = ""
     special: bool = False  # KHUSUS given with SETUJU/TERUSKAN/VALID
     force: bool = False  # PAKSA given with SETUJU/TERUSKAN/VALID: send to an OPD that declined
 
@@ -320,6 +325,11 @@ def _with_opds(
 ) -> Command | CommandError:
     special = bool(_SPECIAL_WORD.search(after))
     force = bool(_FORCE_WORD.search(after))
+    reason = ""
+    given = _SPECIAL_REASON.search(after) if special else None
+    if given is not None:  # "SETUJU KHUSUS: perlu tinjauan lapangan": the reason is not an OPD
+        reason = "" if only_asides(given.group("reason")) else given.group("reason").strip()
+        after = after[: given.start()] + " KHUSUS"
     codes: list[str] = []
     for part in _LIST_SPLIT.split(_FORCE_WORD.sub(" ", _SPECIAL_WORD.sub(" ", after))):
         if only_asides(part):
@@ -338,7 +348,7 @@ def _with_opds(
             codes.append(code)
     if verb is Verb.TERUSKAN and not codes and not opds_optional:
         return CommandError("missing_opd", choices=tuple(choices))
-    return Command(verb, opds=tuple(codes), special=special, force=force)
+    return Command(verb, opds=tuple(codes), text=reason, special=special, force=force)
 
 
 def _opd_name(part: str) -> tuple[str, bool]:

@@ -177,10 +177,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "engine.explain.allowed": ("Perintah yang berlaku untuk langkah ini:", "Commands for this step:"),
     # --- confirmations, status -----------------------------------------------------------------
     "engine.confirm.special_track": (
-        "Aduan {number} dialihkan ke jalur khusus (tinjauan lapangan/lintas sektor). Batas waktu "
-        "langkah penyusunan tanggapan kini {due}.",
-        "Complaint {number} is now on the special track (field review/cross-sector). The deadline for "
-        "drafting the response is now {due}.",
+        "Aduan {number} dialihkan ke jalur khusus (tinjauan lapangan/lintas sektor) dengan alasan: "
+        "{reason}. Batas waktu langkah penyusunan tanggapan kini {due}.",
+        "Complaint {number} is now on the special track (field review/cross-sector) for this reason: "
+        "{reason}. The deadline for drafting the response is now {due}.",
     ),
     "engine.status.open": ("Langkah yang sedang berjalan:", "Steps in progress:"),
     "engine.status.closed": ("Aduan ini sudah selesai ({status}).", "This complaint is finished ({status})."),
@@ -225,5 +225,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "engine.cli.not_found": ("Aduan {number} tidak ditemukan.", "Complaint {number} not found."),
     "engine.cli.case_title": ("Aduan {number}: {subject}", "Complaint {number}: {subject}"),
     "engine.cli.documents": ("Dokumen:", "Documents:"),
+    "engine.cli.special": (
+        "Jalur khusus sejak {when} ({by}): {reason}",
+        "Special track since {when} ({by}): {reason}",
+    ),
+    "engine.cli.no_reason": ("(tanpa alasan)", "(no reason given)"),
     "engine.cli.system": ("sistem", "system"),
 }

@@ -38,6 +38,7 @@ class CaseView:
     complainant: str | None  # None when the recipient may not see it
     track: Track
     suggested_opds: tuple[str, ...]
+    special_reason: str | None = None  # why the case is on the special track (KHUSUS <alasan>)
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,7 @@ class MailComposer:
             "category": view.category,
             "complainant": view.complainant,
             "track_special": view.track is Track.SPECIAL,
+            "special_reason": view.special_reason if view.track is Track.SPECIAL else None,
         }
 
 

@@ -163,9 +163,11 @@ class ConversationMails:
         if len(summary) > SUMMARY_LIMIT:
             summary = summary[:SUMMARY_LIMIT].rstrip() + " …"
         title = case.subject or case.number
+        reason = case.special_reason
         shown: str | None = None
         if audience is Audience.OPD and must_redact(case.confidentiality, audience):
             summary, title = redact(summary, identity), redact(title, identity)
+            reason = redact(reason, identity) if reason else reason
         elif audience is Audience.INTERNAL and complainant is not None:
             shown = _complainant_line(complainant, lang)
         return CaseView(
@@ -178,6 +180,7 @@ class ConversationMails:
             complainant=shown,
             track=Track(case.track),
             suggested_opds=suggested_opds(case),
+            special_reason=reason,
         )
 
     def audience_of(self, event: StepEvent) -> Audience:
@@ -356,7 +359,11 @@ class ConversationMails:
         special = [s.number for s in self.sop.special_steps()]
         due = min((e.due_at for e in self.records.open_events(session, case.id, special)), default=None)
         text = translate(
-            f"engine.confirm.{kind}", lang, number=case.number, due=self.when(due, lang) if due else "-"
+            f"engine.confirm.{kind}",
+            lang,
+            number=case.number,
+            due=self.when(due, lang) if due else "-",
+            reason=view.special_reason or "-",
         )
         self.tell(
             session,
