@@ -106,6 +106,18 @@ ALIASES: dict[str, Verb] = {
     "BANTUAN": Verb.BANTUAN, "HELP": Verb.BANTUAN,
 }  # fmt: skip
 
+# The complainant's one-click answers as an English-writing complainant reads them (issue 14): the
+# same verbs (ALIASES above parse them), shown in the words of the language the mail is written in
+_COMPLAINANT_WORDS_EN: dict[Verb, str] = {
+    Verb.PUAS: "SATISFIED", Verb.TIDAK_PUAS: "NOT SATISFIED", Verb.SUDAH: "YES", Verb.BELUM: "NO",
+}  # fmt: skip
+
+
+def complainant_word(verb: Verb, lang: str) -> str:
+    """The keyword a complainant writing in `lang` is offered for `verb` (PUAS / SATISFIED)."""
+    return _COMPLAINANT_WORDS_EN.get(verb, verb.value) if lang == "en" else verb.value
+
+
 NO_ARGUMENT = frozenset({Verb.TERIMA, Verb.STATUS, Verb.BANTUAN})
 WITH_OPDS = frozenset({Verb.VALID, Verb.SETUJU, Verb.TERUSKAN})
 WITH_TEXT = frozenset(

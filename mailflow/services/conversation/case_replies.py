@@ -26,7 +26,7 @@ from mailflow.adapters.authresults import parse_authentication_results
 from mailflow.adapters.db.models import Case, CaseAnswer, Complainant, ComplainantReply, Message
 from mailflow.config.model import Settings
 from mailflow.domain.addresses import normalise
-from mailflow.domain.commands import Command, CommandError, parse
+from mailflow.domain.commands import Command, CommandError, Verb, complainant_word, parse
 from mailflow.domain.directory import Directory, Person
 from mailflow.domain.documents import Audience
 from mailflow.domain.inbound import InboundMail
@@ -216,13 +216,15 @@ class CaseReplies:
             message_id=message.id,
             detail={"question": rule.question.value, "verb": rule.verb.value, "previous": previous},
         )
-        lang = case.language or "id"
+        lang = self.mails.complainant_lang(case)
+        answer = complainant_word(rule.verb, lang)
         if previous is None:
-            text = translate("branches.answer.recorded", lang, answer=rule.verb.value)
+            text = translate("branches.answer.recorded", lang, answer=answer)
         elif previous == rule.verb.value:
-            text = translate("branches.answer.same", lang, answer=rule.verb.value)
+            text = translate("branches.answer.same", lang, answer=answer)
         else:
-            text = translate("branches.answer.changed", lang, answer=rule.verb.value, previous=previous)
+            before = complainant_word(Verb(previous), lang) if previous in set(Verb) else previous
+            text = translate("branches.answer.changed", lang, answer=answer, previous=before)
         self.mails.tell_complainant(
             session,
             case,

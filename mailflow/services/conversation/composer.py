@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from mailflow.domain.calendar import BusinessCalendar, format_local
-from mailflow.domain.commands import Verb
+from mailflow.domain.commands import Verb, complainant_word
 from mailflow.domain.directory import Directory, Person
 from mailflow.domain.mail import AttachmentRef, OutgoingMail
 from mailflow.domain.sop import ALWAYS, ArgKind, CommandRule, ComplainantRule, Need, Notify, Sop, Step, Track
@@ -123,8 +123,8 @@ class MailComposer:
             if isinstance(rule, CommandRule):
                 label, prefill = command_label(rule, lang), _prefill(rule.verb, rule.args, rule.need, ())
             else:
-                label = rule.verb.value
-                prefill = rule.verb.value + ("" if rule.notify is Notify.NEVER else "\n")
+                label = complainant_word(rule.verb, lang)
+                prefill = label + ("" if rule.notify is Notify.NEVER else "\n")
             lines.append(CommandLine(label, desc, _mailto(reply_address, subject, prefill)))
         return lines
 

@@ -87,6 +87,11 @@ class ConversationMails:
     def when(self, instant: datetime, lang: str) -> str:
         return self.composer.when(instant, lang)
 
+    def complainant_lang(self, case: Case) -> str:
+        """The language every mail to the complainant is written in: the one they wrote in
+        (cases.language, detected at registration), else the site's."""
+        return case.language or self.settings.general.language
+
     def local_day(self, now: datetime) -> str:
         return now.astimezone(self.calendar.zone).date().isoformat()
 
@@ -396,7 +401,7 @@ class ConversationMails:
         complainant = self.records.complainant(session, case)
         if complainant is None or not complainant.email or complainant.confidentiality == "anonim":
             return
-        lang = case.language or self.settings.general.language
+        lang = self.complainant_lang(case)
         view = self.case_view(session, case, Audience.PUBLIC, lang)
         token = self.complainant_token(case, complainant, now)
         reply = str(self.reply_address(token))
@@ -474,7 +479,7 @@ class ConversationMails:
         complainant = self.records.complainant(session, case)
         if complainant is None or not complainant.email or complainant.confidentiality == "anonim":
             return False
-        lang = case.language or self.settings.general.language
+        lang = self.complainant_lang(case)
         token = self.complainant_token(case, complainant, now)
         reply = str(self.reply_address(token))
         subject = f"[{case.number}] " + translate(subject_key, lang)
