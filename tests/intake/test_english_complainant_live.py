@@ -130,6 +130,7 @@ def test_an_english_complainant_is_answered_in_english(site: Site) -> None:
 
     sent = delivered(site, EXPAT)
     subjects = [str(m["Subject"]).split("] ", 1)[1] for m in sent]
+    assert all(str(m["Subject"]).startswith(f"[{number}]") or number in str(m["Subject"]) for m in sent)
     assert subjects == [
         "We have received your complaint",
         "The answer to your complaint",
