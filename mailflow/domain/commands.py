@@ -22,6 +22,7 @@ Asides
 
 The rules per verb
 1. Verbs without arguments (TERIMA, STATUS, BANTUAN): the keyword, then only asides.
+   STATUS LAMPIRAN (or STATUS ATTACHMENTS) asks for the complainant's attachments: text LAMPIRAN.
    "Terima." "TERIMA" "Diterima, terima kasih" are TERIMA.
 2. Verbs with departments (VALID [OPD], SETUJU [OPD], TERUSKAN <OPD>[, <OPD> ...]; the word
    KHUSUS anywhere in the line adds the 14-day track): what follows the keyword is split at
@@ -140,6 +141,9 @@ _FORCE_WORD = re.compile(r"\b(?:PAKSA|FORCE)\b", re.IGNORECASE)
 # KHUSUS in a line of rule 2 followed by a colon or dash and a reason ("KHUSUS: perlu tinjauan")
 _SPECIAL_REASON = re.compile(r"\b(?:KHUSUS|SPECIAL)\s*[:\-–—]\s*(?P<reason>\S.*)$", re.IGNORECASE)
 _TEXT_SEPARATORS = ":-–—,.;!"
+# STATUS LAMPIRAN (also STATUS ATTACHMENTS, STATUS BERKAS): Command(STATUS, text=EVIDENCE)
+EVIDENCE = "LAMPIRAN"
+_EVIDENCE_WORD = re.compile(r"\s*[:\-–—]?\s*(?:LAMPIRAN|ATTACHMENTS?|BERKAS|EVIDENCE)\b", re.IGNORECASE)
 _MAX_SHORT_LINE = 300  # a verb of rule 1 or 2 with more after it is a sentence, however it reads
 
 
@@ -240,11 +244,7 @@ def parse(
             return Command(verb)
         return CommandError("question", word=shown, verb=verb.value)
     if verb in NO_ARGUMENT:
-        if len(after) > _MAX_SHORT_LINE or not only_asides(after):
-            return CommandError("sentence", word=shown, verb=verb.value)
-        if "?" in after and verb not in QUESTIONS:
-            return CommandError("question", word=shown, verb=verb.value)
-        return Command(verb)
+        return _no_argument(verb, after, shown)
     if verb in WITH_OPDS:
         if len(after) > _MAX_SHORT_LINE:
             return CommandError("sentence", word=shown, verb=verb.value)
@@ -257,6 +257,22 @@ def parse(
     if isinstance(command, Command) and verb in WITH_ROUTE:
         return _route_named(command, find_opd)
     return command
+
+
+def _no_argument(verb: Verb, after: str, shown: str) -> Command | CommandError:
+    if verb is Verb.STATUS and _asks_for_evidence(after):
+        return Command(verb, text=EVIDENCE)  # STATUS LAMPIRAN: the complainant's files, on request
+    if len(after) > _MAX_SHORT_LINE or not only_asides(after):
+        return CommandError("sentence", word=shown, verb=verb.value)
+    if "?" in after and verb not in QUESTIONS:
+        return CommandError("question", word=shown, verb=verb.value)
+    return Command(verb)
+
+
+def _asks_for_evidence(after: str) -> bool:
+    """STATUS followed by LAMPIRAN (ATTACHMENTS, BERKAS) and nothing but asides or a "?"."""
+    wanted = _EVIDENCE_WORD.match(after)
+    return wanted is not None and only_asides(after[wanted.end() :].replace("?", " "))
 
 
 def _keyword(body: str, local: Mapping[str, Verb]) -> tuple[str, str, Verb | None]:

@@ -16,7 +16,6 @@ before a reopening is a replay) goes to the engine (Engine.after_close).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -136,12 +135,12 @@ class CaseReplies:
         if rule is not None and closed and isinstance(command, Command):
             self._record_answer(session, message, case, rule, command.text, now)
             if rule.notify is Notify.ALWAYS or (rule.notify is Notify.WITH_COMMENT and command.text):
-                self._forward(session, case, reply, attachments, now)
+                self._forward(session, case, reply, now)
             return ReplyOutcome("applied", f"complainant.{rule.verb.value}")
         if case.status == CaseStatus.OPEN:
-            self._tell_actors(session, case, reply, attachments, now)
+            self._tell_actors(session, case, reply, now)
         else:
-            self._forward(session, case, reply, attachments, now)
+            self._forward(session, case, reply, now)
         return ReplyOutcome("applied", "complainant_reply")
 
     def _store(
@@ -235,9 +234,7 @@ class CaseReplies:
             dedup_key=f"complainant:recorded:{message.id}",
         )
 
-    def _tell_actors(
-        self, session: Session, case: Case, reply: ComplainantReply, attachments: Sequence[str], now: datetime
-    ) -> None:
+    def _tell_actors(self, session: Session, case: Case, reply: ComplainantReply, now: datetime) -> None:
         """Before closing: whoever holds an open step reads what the complainant added."""
         told: set[str] = set()
         for event in self.records.open_events(session, case.id):
@@ -249,6 +246,7 @@ class CaseReplies:
                 lang = self.mails.lang_for(person)
                 view = self.mails.case_view(session, case, audience, lang)
                 shown = self.mails.shown_text(session, case, audience, _shown(reply.text))
+                files = self.mails.evidence.of_messages(session, case, (reply.message_id,))
                 self.mails.tell(
                     session,
                     now,
@@ -256,17 +254,16 @@ class CaseReplies:
                     kind="complainant.added",
                     subject=self.mails.composer.subject(view, "branches.subject.added", lang),
                     paragraphs=[translate("branches.added.intro", lang, number=case.number), shown],
-                    items=[
-                        translate("branches.attachment", lang, name=escape(n, limit=120)) for n in attachments
-                    ],
+                    # the files themselves go along (stripped for a confidential case), as with
+                    # the complaint's own (issue 14)
+                    items=files.lines(lang),
                     lang=lang,
                     case_id=case.id,
                     dedup_key=f"complainant:added:{reply.id}:{person.id}",
+                    attachments=files.refs(),
                 )
 
-    def _forward(
-        self, session: Session, case: Case, reply: ComplainantReply, attachments: Sequence[str], now: datetime
-    ) -> None:
+    def _forward(self, session: Session, case: Case, reply: ComplainantReply, now: datetime) -> None:
         """After closing: the after-close actors get the reply, the case summary and their
         commands (each with their own case token, so answering acts on this case)."""
         after = self.sop.after_close
@@ -295,7 +292,8 @@ class CaseReplies:
                 translate("branches.forward.summary", lang, number=case.number, title=view.title),
                 view.summary,
             ]
-            items = [translate("branches.attachment", lang, name=escape(n, limit=120)) for n in attachments]
+            files = self.mails.evidence.of_messages(session, case, (reply.message_id,))
+            items = files.lines(lang)
             if view.complainant:
                 items.insert(0, translate("branches.forward.complainant", lang, who=view.complainant))
             self.mails.tell(
@@ -311,6 +309,7 @@ class CaseReplies:
                 case_id=case.id,
                 token=token,
                 dedup_key=f"complainant:forward:{reply.id}:{person.id}",
+                attachments=files.refs(),
             )
 
     # --- the after-close actors ------------------------------------------------------------------

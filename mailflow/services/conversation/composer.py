@@ -209,6 +209,7 @@ class MailComposer:
         message_id_prefix: str | None = None,
         headers: Mapping[str, str] | None = None,
         commands_intro: str | None = None,
+        attachments: Sequence[AttachmentRef] = (),
     ) -> OutgoingMail:
         context = {
             "recipient": recipient,
@@ -233,6 +234,7 @@ class MailComposer:
             reply_to=reply_to,
             message_id_prefix=message_id_prefix,
             headers=dict(headers or {}),
+            attachments=tuple(attachments),
         )
 
     def complainant(

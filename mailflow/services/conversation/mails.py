@@ -33,6 +33,7 @@ from mailflow.domain.tokens import (
 from mailflow.i18n import translate
 from mailflow.services.conversation.actors import Actors
 from mailflow.services.conversation.composer import CaseView, CommandLine, MailComposer, complainant_greeting
+from mailflow.services.conversation.evidence import Evidence
 from mailflow.services.conversation.records import CaseRecords, suggested_opds
 from mailflow.services.outbound import outbox
 
@@ -66,6 +67,7 @@ class ConversationMails:
         composer: MailComposer,
         records: CaseRecords,
         actors: Actors,
+        evidence: Evidence,
     ) -> None:
         self.settings = settings
         self.sop = sop
@@ -74,6 +76,7 @@ class ConversationMails:
         self.composer = composer
         self.records = records
         self.actors = actors
+        self.evidence = evidence
         self.mail_domain = str(settings.smtp.from_address).rsplit("@", 1)[1]
 
     # --- basics -----------------------------------------------------------------------------------
@@ -218,6 +221,9 @@ class ConversationMails:
         step = self.sop.step(event.step)
         view = self.case_view(session, case, self.audience_of(event), lang)
         token = self.token_for(event, person, now)
+        if step.attach_evidence:  # the complainant's photos and documents (issue 14)
+            evidence = self.evidence.of_case(session, case)
+            attachments, names = [*attachments, *evidence.refs()], [*names, *evidence.lines(lang)]
         opd = self.directory.opd(route.opd_code) if route else None
         cc = [
             self.directory.person(opd.sekretaris).email for role in step.cc if opd and role is Role.SEKRETARIS
@@ -330,6 +336,7 @@ class ConversationMails:
         items: Sequence[str] = (),
         commands: Sequence[CommandLine] = (),
         token: str | None = None,
+        attachments: Sequence[AttachmentRef] = (),
     ) -> None:
         """Queue one notice to a person: the single path of every explanation, status or help
         answer, confirmation, reminder and escalation. `token` makes its Reply-To and Message-ID
@@ -348,6 +355,7 @@ class ConversationMails:
             dedup_key=dedup_key,
             reply_to=self.reply_address(token),
             message_id_prefix=token,
+            attachments=attachments,
         )
         self.queue(session, mail, now)
 

@@ -38,7 +38,7 @@ from mailflow.adapters.authresults import parse_authentication_results
 from mailflow.adapters.db.models import Case, Message, StepEvent
 from mailflow.config.model import Settings
 from mailflow.domain.addresses import normalise
-from mailflow.domain.commands import Command, CommandError, Verb, parse
+from mailflow.domain.commands import EVIDENCE, Command, CommandError, Verb, parse
 from mailflow.domain.directory import Directory, Person
 from mailflow.domain.inbound import InboundMail
 from mailflow.domain.quotes import first_meaningful_line, html_reply_text, reply_own_text, reply_text
@@ -138,6 +138,8 @@ class ReplyProcessor:
         body = self._body(inbound)
         first, rest = first_meaningful_line(body)
         command = self._parse(session, first, rest, match.event)
+        if isinstance(command, Command) and command.verb is Verb.STATUS and command.text == EVIDENCE:
+            return self._evidence(session, message, inbound, sender, person, match, now)
         if isinstance(command, Command) and command.verb in _INFO_VERBS and person is not None:
             return self.answers.info(session, message, match, person, command.verb, now, address=sender)
         if match.claims is None:
@@ -186,6 +188,26 @@ class ReplyProcessor:
             detail={"step": match.event.step, "command": command.verb.value, "matched_by": match.how},
         )
         return ReplyOutcome("applied", command.verb.value)
+
+    def _evidence(
+        self,
+        session: Session,
+        message: Message,
+        inbound: InboundMail,
+        sender: str | None,
+        person: Person | None,
+        match: Match,
+        now: datetime,
+    ) -> ReplyOutcome:
+        """STATUS LAMPIRAN at any step, finished or not, from whoever that step's mail was for
+        (the token proves it), never from a subject tag alone: the files are the complainant's."""
+        if match.claims is None:
+            return self._subject_only(session, message, sender, person, match, now)
+        problem = self._authorise(session, match, person, inbound, sender)
+        if problem is not None:
+            return self.answers.refuse(session, message, sender, person, match, problem, now)
+        assert person is not None
+        return self.answers.evidence(session, message, match, person, now, address=sender)
 
     # --- matching ----------------------------------------------------------------------------------
 
