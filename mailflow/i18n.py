@@ -120,6 +120,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "langkah yang diselesaikan sistem atau surat bertanda tangan tidak menerima perintah",
         "a step completed by the system or by a signed letter takes no commands",
     ),
+    "sop.err.evidence_system": (
+        "attach_evidence hanya untuk langkah yang mengirim email kepada pelaksananya",
+        "attach_evidence only applies to a step that mails its actor",
+    ),
     "sop.err.signature_route": (
         "langkah tanda tangan (completion: signed_letter) harus per OPD (scope: route)",
         "a signature step (completion: signed_letter) must be per department (scope: route)",

@@ -221,6 +221,7 @@ def lembar_disposisi() -> DocumentObject:
     label_line(merged, "Perihal", "{{ perihal }}", label_cm=2.1, size=10, after=2, reuse_first=True)
     label_line(merged, "Ringkasan", "{{ ringkasan }}", label_cm=2.1, size=10, after=2)
     label_line(merged, "No. Aduan", "{{ nomor_aduan }}", label_cm=2.1, size=10, after=2)
+    label_line(merged, "Lampiran", "{{ lampiran }}", label_cm=2.1, size=10, after=2)
     left, right = rows[2].cells
     para(left, ("Diteruskan kepada Sdr.:", {"bold": True}), size=10, after=4, reuse_first=True)
     para(left, "{{ diteruskan_kepada }}", size=10, after=4)

@@ -31,6 +31,7 @@ from mailflow.services.conversation.answers import ReplyAnswers
 from mailflow.services.conversation.case_replies import CaseReplies
 from mailflow.services.conversation.composer import MailComposer
 from mailflow.services.conversation.engine import Engine
+from mailflow.services.conversation.evidence import Evidence
 from mailflow.services.conversation.followup import FollowUp
 from mailflow.services.conversation.hooks import EngineHooks
 from mailflow.services.conversation.mails import ConversationMails
@@ -84,6 +85,7 @@ def build_conversation(
         zone_label=settings.general.zone_label,
         default_lang=settings.general.language,
     )
+    evidence = Evidence(settings, records)
     mails = ConversationMails(
         settings=settings,
         sop=sop,
@@ -92,8 +94,9 @@ def build_conversation(
         composer=composer,
         records=records,
         actors=actors,
+        evidence=evidence,
     )
-    step_letters = StepLetters(sop, calendar, records, letters)
+    step_letters = StepLetters(sop, calendar, records, letters, evidence)
     transitions = Transitions(
         sop=sop, calendar=calendar, records=records, actors=actors, letters=step_letters, mails=mails
     )

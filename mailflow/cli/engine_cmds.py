@@ -110,7 +110,11 @@ def case_command(
             "received": case.received_at.isoformat(),
             "closed": case.closed_at.isoformat() if case.closed_at else None,
             "round": case.round,
+            "special_reason": case.special_reason,
+            "special_by": case.special_by,
+            "special_at": case.special_at.isoformat() if case.special_at else None,
         }
+        special_at = case.special_at
         doc_rows = [
             {
                 "kind": d.kind,
@@ -144,6 +148,15 @@ def case_command(
     console.print(
         t("engine.cli.case_title", language, number=shown(header["number"]), subject=shown(header["subject"]))
     )
+    if header["track"] == "special":
+        line = t(
+            "engine.cli.special",
+            language,
+            when=_when(special_at, app.zone, language),
+            by=header["special_by"] or "-",
+            reason=header["special_reason"] or t("engine.cli.no_reason", language),
+        )
+        console.print(shown(line, limit=400), markup=False)
     table = Table()
     for key in ("step", "actor", "started", "finished", "taken", "limit", "result", "source"):
         table.add_column(t(f"engine.cli.col.{key}", language), overflow="fold")

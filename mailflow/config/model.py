@@ -282,6 +282,18 @@ class SatisfactionSection(Section):
     followup_days: int = Field(10, ge=1, le=120)
 
 
+class EvidenceSection(Section):
+    """The complainant's attachments in the officials' mails (issue 14): up to `max_total_mb`
+    together they go with the mail; above it they are listed with their sizes and sent on
+    STATUS LAMPIRAN in as many mails as needed, each under the limit."""
+
+    max_total_mb: float = Field(10.0, gt=0, le=100)
+
+    @property
+    def max_total_bytes(self) -> int:
+        return int(self.max_total_mb * 1024 * 1024)
+
+
 class LettersSection(Section):
     """Official letters (issue: letters)."""
 
@@ -368,6 +380,7 @@ class Settings(Section):
     auth: AuthSection = AuthSection()
     reminders: RemindersSection = RemindersSection()
     satisfaction: SatisfactionSection = SatisfactionSection()
+    evidence: EvidenceSection = EvidenceSection()
     letters: LettersSection = LettersSection()
     converter: ConverterSection = ConverterSection()
     signatures: SignaturesSection = SignaturesSection()

@@ -44,9 +44,17 @@ class Post:
 
 
 def complaint(
-    *, name: str, address: str, to: str, subject: str, body: str, when: datetime, zone: tzinfo
+    *,
+    name: str,
+    address: str,
+    to: str,
+    subject: str,
+    body: str,
+    when: datetime,
+    zone: tzinfo,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
-    """A citizen's complaint as Gmail sends it (text and HTML)."""
+    """A citizen's complaint as Gmail sends it (text and HTML, photos attached)."""
     message = EmailMessage()
     message["From"] = Address(display_name=name, addr_spec=address)
     message["To"] = to
@@ -55,7 +63,57 @@ def complaint(
     message["Message-ID"] = make_msgid(domain=address.rsplit("@", 1)[1])
     message.set_content(body)
     message.add_alternative(_html_paragraphs(body), subtype="html")
+    _attach(message, attachments)
     return message
+
+
+def web_form(
+    *,
+    name: str,
+    address: str,
+    phone: str,
+    to: str,
+    subject: str,
+    body: str,
+    when: datetime,
+    zone: tzinfo,
+    attachments: Sequence[Attachment] = (),
+) -> EmailMessage:
+    """The city website's complaint form: its no-reply robot sends the labelled fields the citizen
+    filled in (Indonesian labels, whatever language they wrote in), the citizen in Reply-To, and
+    the photo they uploaded attached."""
+    message = EmailMessage()
+    message["From"] = Address(
+        display_name="Website Pemerintah Kota Bontang", addr_spec="noreply@bontangkota.go.id"
+    )
+    message["Reply-To"] = Address(display_name=name, addr_spec=address)
+    message["To"] = to
+    message["Subject"] = f"[Formulir Pengaduan] {subject}"
+    message["Date"] = format_datetime(when.astimezone(zone))
+    message["Message-ID"] = make_msgid(domain="bontangkota.go.id")
+    fields = (("Nama", name), ("Email", address), ("No. HP", phone), ("Judul", subject))
+    text = (
+        "Pengaduan baru melalui formulir website bontangkota.go.id\n\n"
+        + "".join(f"{label}: {value}\n" for label, value in fields)
+        + f"\nIsi Pengaduan:\n{body}\n\n---\nEmail ini dikirim otomatis oleh sistem website Pemerintah "
+        "Kota Bontang. Mohon tidak membalas email ini.\n"
+    )
+    rows = "".join(f"<tr><td><b>{label}:</b></td><td>{escape(value)}</td></tr>" for label, value in fields)
+    html = (
+        "<html><body><p>Pengaduan baru melalui formulir website bontangkota.go.id</p>"
+        f'<table border="1" cellpadding="4">{rows}</table><p><b>Isi Pengaduan:</b><br>'
+        f"{escape(body).replace(chr(10), '<br>')}</p></body></html>"
+    )
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    _attach(message, attachments)
+    return message
+
+
+def _attach(message: EmailMessage, attachments: Sequence[Attachment]) -> None:
+    for item in attachments:
+        maintype, _, subtype = item.content_type.partition("/")
+        message.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.filename)
 
 
 def reply(
@@ -71,8 +129,9 @@ def reply(
 ) -> EmailMessage:
     """`name` answers `original` with `body` written above the quoted history, in `style`:
     "gmail" (Indonesian Gmail: the "Pada tanggal ... menulis:" header wrapped over two lines),
-    "outlook" (Indonesian Outlook: a rule and a "Dari:/Dikirim:/Kepada:/Subjek:" block) or
-    "iphone" ("Dikirim dari iPhone saya", then the quote)."""
+    "outlook" (Indonesian Outlook: a rule and a "Dari:/Dikirim:/Kepada:/Subjek:" block),
+    "iphone" ("Dikirim dari iPhone saya", then the quote) or "thunderbird" (set to answer below the
+    quote: the attribution and the quoted history first, the answer under it, plain text)."""
     source = original.message
     sender = str(source["From"])
     sent = _sent_at(source, zone)
@@ -95,6 +154,12 @@ def reply(
             f"Dari: {sender}\nDikirim: {_long_date(sent)}\nKepada: {name} <{address}>\nSubjek: {subject}\n"
         )
         text = f"{body}\n\n{header}\n{quoted_text}"
+    elif style == "thunderbird":
+        head = f"Pada {sent:%d/%m/%Y} {sent:%H.%M}, {sender} menulis:"
+        text = f"{head}\n{_quote(quoted_text)}\n\n{body}\n\n-- \n{name}\n"
+        message["User-Agent"] = (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Thunderbird/128.5.0"
+        )
     elif style == "iphone":
         day = f"{sent.day} {BULAN_PENDEK[sent.month - 1]} {sent.year}"
         head = f"Pada {day}, pukul {sent:%H.%M}, {sender} menulis:"
@@ -113,9 +178,7 @@ def reply(
             f'<blockquote class="gmail_quote">{_html_paragraphs(quoted_text)}</blockquote></div>'
         )
         message.add_alternative(html, subtype="html")
-    for item in attachments:
-        maintype, _, subtype = item.content_type.partition("/")
-        message.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.filename)
+    _attach(message, attachments)
     return message
 
 

@@ -38,6 +38,7 @@ from mailflow.config.loader import load_config
 from mailflow.demo import auto, people
 from mailflow.demo.mailserver import ImapServer, MailboxServer, Received, SmtpServer
 from mailflow.demo.people import HARI_PENDEK
+from mailflow.demo.photos import identifying_exif, phone_photo
 from mailflow.demo.pki import Pki, sign_pdf
 from mailflow.demo.plain_pdf import docx_lines, text_pdf
 from mailflow.demo.scenario import (
@@ -274,20 +275,43 @@ class DemoRunner:
         self.say("reply", f"{person.jabatan or person.name} (gmail): {reply.body.splitlines()[0][:70]}")
 
     def complain(self, complaint: Complaint) -> None:
-        message = people.complaint(
-            name=complaint.name,
-            address=complaint.address,
-            to=MAILBOX,
-            subject=complaint.subject,
-            body=complaint.body,
-            when=self.clock.now(),
-            zone=WITA,
-        )
+        photos = [
+            people.Attachment(name, "image/jpeg", self._photo(complaint, index))
+            for index, name in enumerate(complaint.photos)
+        ]
+        if complaint.via == "form":
+            message = people.web_form(
+                name=complaint.name,
+                address=complaint.address,
+                phone=complaint.phone,
+                to=MAILBOX,
+                subject=complaint.subject,
+                body=complaint.body,
+                when=self.clock.now(),
+                zone=WITA,
+                attachments=photos,
+            )
+        else:
+            message = people.complaint(
+                name=complaint.name,
+                address=complaint.address,
+                to=MAILBOX,
+                subject=complaint.subject,
+                body=complaint.body,
+                when=self.clock.now(),
+                zone=WITA,
+                attachments=photos,
+            )
         self.post.send(message)
         self.pump()
-        number = self._case_number(complaint.subject)
+        number = self._case_number(str(message["Subject"]))  # a form's carries its prefix
         self.outcome.numbers[complaint.key] = number
         self.say("complaint", f"{complaint.name} <{complaint.address}> → {number}: {complaint.subject}")
+
+    @staticmethod
+    def _photo(complaint: Complaint, index: int) -> bytes:
+        """The complainant's phone photo, taken in Bontang (0°08' N, 117°30' E), EXIF and all."""
+        return phone_photo(complaint.name, latitude=0.1337 + index / 1000, longitude=117.4983, seed=index)
 
     def answer(self, answer: Answer) -> None:
         person = self._person(answer.person)
@@ -547,7 +571,8 @@ class DemoRunner:
         assert self.smtp is not None
         number = self.outcome.numbers[key]
         subject_key = "engine.subject.answer" if kind == "answer" else "branches.subject.followup"
-        wanted = translate(subject_key, "id")
+        language = next(c.language for c in COMPLAINTS if c.key == key)
+        wanted = translate(subject_key, language)  # they are written to in their language
         for received in reversed(self.smtp.inbox(address)):
             subject = str(received.message["Subject"] or "")
             if number in subject and wanted in subject:
@@ -590,6 +615,10 @@ class DemoRunner:
                     problems.append(f"{number}: track {case.track}, expected {complaint.expect_track}")
                 if complaint.confidential:
                     self._check_redacted(case, complaint, problems)
+                if case.language != complaint.language:
+                    problems.append(f"{number}: language {case.language}, expected {complaint.language}")
+                if complaint.photos:
+                    self._check_photos(case, complaint, problems)
                 if self.sop_file is None:  # the scripted scenes; auto officials never branch
                     self._check_branches(session, case, complaint, problems)
 
@@ -631,6 +660,31 @@ class DemoRunner:
         if answers != expected:
             problems.append(f"{case.number}: answers {answers}, expected {expected}")
 
+    def _check_photos(self, case: Case, complaint: Complaint, problems: list[str]) -> None:
+        """The complainant's photos reached the Kabid IKP (step 2) and the OPD (step 5) attached
+        (issue 14); for a confidential case runner._check_redacted scans their metadata too."""
+        assert self.smtp is not None
+        for step, role in ((2, "the Kabid IKP"), (5, "the OPD")):
+            mails = [
+                r
+                for r in self.smtp.all_received()
+                if r.message["X-Mailflow-Case"] == case.number and r.message["X-Mailflow-Step"] == str(step)
+            ]
+            images = [
+                p for r in mails for p in r.message.iter_attachments() if p.get_content_maintype() == "image"
+            ]
+            if len(images) < len(complaint.photos):
+                problems.append(f"{case.number}: {role} got {len(images)} photo(s) at step {step}")
+        if complaint.language != "id":
+            answers = [
+                r
+                for r in self.smtp.inbox(complaint.address)
+                if case.number in str(r.message["Subject"])
+                and translate("engine.subject.answer", complaint.language) in str(r.message["Subject"])
+            ]
+            if not answers:
+                problems.append(f"{case.number}: no answer in {complaint.language} to {complaint.address}")
+
     def _check_redacted(self, case: Case, complaint: Complaint, problems: list[str]) -> None:
         """What reached anyone outside Diskominfo, decoded (bodies, letters), holds no identity."""
         assert self.app is not None and self.smtp is not None
@@ -654,6 +708,18 @@ class DemoRunner:
             checked += 1
             text = visible_text(received.message, self.folder / "servers")
             problems.extend(f"{case.number}: {s!r} reached {received.to}" for s in secrets if s in text)
+            # issue 14: the photos' own metadata and names are checked too (EXIF owner, GPS)
+            for part in received.message.iter_attachments():
+                if part.get_content_maintype() != "image":
+                    continue
+                name = str(part.get_filename() or "")
+                problems.extend(
+                    f"{case.number}: {s!r} in the name of a file sent to {received.to}"
+                    for s in (*secrets, *complaint.name.split())
+                    if s.lower() in name.lower()
+                )
+                found = identifying_exif(bytes(part.get_payload(decode=True) or b""))
+                problems.extend(f"{case.number}: {f} in a photo sent to {received.to}" for f in found)
         if checked == 0:
             problems.append(f"{case.number}: no OPD mail to check for redaction")
 

@@ -1,4 +1,4 @@
-"""The demo's script: seven complaints and what each person does, when (WITA, from Monday
+"""The demo's script: eight complaints and what each person does, when (WITA, from Monday
 30 November 2026, the week of EXAMPLE.md). The first case is EXAMPLE.md's journey, minute for
 minute, including the head of Diskominfo answering late so the reminders and the escalation fire.
 
@@ -9,6 +9,12 @@ minute, including the head of Diskominfo answering late so the reminders and the
     E  jalan tol          rejected at step 2 (not the city's authority)   rejected
     F  jalan berlubang    misrouted: DISHUB declines (TOLAK at step 5), re-routed to DPUPR   closed
     G  sampah menumpuk    DLH's answer sent back (KEMBALIKAN at step 10), drafted and signed again
+    H  street lights      the city's web form, in English, with a phone photo (EXIF with GPS) that
+                          the Kabid IKP and DPUPR receive attached; answered in English   closed
+
+Issue 14: B's photo carries the complainant's name and GPS position; the OPD gets a copy without
+its EXIF under a neutral name (runner.check scans every attachment's metadata). The Kabid IKP
+answers H from Thunderbird, below the quoted mail.
 
 The complainants answer too (issue 13): A clicks PUAS and later SUDAH to the follow-up question,
 F clicks PUAS, G answers TIDAK PUAS with a comment, and C answers BELUM to the follow-up question.
@@ -34,6 +40,10 @@ class Complaint:
     expect_revisions: int = 0  # response letters drafted again after being sent back
     expect_satisfaction: str | None = None  # the complainant's answer to the final mail (PUAS, ...)
     expect_resolved: str | None = None  # their answer to the follow-up question (SUDAH, BELUM)
+    via: str = "mail"  # mail (the citizen's own) / form (the city website's complaint form)
+    photos: tuple[str, ...] = ()  # phone photos attached (file names as the phone named them)
+    phone: str = ""  # the form's "No. HP"
+    language: str = "id"  # the language the complainant wrote in, and is answered in
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,7 @@ COMPLAINTS = (
         "Hormat saya,\nRudi Hartanto\n0813-5566-7788",
         "closed",
         confidential=True,
+        photos=("foto_loket_rudi_hartanto.jpg",),
     ),
     Complaint(
         "E",
@@ -154,6 +165,23 @@ COMPLAINTS = (
         "closed",
         expect_revisions=1,
         expect_satisfaction="TIDAK PUAS",
+    ),
+    Complaint(
+        "H",
+        "2026-12-03 11:00",
+        "James Miller",
+        "j.miller@outlook.com",
+        "Street lights off on Jl. Letjen S. Parman",
+        "Good morning,\n\nThe street lights along Jl. Letjen S. Parman near the Bontang Kuala bridge have "
+        "been off for over a week. It is completely dark at night and there have already been two accidents "
+        "with motorbikes. Could you please have them repaired? A photo I took last night is attached.\n\n"
+        "Kind regards,\nJames Miller",
+        "closed",
+        expect_satisfaction="PUAS",
+        via="form",
+        photos=("IMG_20261202_194210.jpg",),
+        phone="0811-5432-1098",
+        language="en",
     ),
 )
 
@@ -381,6 +409,34 @@ ACTIONS: tuple[Action, ...] = (
         "Tidak puas: sampahnya memang sudah diangkut, tapi hari ini TPS sudah penuh lagi.",
         style="outlook",
     ),
+    # H: the web form in English with a photo; the Kabid IKP answers from Thunderbird, below the quote
+    Answer("2026-12-03 11:30", "H", 2, "kabid_ikp", "VALID DPUPR", style="thunderbird"),
+    Answer("2026-12-03 11:50", "H", 4, "kadis_kominfo", "SETUJU"),
+    Answer("2026-12-03 13:10", "H", 5, "sekretaris_dpupr", "TERIMA", opd="DPUPR"),
+    Answer(
+        "2026-12-03 13:40",
+        "H",
+        6,
+        "kadis_dpupr",
+        "DISPOSISI BM: lihat foto pelapor, mohon koordinasi dengan Dishub untuk lampunya",
+        style="outlook",
+        opd="DPUPR",
+    ),
+    Answer(
+        "2026-12-03 15:00",
+        "H",
+        7,
+        "kabid_bm_dpupr",
+        "TANGGAPAN\nTerima kasih atas laporan Bapak.\n\nKabel penerangan di Jl. Letjen S. Parman dekat "
+        "jembatan Bontang Kuala yang putus telah disambung kembali bersama Dinas Perhubungan pada Kamis, "
+        "3 Desember 2026, dan seluruh lampu telah menyala.",
+        opd="DPUPR",
+    ),
+    # --- Friday 4 December -------------------------------------------------------------------------
+    Sign("2026-12-04 08:30", "H", "DPUPR", via="mail"),
+    Answer("2026-12-04 09:00", "H", 10, "kabid_ikp", "SETUJU"),
+    Answer("2026-12-04 09:30", "H", 11, "admin_lapor", "KIRIM\nThank you for your report, Mr Miller."),
+    Citizen("2026-12-04 10:00", "H", "answer", "SATISFIED, thank you. The lights are on again."),
     # --- the 14-day track: Thursday 10 and Friday 11 December -----------------------------------------
     Answer(
         "2026-12-10 10:00",

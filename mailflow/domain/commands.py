@@ -22,13 +22,15 @@ Asides
 
 The rules per verb
 1. Verbs without arguments (TERIMA, STATUS, BANTUAN): the keyword, then only asides.
+   STATUS LAMPIRAN (or STATUS ATTACHMENTS) asks for the complainant's attachments: text LAMPIRAN.
    "Terima." "TERIMA" "Diterima, terima kasih" are TERIMA.
 2. Verbs with departments (VALID [OPD], SETUJU [OPD], TERUSKAN <OPD>[, <OPD> ...]; the word
    KHUSUS anywhere in the line adds the 14-day track): what follows the keyword is split at
    commas, semicolons, "/", "&", "+", "dan" and "and"; a part that is only asides is dropped,
    every other part must name an OPD (by code, name or alias), optionally introduced by routing
    words ("teruskan ke", "kepada") and followed by asides. "TERUSKAN DISHUB, DPUPR",
-   "VALID DISHUB KHUSUS", "Setuju, teruskan ke Dinas PU", "setuju, terima kasih". A part that
+   "VALID DISHUB KHUSUS", "Setuju, teruskan ke Dinas PU", "setuju, terima kasih"; a reason may
+   follow KHUSUS after a colon or dash ("SETUJU KHUSUS: perlu tinjauan lapangan"). A part that
    names no OPD makes the line an unknown OPD (explained with the choices) when it was
    introduced as one (routing words, a capitalised name, or TERUSKAN), else a sentence
    ("Setuju sekali, tapi ..."). A "?" anywhere makes the line a question.
@@ -105,6 +107,18 @@ ALIASES: dict[str, Verb] = {
     "BANTUAN": Verb.BANTUAN, "HELP": Verb.BANTUAN,
 }  # fmt: skip
 
+# The complainant's one-click answers as an English-writing complainant reads them (issue 14): the
+# same verbs (ALIASES above parse them), shown in the words of the language the mail is written in
+_COMPLAINANT_WORDS_EN: dict[Verb, str] = {
+    Verb.PUAS: "SATISFIED", Verb.TIDAK_PUAS: "NOT SATISFIED", Verb.SUDAH: "YES", Verb.BELUM: "NO",
+}  # fmt: skip
+
+
+def complainant_word(verb: Verb, lang: str) -> str:
+    """The keyword a complainant writing in `lang` is offered for `verb` (PUAS / SATISFIED)."""
+    return _COMPLAINANT_WORDS_EN.get(verb, verb.value) if lang == "en" else verb.value
+
+
 NO_ARGUMENT = frozenset({Verb.TERIMA, Verb.STATUS, Verb.BANTUAN})
 WITH_OPDS = frozenset({Verb.VALID, Verb.SETUJU, Verb.TERUSKAN})
 WITH_TEXT = frozenset(
@@ -124,7 +138,12 @@ _WORD = re.compile(r"[^\W_]+")
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|&|\+|/|\bdan\b|\band\b)\s*", re.IGNORECASE)
 _SPECIAL_WORD = re.compile(r"\b(?:KHUSUS|SPECIAL)\b", re.IGNORECASE)
 _FORCE_WORD = re.compile(r"\b(?:PAKSA|FORCE)\b", re.IGNORECASE)
+# KHUSUS in a line of rule 2 followed by a colon or dash and a reason ("KHUSUS: perlu tinjauan")
+_SPECIAL_REASON = re.compile(r"\b(?:KHUSUS|SPECIAL)\s*[:\-–—]\s*(?P<reason>\S.*)$", re.IGNORECASE)
 _TEXT_SEPARATORS = ":-–—,.;!"
+# STATUS LAMPIRAN (also STATUS ATTACHMENTS, STATUS BERKAS): Command(STATUS, text=EVIDENCE)
+EVIDENCE = "LAMPIRAN"
+_EVIDENCE_WORD = re.compile(r"\s*[:\-–—]?\s*(?:LAMPIRAN|ATTACHMENTS?|BERKAS|EVIDENCE)\b", re.IGNORECASE)
 _MAX_SHORT_LINE = 300  # a verb of rule 1 or 2 with more after it is a sentence, however it reads
 
 
@@ -169,7 +188,9 @@ class Command:
     verb: Verb
     opds: tuple[str, ...] = ()  # OPD codes (VALID, TERUSKAN)
     bidang: str | None = None  # bidang code (DISPOSISI)
-    text: str = ""  # reason (TOLAK, KHUSUS), instruction (DISPOSISI), response (TANGGAPAN), KIRIM text
+    # reason (TOLAK, KHUSUS, and the reason after "KHUSUS:" in a line of rule 2), instruction
+    # (DISPOSISI), response (TANGGAPAN), KIRIM text
+    text: str = ""
     special: bool = False  # KHUSUS given with SETUJU/TERUSKAN/VALID
     force: bool = False  # PAKSA given with SETUJU/TERUSKAN/VALID: send to an OPD that declined
 
@@ -223,11 +244,7 @@ def parse(
             return Command(verb)
         return CommandError("question", word=shown, verb=verb.value)
     if verb in NO_ARGUMENT:
-        if len(after) > _MAX_SHORT_LINE or not only_asides(after):
-            return CommandError("sentence", word=shown, verb=verb.value)
-        if "?" in after and verb not in QUESTIONS:
-            return CommandError("question", word=shown, verb=verb.value)
-        return Command(verb)
+        return _no_argument(verb, after, shown)
     if verb in WITH_OPDS:
         if len(after) > _MAX_SHORT_LINE:
             return CommandError("sentence", word=shown, verb=verb.value)
@@ -240,6 +257,22 @@ def parse(
     if isinstance(command, Command) and verb in WITH_ROUTE:
         return _route_named(command, find_opd)
     return command
+
+
+def _no_argument(verb: Verb, after: str, shown: str) -> Command | CommandError:
+    if verb is Verb.STATUS and _asks_for_evidence(after):
+        return Command(verb, text=EVIDENCE)  # STATUS LAMPIRAN: the complainant's files, on request
+    if len(after) > _MAX_SHORT_LINE or not only_asides(after):
+        return CommandError("sentence", word=shown, verb=verb.value)
+    if "?" in after and verb not in QUESTIONS:
+        return CommandError("question", word=shown, verb=verb.value)
+    return Command(verb)
+
+
+def _asks_for_evidence(after: str) -> bool:
+    """STATUS followed by LAMPIRAN (ATTACHMENTS, BERKAS) and nothing but asides or a "?"."""
+    wanted = _EVIDENCE_WORD.match(after)
+    return wanted is not None and only_asides(after[wanted.end() :].replace("?", " "))
 
 
 def _keyword(body: str, local: Mapping[str, Verb]) -> tuple[str, str, Verb | None]:
@@ -320,6 +353,11 @@ def _with_opds(
 ) -> Command | CommandError:
     special = bool(_SPECIAL_WORD.search(after))
     force = bool(_FORCE_WORD.search(after))
+    reason = ""
+    given = _SPECIAL_REASON.search(after) if special else None
+    if given is not None:  # "SETUJU KHUSUS: perlu tinjauan lapangan": the reason is not an OPD
+        reason = "" if only_asides(given.group("reason")) else given.group("reason").strip()
+        after = after[: given.start()] + " KHUSUS"
     codes: list[str] = []
     for part in _LIST_SPLIT.split(_FORCE_WORD.sub(" ", _SPECIAL_WORD.sub(" ", after))):
         if only_asides(part):
@@ -338,7 +376,7 @@ def _with_opds(
             codes.append(code)
     if verb is Verb.TERUSKAN and not codes and not opds_optional:
         return CommandError("missing_opd", choices=tuple(choices))
-    return Command(verb, opds=tuple(codes), special=special, force=force)
+    return Command(verb, opds=tuple(codes), text=reason, special=special, force=force)
 
 
 def _opd_name(part: str) -> tuple[str, bool]:

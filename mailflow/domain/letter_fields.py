@@ -37,7 +37,7 @@ _NOTA_DINAS = _names(
 )
 _DISPOSISI = _names(
     "tempat nomor_agenda perihal surat_dari nomor_surat_asal tanggal_surat_asal diterima_tanggal "
-    "diteruskan_kepada catatan batas_waktu waktu_disposisi ttd_jabatan ttd_nama"
+    "diteruskan_kepada catatan batas_waktu waktu_disposisi ttd_jabatan ttd_nama lampiran"
 )
 _TANGGAPAN = _names(
     "tempat nomor_surat sifat lampiran perihal yth alamat_tujuan rujukan pelapor tanggal_aduan isi_tanggapan "
@@ -75,7 +75,16 @@ EXTRA_KEYS: dict[DocumentKind, frozenset[str]] = {
     DocumentKind.NOTA_DINAS: frozenset(_COMMON_EXTRA | {"lampiran", "catatan", "opd_usulan"}),
     DocumentKind.LEMBAR_DISPOSISI: frozenset(
         _COMMON_EXTRA
-        | {"level", "diteruskan_kepada", "arahan", "catatan", "harap", "rujukan", "waktu_disposisi"}
+        | {
+            "level",
+            "diteruskan_kepada",
+            "arahan",
+            "catatan",
+            "harap",
+            "rujukan",
+            "waktu_disposisi",
+            "lampiran",
+        }
     ),
     DocumentKind.SURAT_TANGGAPAN: frozenset(
         _COMMON_EXTRA

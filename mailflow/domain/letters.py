@@ -369,6 +369,7 @@ def _disposisi(job: _Job) -> dict[str, str]:
         "tanggal_surat_asal": format_date(prior.day) if prior else "-",
         "diterima_tanggal": format_date(job.issue.now.astimezone(job.issue.zone).date()),
         "diteruskan_kepada": numbered(_recipients(job)) or "-",
+        "lampiran": str(extra.get("lampiran") or "-"),  # the complainant's files ("2 berkas")
         "catatan": arahan,
         "batas_waktu": _when(job, "batas_waktu"),
         "waktu_disposisi": _when(job, "waktu_disposisi", job.issue.now),

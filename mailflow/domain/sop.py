@@ -254,6 +254,9 @@ class Step:
     cc: tuple[Role, ...] = ()  # roles copied on the action mail
     mail: StepMail | None = None
     show_suggestion: bool = False  # the action mail names the inbox rules' suggested OPDs
+    # the action mail carries the complainant's attachments (evidence: photos, documents), stripped
+    # of identifying metadata for a confidential case, or lists them when they are too big
+    attach_evidence: bool = False
 
     @property
     def by_system(self) -> bool:

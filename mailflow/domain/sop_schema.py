@@ -50,7 +50,7 @@ STEP_KEYS = frozenset(
     {
         "number", "key", "name", "actor", "alternate_actors", "limit", "special_limit", "scope",
         "by_system", "completion", "fast_path", "output", "commands", "next", "letter", "attach",
-        "cc", "mail", "show_suggestion",
+        "cc", "mail", "show_suggestion", "attach_evidence",
     }
 )  # fmt: skip
 COMMAND_KEYS = frozenset(
@@ -325,6 +325,7 @@ class _Reader:
             cc=self.roles(data.get("cc"), f"{path}.cc"),
             mail=self._mail(data.get("mail"), f"{path}.mail") if "mail" in data else None,
             show_suggestion=self.boolean(data, "show_suggestion", path),
+            attach_evidence=self.boolean(data, "attach_evidence", path),
         )
         self._step_shape(step, path)
         return step
@@ -351,6 +352,8 @@ class _Reader:
             raise self.fail(f"{path}.scope", "sop.err.signature_route")
         if step.completion is not Completion.SYSTEM and step.mail is None:
             raise self.fail(f"{path}.mail", "missing")
+        if step.attach_evidence and step.completion is Completion.SYSTEM:
+            raise self.fail(f"{path}.attach_evidence", "sop.err.evidence_system")
 
     def _commands(self, value: Any, path: str, completion: Completion) -> tuple[CommandRule, ...]:
         if value is None:

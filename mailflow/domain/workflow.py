@@ -24,7 +24,7 @@ new round of it (the engine numbers the rounds).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from mailflow.domain.commands import Command, Verb
@@ -129,6 +129,7 @@ class Transition:
     finish: tuple[Finish, ...] = ()
     new_routes: tuple[str, ...] = ()
     set_track: Track | None = None
+    special_reason: str = ""  # why the case moves to the special track (KHUSUS <alasan>)
     set_suggested_opds: tuple[str, ...] | None = None
     route_bidang: tuple[tuple[int, str, str], ...] = ()  # (route_id, bidang, instruction)
     route_response: tuple[tuple[int, str], ...] = ()  # (route_id, drafted response)
@@ -225,10 +226,23 @@ class Workflow:
     def _apply_rule(
         self, state: CaseState, step: Step, event: OpenStep, rule: CommandRule, command: Command
     ) -> Transition | Refusal:
-        route = _event_route(event) if step.scope is Scope.ROUTE else None
-        verb = command.verb.value
         special = rule.track is Track.SPECIAL or (command.special and rule.args is ArgKind.OPDS)
         track = Track.SPECIAL if special else rule.track
+        if special:
+            return _with_reason(self._apply_track(state, step, event, rule, command, track), command)
+        return self._apply_track(state, step, event, rule, command, track)
+
+    def _apply_track(
+        self,
+        state: CaseState,
+        step: Step,
+        event: OpenStep,
+        rule: CommandRule,
+        command: Command,
+        track: Track | None,
+    ) -> Transition | Refusal:
+        route = _event_route(event) if step.scope is Scope.ROUTE else None
+        verb = command.verb.value
         if rule.args is ArgKind.REASON and rule.need is Need.REQUIRED and not command.text.strip():
             return Refusal("missing_reason", step.verbs())
         if rule.args is ArgKind.RESPONSE and not command.text.strip():
@@ -476,6 +490,14 @@ def _route_bidang(
     if rule.args is not ArgKind.BIDANG or route is None or route.route_id is None or command.bidang is None:
         return ()
     return ((route.route_id, command.bidang, command.text),)
+
+
+def _with_reason(decision: Transition | Refusal, command: Command) -> Transition | Refusal:
+    """A decision that moves the case to the special track carries the reason given with KHUSUS
+    (its text, or what followed "KHUSUS:" in a line naming OPDs)."""
+    if isinstance(decision, Transition) and decision.set_track is Track.SPECIAL:
+        return replace(decision, special_reason=command.text.strip())
+    return decision
 
 
 def _note(step: Step, rule: CommandRule, command: Command, opds: tuple[str, ...]) -> str:

@@ -177,10 +177,69 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "engine.explain.allowed": ("Perintah yang berlaku untuk langkah ini:", "Commands for this step:"),
     # --- confirmations, status -----------------------------------------------------------------
     "engine.confirm.special_track": (
-        "Aduan {number} dialihkan ke jalur khusus (tinjauan lapangan/lintas sektor). Batas waktu "
-        "langkah penyusunan tanggapan kini {due}.",
-        "Complaint {number} is now on the special track (field review/cross-sector). The deadline for "
-        "drafting the response is now {due}.",
+        "Aduan {number} dialihkan ke jalur khusus (tinjauan lapangan/lintas sektor) dengan alasan: "
+        "{reason}. Batas waktu langkah penyusunan tanggapan kini {due}.",
+        "Complaint {number} is now on the special track (field review/cross-sector) for this reason: "
+        "{reason}. The deadline for drafting the response is now {due}.",
+    ),
+    # --- the complainant's attachments (evidence) --------------------------------------------
+    "engine.evidence.attached": (
+        "Lampiran pelapor: {name} ({size})",
+        "From the complainant: {name} ({size})",
+    ),
+    "engine.evidence.listed": (
+        "Lampiran pelapor (tidak dilampirkan): {name} ({size})",
+        "From the complainant (not attached): {name} ({size})",
+    ),
+    "engine.evidence.ask": (
+        "Lampiran pelapor terlalu besar untuk satu email ({total}, batas {limit}). Balas email "
+        "tugas aduan ini dengan STATUS LAMPIRAN untuk menerimanya dalam beberapa email.",
+        "The complainant's files are too big for one mail ({total}, limit {limit}). Reply STATUS "
+        "LAMPIRAN to this complaint's task mail to receive them in several mails.",
+    ),
+    "engine.evidence.skipped.damaged": (
+        "Lampiran pelapor tidak dikirim (berkas rusak dalam email aslinya): {name}",
+        "From the complainant, not sent (the file was damaged in the original mail): {name}",
+    ),
+    "engine.evidence.skipped.refused": (
+        "Lampiran pelapor tidak dikirim (ditolak karena terlalu besar saat diterima): {name}",
+        "From the complainant, not sent (refused for its size when it arrived): {name}",
+    ),
+    "engine.evidence.skipped.unsupported": (
+        "Lampiran pelapor tidak dikirim (metadata identitas tidak dapat dihapus dari jenis berkas "
+        "ini; aduan rahasia): {name}",
+        "From the complainant, not sent (identifying metadata cannot be removed from this kind of "
+        "file; confidential complaint): {name}",
+    ),
+    "engine.evidence.skipped.unreadable": (
+        "Lampiran pelapor tidak dikirim (berkas tidak dapat dibaca untuk menghapus metadata): {name}",
+        "From the complainant, not sent (the file could not be read to remove its metadata): {name}",
+    ),
+    "engine.evidence.skipped.encrypted": (
+        "Lampiran pelapor tidak dikirim (PDF terkunci; metadata tidak dapat dihapus): {name}",
+        "From the complainant, not sent (a locked PDF; its metadata cannot be removed): {name}",
+    ),
+    "engine.evidence.too_big": (
+        "Lebih besar dari batas email ({limit}); minta kepada admin Diskominfo: {name} ({size})",
+        "Bigger than the mail limit ({limit}); ask the Diskominfo admin: {name} ({size})",
+    ),
+    "engine.evidence.none": (
+        "Pelapor tidak melampirkan berkas pada aduan {number}.",
+        "The complainant attached no files to complaint {number}.",
+    ),
+    "engine.evidence.intro": (
+        "Lampiran pelapor untuk aduan {number}, email {part} dari {parts}:",
+        "The complainant's files for complaint {number}, mail {part} of {parts}:",
+    ),
+    "engine.evidence.stripped": (
+        "Aduan ini rahasia: metadata identitas (lokasi GPS, pemilik kamera, penulis dokumen) sudah "
+        "dihapus dari lampiran.",
+        "This complaint is confidential: identifying metadata (GPS position, camera owner, document "
+        "author) was removed from the files.",
+    ),
+    "engine.subject.evidence": (
+        "Lampiran pelapor ({part}/{parts})",
+        "The complainant's files ({part}/{parts})",
     ),
     "engine.status.open": ("Langkah yang sedang berjalan:", "Steps in progress:"),
     "engine.status.closed": ("Aduan ini sudah selesai ({status}).", "This complaint is finished ({status})."),
@@ -225,5 +284,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "engine.cli.not_found": ("Aduan {number} tidak ditemukan.", "Complaint {number} not found."),
     "engine.cli.case_title": ("Aduan {number}: {subject}", "Complaint {number}: {subject}"),
     "engine.cli.documents": ("Dokumen:", "Documents:"),
+    "engine.cli.special": (
+        "Jalur khusus sejak {when} ({by}): {reason}",
+        "Special track since {when} ({by}): {reason}",
+    ),
+    "engine.cli.no_reason": ("(tanpa alasan)", "(no reason given)"),
     "engine.cli.system": ("sistem", "system"),
 }

@@ -75,6 +75,20 @@ def test_setuju_may_name_opds_and_khusus() -> None:
     assert run("SETUJU KHUSUS") == Command(Verb.SETUJU, special=True)
 
 
+def test_a_reason_may_follow_khusus_in_a_line_naming_opds() -> None:
+    # issue 14 point 6: the words after "KHUSUS:" are the reason, never an OPD name
+    assert run("SETUJU KHUSUS: perlu tinjauan lapangan dan koordinasi PLN") == Command(
+        Verb.SETUJU, text="perlu tinjauan lapangan dan koordinasi PLN", special=True
+    )
+    assert run("TERUSKAN DPUPR, Dishub KHUSUS - banjir lintas wilayah") == Command(
+        Verb.TERUSKAN, opds=("DPUPR", "DISHUB"), text="banjir lintas wilayah", special=True
+    )
+    assert run("VALID DISHUB KHUSUS") == Command(Verb.VALID, opds=("DISHUB",), special=True)
+    assert run("KHUSUS perlu koordinasi dengan PLN") == Command(
+        Verb.KHUSUS, text="perlu koordinasi dengan PLN", special=True
+    )
+
+
 def test_tolak_needs_a_reason_and_keeps_all_lines() -> None:
     missing = run("Tolak.")
     assert isinstance(missing, CommandError) and missing.code == "missing_text"

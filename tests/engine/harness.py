@@ -10,9 +10,10 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
-from mailflow.adapters.db.models import Case, Complainant, Message, OutboxMail, StepEvent
+from mailflow.adapters.db.models import Case, Complainant, Message, MessageAttachment, OutboxMail, StepEvent
 from mailflow.adapters.docx_text import docx_text
 from mailflow.adapters.mail_templates import MailTemplates
 from mailflow.bootstrap import build_calendar
@@ -80,11 +81,15 @@ class Harness:
         confidentiality: str = "biasa",
         suggested: str | None = "DISHUB",
         category: str | None = "Penerangan jalan",
+        attachments: tuple[AttachmentInfo, ...] = (),
     ) -> str:
-        """A case as step 1 leaves it (registration is the ingest's job), then the engine's hook."""
+        """A case as step 1 leaves it (registration is the ingest's job), then the engine's hook.
+        `attachments`: the complaint mail's files, stored as ingest stores them."""
         now = self.now
         with self.database.transaction() as session:
             number = f"LPR-2026-{next(_uid):05d}"
+            source = self._message(session, f"<aduan{next(_uid)}@mail.gmail.com>", email, number, "complaint")
+            _store_attachments(session, source, attachments)
             complainant = Complainant(
                 name=name, email=email, phone=phone, confidentiality=confidentiality, created_at=now
             )
@@ -101,6 +106,7 @@ class Harness:
                 updated_at=now,
                 complainant=complainant,
                 current_step=1,
+                source_message_id=source.id,
             )
             session.add(case)
             session.flush()
@@ -181,24 +187,31 @@ class Harness:
     def deliver(self, inbound: InboundMail) -> ReplyOutcome:
         now = self.now
         with self.database.transaction() as session:
-            row = Message(
-                account="diskominfo",
-                folder="INBOX",
-                uidvalidity=1,
-                uid=next(_uid),
-                message_id=inbound.message_id,
-                sha256=f"{next(_uid):064d}",
-                raw_path="-",
-                size=1,
-                from_addr=inbound.from_addr,
-                subject=inbound.subject,
-                received_at=now,
-                kind="reply",
-                status="received",
-            )
-            session.add(row)
-            session.flush()
+            row = self._message(session, inbound.message_id, inbound.from_addr, inbound.subject, "reply")
+            _store_attachments(session, row, inbound.attachments)
             return self.replies.handle(session, row, inbound, now)
+
+    def _message(
+        self, session: Session, message_id: str, sender: str | None, subject: str, kind: str
+    ) -> Message:
+        row = Message(
+            account="diskominfo",
+            folder="INBOX",
+            uidvalidity=1,
+            uid=next(_uid),
+            message_id=message_id,
+            sha256=f"{next(_uid):064d}",
+            raw_path="-",
+            size=1,
+            from_addr=sender,
+            subject=subject,
+            received_at=self.now,
+            kind=kind,
+            status="received",
+        )
+        session.add(row)
+        session.flush()
+        return row
 
     def case(self, number: str) -> Case:
         with self.database.reader() as session:
@@ -217,6 +230,26 @@ class Harness:
             for row in rows:
                 session.expunge(row)
             return rows
+
+
+def _store_attachments(session: Session, message: Message, attachments: tuple[AttachmentInfo, ...]) -> None:
+    """The message's files as ingest stores them (services/ingest/service: message_attachments)."""
+    for info in attachments:
+        session.add(
+            MessageAttachment(
+                message_id=message.id,
+                position=info.position,
+                original_name=info.original_name,
+                content_type=info.content_type,
+                stored_path=info.stored_path,
+                size=info.size,
+                sha256=info.sha256,
+                inline=info.inline,
+                refused_reason=info.refused_reason,
+                damaged=info.damaged,
+            )
+        )
+    session.flush()
 
 
 def make_harness(

@@ -1,4 +1,4 @@
-"""The whole SOP end to end on real servers: the demo's script (five complaints, simulated
+"""The whole SOP end to end on real servers: the demo's script (eight complaints, simulated
 officials writing from Gmail, Outlook and phones) played over Dovecot and aiosmtpd-based SMTP with
 a controllable clock, LibreOffice converting the letters and pyHanko-signed PDFs coming back by
 mail and through the watched folder. Then the attacks: a reply from the wrong person, a forged and
@@ -109,9 +109,9 @@ def test_signed_letters_came_back_both_ways(played: DemoRunner) -> None:
         )
         sources = sorted(("mail" if e.source_message_id else "folder") for e in nines)
         assert all(e.source_document_id for e in nines)  # the signed copy that finished it
-    # A, C-DPUPR, D, F and G (twice: its answer was sent back and signed again) by mail; B and
-    # C-DLH through letters/returned (issue 13 added F and G: 3 -> 6 by mail)
-    assert sources.count("folder") == 2 and sources.count("mail") == 6
+    # A, C-DPUPR, D, F, G (twice: its answer was sent back and signed again) and H by mail; B and
+    # C-DLH through letters/returned (issue 13 added F and G: 3 -> 6 by mail; issue 14 H: 7)
+    assert sources.count("folder") == 2 and sources.count("mail") == 7
     processed = played.app.settings.paths.letters / "returned" / "processed"
     assert len(list(processed.glob("*.pdf"))) == 2
 
@@ -131,6 +131,30 @@ def test_the_complainant_got_the_answer_with_the_signed_letter(played: DemoRunne
         ).scalar_one()  # fmt: skip
     assert str(answers[0].message["In-Reply-To"]) == original
     assert original in str(answers[0].message["References"]).split()
+
+
+def test_the_evidence_and_language_scenes(played: DemoRunner) -> None:
+    """Issue 14: H's web-form photo reached the Kabid IKP and DPUPR attached, and the English
+    complainant's answer is in English; B's photo reached the OPD without its EXIF (the runner's
+    check scans it; its problems are asserted empty above) under a neutral name."""
+    assert played.smtp is not None
+    h_number, b_number = played.outcome.numbers["H"], played.outcome.numbers["B"]
+
+    def photos(address: str, number: str, step: str) -> list[str]:
+        return [
+            str(p.get_filename())
+            for r in played.smtp.inbox(address)  # type: ignore[union-attr]
+            if r.message["X-Mailflow-Case"] == number and r.message["X-Mailflow-Step"] == step
+            for p in r.message.iter_attachments()
+            if p.get_content_maintype() == "image"
+        ]
+
+    assert photos("ikp.kominfo@bontangkota.go.id", h_number, "2") == ["IMG_20261202_194210.jpg"]
+    assert photos("sekretaris.dpupr@bontangkota.go.id", h_number, "5") == ["IMG_20261202_194210.jpg"]
+    assert photos("sekretaris.disdukcapil@bontangkota.go.id", b_number, "5") == ["lampiran-1.jpg"]
+    to_james = [str(r.message["Subject"]) for r in played.smtp.inbox("j.miller@outlook.com")]
+    assert any("We have received your complaint" in s for s in to_james)
+    assert any("The answer to your complaint" in s for s in to_james)
 
 
 def test_the_branch_scenes(played: DemoRunner) -> None:

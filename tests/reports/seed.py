@@ -241,6 +241,8 @@ def _case_00103(b: Builder) -> None:
     c = b.case("00103", at("2026-12-07", "08:00"), channel="lapor", category="Jalan Rusak",
                subject="Jalan berlubang di Jl. Soekarno-Hatta")  # fmt: skip
     c.track = "special"
+    c.special_reason = "perlu tinjauan lapangan bersama Dinas Perhubungan"
+    c.special_by, c.special_at = "binamarga.dpupr@bontangkota.go.id", at("2026-12-07", "11:30")
     d = "2026-12-07"
     b.chain(c, [1, 2, 3, 4], [at(d, "08:00"), at(d, "08:00"), at(d, "08:40"), at(d, "08:40"), at(d, "09:40")])
     r = b.route(c, "DPUPR")

@@ -55,6 +55,7 @@ def test_monthly_xlsx_keeps_real_types(seeded_sqlite: Database, make_context: Ma
     book = openpyxl.load_workbook(xlsx)
     assert book.sheetnames == [
         "Ringkasan", "Per langkah", "Per OPD", "Kategori", "Kanal", "Terlambat", "Cabang", "Cabang per OPD",
+        "Jalur khusus",
     ]  # fmt: skip
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
@@ -78,6 +79,15 @@ def test_monthly_xlsx_keeps_real_types(seeded_sqlite: Database, make_context: Ma
     opds = by_first(book["Per OPD"])
     assert opds["DISHUB"][1] == "Dinas Perhubungan"
     assert opds["DISHUB"][2:6] == [2, 2, 2, 1.0]
+    # issue 14: the special-track list says why, who and since when (WITA wall-clock time)
+    special = by_first(book["Jalur khusus"])
+    assert [row[1] for row in special.values()] == ["LPR-2026-00103"]
+    assert special[1][3:7] == [
+        datetime(2026, 12, 7, 11, 30),
+        "DPUPR",
+        "Rudi Hartono, S.T., M.T. <binamarga.dpupr@bontangkota.go.id>",
+        "perlu tinjauan lapangan bersama Dinas Perhubungan",
+    ]
 
 
 def test_monthly_docx_is_an_official_report(seeded_sqlite: Database, make_context: MakeContext) -> None:

@@ -131,6 +131,10 @@ class Case(Base):
     # 1, then 2, 3, ... each time a closed case is reopened (BUKA KEMBALI): a follow-up round
     round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     followup_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "sudah selesai?"
+    # Why the case is on the special track (KHUSUS <alasan>), who said so and when (issue 14)
+    special_reason: Mapped[str | None] = mapped_column(Text)
+    special_by: Mapped[str | None] = mapped_column(String(320))
+    special_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     complainant: Mapped[Complainant | None] = relationship()
     routes: Mapped[list[CaseRoute]] = relationship(back_populates="case", order_by="CaseRoute.id")

@@ -18,12 +18,14 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailflow.adapters.db.models import Case, Message, QuarantineItem, StepEvent
+from mailflow.adapters.db.models import Case, ComplainantReply, Message, QuarantineItem, StepEvent
 from mailflow.config.model import Settings
 from mailflow.domain.commands import Verb
 from mailflow.domain.directory import Person
 from mailflow.domain.documents import Audience
+from mailflow.domain.evidence import format_size
 from mailflow.domain.inbound import AttachmentInfo, InboundMail
+from mailflow.domain.redaction import CONFIDENTIAL_LEVELS
 from mailflow.domain.safe_text import escape
 from mailflow.domain.sop import Sop
 from mailflow.domain.statuses import CaseStatus, MessageStatus, ServerState
@@ -83,9 +85,20 @@ class ReplyAnswers:
     # --- STATUS and BANTUAN ---------------------------------------------------------------------------
 
     def info(
-        self, session: Session, message: Message, match: Match, person: Person, verb: Verb, now: datetime
+        self,
+        session: Session,
+        message: Message,
+        match: Match,
+        person: Person,
+        verb: Verb,
+        now: datetime,
+        *,
+        address: str | None = None,
     ) -> ReplyOutcome:
+        """Answer STATUS or BANTUAN to `address` (the one the person wrote from; default their
+        directory address)."""
         lang = self.mails.lang_for(person)
+        to = reply_to_address(person, address)
         audience = Audience.INTERNAL if self.actors.is_diskominfo(person) else Audience.OPD
         view = self.mails.case_view(session, match.case, audience, lang)
         commands: Sequence[CommandLine] = ()
@@ -99,7 +112,7 @@ class ReplyAnswers:
         self.mails.tell(
             session,
             now,
-            to=Recipient(person.email, person),
+            to=Recipient(to, person),
             kind=f"info.{verb.value.lower()}",
             subject=subject,
             paragraphs=paragraphs,
@@ -118,6 +131,82 @@ class ReplyAnswers:
             message_id=message.id,
         )
         return ReplyOutcome("answered", verb.value)
+
+    def evidence(
+        self,
+        session: Session,
+        message: Message,
+        match: Match,
+        person: Person,
+        now: datetime,
+        *,
+        address: str | None = None,
+    ) -> ReplyOutcome:
+        """STATUS LAMPIRAN: the complainant's files (the complaint's and their later replies'), in
+        as many mails as the size limit needs, to the address the official wrote from."""
+        case = match.case
+        lang = self.mails.lang_for(person)
+        to = Recipient(reply_to_address(person, address), person)
+        sources = [case.source_message_id] if case.source_message_id else []
+        sources += list(
+            session.execute(
+                select(ComplainantReply.message_id)
+                .where(ComplainantReply.case_id == case.id)
+                .order_by(ComplainantReply.id)
+            ).scalars()
+        )
+        found = self.mails.evidence.of_messages(session, case, sources)
+        groups, too_big = found.mails()
+        limit = format_size(found.limit, lang)
+        leftover = [
+            translate(
+                "engine.evidence.too_big", lang, name=f.name, size=format_size(f.size, lang), limit=limit
+            )
+            for f in too_big
+        ] + [
+            translate(f"engine.evidence.skipped.{f.skipped}", lang, name=f.name)
+            for f in found.files
+            if f.path is None
+        ]
+        note = (
+            [translate("engine.evidence.stripped", lang)]
+            if case.confidentiality in CONFIDENTIAL_LEVELS
+            else []
+        )
+        parts = max(len(groups), 1)
+        for index, group in enumerate(groups or [[]], start=1):
+            intro = translate("engine.evidence.intro", lang, number=case.number, part=index, parts=parts)
+            items = [
+                translate("engine.evidence.attached", lang, name=f.name, size=format_size(f.size, lang))
+                for f in group
+            ]
+            self.mails.tell(
+                session,
+                now,
+                to=to,
+                kind="info.evidence",
+                subject=f"[{case.number}] "
+                + translate("engine.subject.evidence", lang, part=index, parts=parts),
+                paragraphs=[
+                    intro if group else translate("engine.evidence.none", lang, number=case.number),
+                    *note,
+                ],
+                items=[*items, *(leftover if index == 1 else [])],
+                lang=lang,
+                case_id=case.id,
+                dedup_key=f"info:evidence:{message.id}:{index}",
+                attachments=[f.ref() for f in group],
+            )
+        self.records.audit(
+            session,
+            now,
+            person.email,
+            "reply.evidence",
+            case_id=case.id,
+            message_id=message.id,
+            detail={"mails": len(groups), "files": sum(len(g) for g in groups), "too_big": len(too_big)},
+        )
+        return ReplyOutcome("answered", "STATUS LAMPIRAN")
 
     def _status_lines(self, session: Session, case: Case, lang: str) -> tuple[list[str], list[str]]:
         if case.status != CaseStatus.OPEN:
@@ -163,10 +252,13 @@ class ReplyAnswers:
         word: str = "",
         choices: str = "",
         verb: str = "",
+        address: str | None = None,
     ) -> ReplyOutcome:
         """A known actor's reply that could not act (not a command, a question, a wrong or
-        incomplete command): explained with the step's commands, and quarantined."""
+        incomplete command): explained with the step's commands, and quarantined. The explanation
+        goes to `address`, the one they wrote from when it is one of theirs."""
         lang = self.mails.lang_for(person)
+        to = reply_to_address(person, address)
         values = self._explain_values(match, code, person.email, word, choices, verb)
         text = translate(f"engine.explain.{code}", lang, **values, example=self._example(verb, match, lang))
         subject = f"[{match.case.number}] " + translate("engine.subject.explain", lang)
@@ -177,7 +269,7 @@ class ReplyAnswers:
         self.mails.tell(
             session,
             now,
-            to=Recipient(person.email, person),
+            to=Recipient(to, person),
             kind="explain",
             subject=subject,
             paragraphs=[text],
@@ -185,7 +277,7 @@ class ReplyAnswers:
             lang=lang,
             case_id=match.case.id,
             token=token,
-            dedup_key=self.mails.explain_key(person.email, code, now),
+            dedup_key=self.mails.explain_key(to, code, now),
         )
         self.records.audit(
             session,
@@ -313,6 +405,14 @@ class ReplyAnswers:
         message.quarantine_reason = f"{code}: {reason}"[:4000]
         message.processed_at = now
         message.server_state = ServerState.PENDING
+
+
+def reply_to_address(person: Person, address: str | None) -> str:
+    """Where an answer to `person`'s reply goes: the address they wrote from when it is one of
+    theirs in the directory (a second address they also use), else their main one."""
+    if address and address.strip().lower() in person.addresses():
+        return address.strip().lower()
+    return person.email
 
 
 def is_pdf(attachment: AttachmentInfo) -> bool:

@@ -16,7 +16,6 @@ before a reopening is a replay) goes to the engine (Engine.after_close).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -26,7 +25,7 @@ from mailflow.adapters.authresults import parse_authentication_results
 from mailflow.adapters.db.models import Case, CaseAnswer, Complainant, ComplainantReply, Message
 from mailflow.config.model import Settings
 from mailflow.domain.addresses import normalise
-from mailflow.domain.commands import Command, CommandError, parse
+from mailflow.domain.commands import Command, CommandError, Verb, complainant_word, parse
 from mailflow.domain.directory import Directory, Person
 from mailflow.domain.documents import Audience
 from mailflow.domain.inbound import InboundMail
@@ -136,12 +135,12 @@ class CaseReplies:
         if rule is not None and closed and isinstance(command, Command):
             self._record_answer(session, message, case, rule, command.text, now)
             if rule.notify is Notify.ALWAYS or (rule.notify is Notify.WITH_COMMENT and command.text):
-                self._forward(session, case, reply, attachments, now)
+                self._forward(session, case, reply, now)
             return ReplyOutcome("applied", f"complainant.{rule.verb.value}")
         if case.status == CaseStatus.OPEN:
-            self._tell_actors(session, case, reply, attachments, now)
+            self._tell_actors(session, case, reply, now)
         else:
-            self._forward(session, case, reply, attachments, now)
+            self._forward(session, case, reply, now)
         return ReplyOutcome("applied", "complainant_reply")
 
     def _store(
@@ -216,13 +215,15 @@ class CaseReplies:
             message_id=message.id,
             detail={"question": rule.question.value, "verb": rule.verb.value, "previous": previous},
         )
-        lang = case.language or "id"
+        lang = self.mails.complainant_lang(case)
+        answer = complainant_word(rule.verb, lang)
         if previous is None:
-            text = translate("branches.answer.recorded", lang, answer=rule.verb.value)
+            text = translate("branches.answer.recorded", lang, answer=answer)
         elif previous == rule.verb.value:
-            text = translate("branches.answer.same", lang, answer=rule.verb.value)
+            text = translate("branches.answer.same", lang, answer=answer)
         else:
-            text = translate("branches.answer.changed", lang, answer=rule.verb.value, previous=previous)
+            before = complainant_word(Verb(previous), lang) if previous in set(Verb) else previous
+            text = translate("branches.answer.changed", lang, answer=answer, previous=before)
         self.mails.tell_complainant(
             session,
             case,
@@ -233,9 +234,7 @@ class CaseReplies:
             dedup_key=f"complainant:recorded:{message.id}",
         )
 
-    def _tell_actors(
-        self, session: Session, case: Case, reply: ComplainantReply, attachments: Sequence[str], now: datetime
-    ) -> None:
+    def _tell_actors(self, session: Session, case: Case, reply: ComplainantReply, now: datetime) -> None:
         """Before closing: whoever holds an open step reads what the complainant added."""
         told: set[str] = set()
         for event in self.records.open_events(session, case.id):
@@ -247,6 +246,7 @@ class CaseReplies:
                 lang = self.mails.lang_for(person)
                 view = self.mails.case_view(session, case, audience, lang)
                 shown = self.mails.shown_text(session, case, audience, _shown(reply.text))
+                files = self.mails.evidence.of_messages(session, case, (reply.message_id,))
                 self.mails.tell(
                     session,
                     now,
@@ -254,17 +254,16 @@ class CaseReplies:
                     kind="complainant.added",
                     subject=self.mails.composer.subject(view, "branches.subject.added", lang),
                     paragraphs=[translate("branches.added.intro", lang, number=case.number), shown],
-                    items=[
-                        translate("branches.attachment", lang, name=escape(n, limit=120)) for n in attachments
-                    ],
+                    # the files themselves go along (stripped for a confidential case), as with
+                    # the complaint's own (issue 14)
+                    items=files.lines(lang),
                     lang=lang,
                     case_id=case.id,
                     dedup_key=f"complainant:added:{reply.id}:{person.id}",
+                    attachments=files.refs(),
                 )
 
-    def _forward(
-        self, session: Session, case: Case, reply: ComplainantReply, attachments: Sequence[str], now: datetime
-    ) -> None:
+    def _forward(self, session: Session, case: Case, reply: ComplainantReply, now: datetime) -> None:
         """After closing: the after-close actors get the reply, the case summary and their
         commands (each with their own case token, so answering acts on this case)."""
         after = self.sop.after_close
@@ -293,7 +292,8 @@ class CaseReplies:
                 translate("branches.forward.summary", lang, number=case.number, title=view.title),
                 view.summary,
             ]
-            items = [translate("branches.attachment", lang, name=escape(n, limit=120)) for n in attachments]
+            files = self.mails.evidence.of_messages(session, case, (reply.message_id,))
+            items = files.lines(lang)
             if view.complainant:
                 items.insert(0, translate("branches.forward.complainant", lang, who=view.complainant))
             self.mails.tell(
@@ -309,6 +309,7 @@ class CaseReplies:
                 case_id=case.id,
                 token=token,
                 dedup_key=f"complainant:forward:{reply.id}:{person.id}",
+                attachments=files.refs(),
             )
 
     # --- the after-close actors ------------------------------------------------------------------

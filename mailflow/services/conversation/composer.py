@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from mailflow.domain.calendar import BusinessCalendar, format_local
-from mailflow.domain.commands import Verb
+from mailflow.domain.commands import Verb, complainant_word
 from mailflow.domain.directory import Directory, Person
 from mailflow.domain.mail import AttachmentRef, OutgoingMail
 from mailflow.domain.sop import ALWAYS, ArgKind, CommandRule, ComplainantRule, Need, Notify, Sop, Step, Track
@@ -38,6 +38,7 @@ class CaseView:
     complainant: str | None  # None when the recipient may not see it
     track: Track
     suggested_opds: tuple[str, ...]
+    special_reason: str | None = None  # why the case is on the special track (KHUSUS <alasan>)
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,8 @@ class MailComposer:
             if isinstance(rule, CommandRule):
                 label, prefill = command_label(rule, lang), _prefill(rule.verb, rule.args, rule.need, ())
             else:
-                label = rule.verb.value
-                prefill = rule.verb.value + ("" if rule.notify is Notify.NEVER else "\n")
+                label = complainant_word(rule.verb, lang)
+                prefill = label + ("" if rule.notify is Notify.NEVER else "\n")
             lines.append(CommandLine(label, desc, _mailto(reply_address, subject, prefill)))
         return lines
 
@@ -208,6 +209,7 @@ class MailComposer:
         message_id_prefix: str | None = None,
         headers: Mapping[str, str] | None = None,
         commands_intro: str | None = None,
+        attachments: Sequence[AttachmentRef] = (),
     ) -> OutgoingMail:
         context = {
             "recipient": recipient,
@@ -232,6 +234,7 @@ class MailComposer:
             reply_to=reply_to,
             message_id_prefix=message_id_prefix,
             headers=dict(headers or {}),
+            attachments=tuple(attachments),
         )
 
     def complainant(
@@ -283,6 +286,7 @@ class MailComposer:
             "category": view.category,
             "complainant": view.complainant,
             "track_special": view.track is Track.SPECIAL,
+            "special_reason": view.special_reason if view.track is Track.SPECIAL else None,
         }
 
 

@@ -70,7 +70,7 @@ class FollowUp:
             case.followup_asked_at = now
             if self._answered(session, case):
                 continue  # they already told us (e.g. answered SUDAH by replying to the answer)
-            lang = case.language or "id"
+            lang = self.mails.complainant_lang(case)
             sent = self.mails.tell_complainant(
                 session,
                 case,

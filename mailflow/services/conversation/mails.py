@@ -33,6 +33,7 @@ from mailflow.domain.tokens import (
 from mailflow.i18n import translate
 from mailflow.services.conversation.actors import Actors
 from mailflow.services.conversation.composer import CaseView, CommandLine, MailComposer, complainant_greeting
+from mailflow.services.conversation.evidence import Evidence
 from mailflow.services.conversation.records import CaseRecords, suggested_opds
 from mailflow.services.outbound import outbox
 
@@ -66,6 +67,7 @@ class ConversationMails:
         composer: MailComposer,
         records: CaseRecords,
         actors: Actors,
+        evidence: Evidence,
     ) -> None:
         self.settings = settings
         self.sop = sop
@@ -74,6 +76,7 @@ class ConversationMails:
         self.composer = composer
         self.records = records
         self.actors = actors
+        self.evidence = evidence
         self.mail_domain = str(settings.smtp.from_address).rsplit("@", 1)[1]
 
     # --- basics -----------------------------------------------------------------------------------
@@ -86,6 +89,11 @@ class ConversationMails:
 
     def when(self, instant: datetime, lang: str) -> str:
         return self.composer.when(instant, lang)
+
+    def complainant_lang(self, case: Case) -> str:
+        """The language every mail to the complainant is written in: the one they wrote in
+        (cases.language, detected at registration), else the site's."""
+        return case.language or self.settings.general.language
 
     def local_day(self, now: datetime) -> str:
         return now.astimezone(self.calendar.zone).date().isoformat()
@@ -163,9 +171,11 @@ class ConversationMails:
         if len(summary) > SUMMARY_LIMIT:
             summary = summary[:SUMMARY_LIMIT].rstrip() + " …"
         title = case.subject or case.number
+        reason = case.special_reason
         shown: str | None = None
         if audience is Audience.OPD and must_redact(case.confidentiality, audience):
             summary, title = redact(summary, identity), redact(title, identity)
+            reason = redact(reason, identity) if reason else reason
         elif audience is Audience.INTERNAL and complainant is not None:
             shown = _complainant_line(complainant, lang)
         return CaseView(
@@ -178,6 +188,7 @@ class ConversationMails:
             complainant=shown,
             track=Track(case.track),
             suggested_opds=suggested_opds(case),
+            special_reason=reason,
         )
 
     def audience_of(self, event: StepEvent) -> Audience:
@@ -210,6 +221,9 @@ class ConversationMails:
         step = self.sop.step(event.step)
         view = self.case_view(session, case, self.audience_of(event), lang)
         token = self.token_for(event, person, now)
+        if step.attach_evidence:  # the complainant's photos and documents (issue 14)
+            evidence = self.evidence.of_case(session, case)
+            attachments, names = [*attachments, *evidence.refs()], [*names, *evidence.lines(lang)]
         opd = self.directory.opd(route.opd_code) if route else None
         cc = [
             self.directory.person(opd.sekretaris).email for role in step.cc if opd and role is Role.SEKRETARIS
@@ -322,6 +336,7 @@ class ConversationMails:
         items: Sequence[str] = (),
         commands: Sequence[CommandLine] = (),
         token: str | None = None,
+        attachments: Sequence[AttachmentRef] = (),
     ) -> None:
         """Queue one notice to a person: the single path of every explanation, status or help
         answer, confirmation, reminder and escalation. `token` makes its Reply-To and Message-ID
@@ -340,6 +355,7 @@ class ConversationMails:
             dedup_key=dedup_key,
             reply_to=self.reply_address(token),
             message_id_prefix=token,
+            attachments=attachments,
         )
         self.queue(session, mail, now)
 
@@ -356,7 +372,11 @@ class ConversationMails:
         special = [s.number for s in self.sop.special_steps()]
         due = min((e.due_at for e in self.records.open_events(session, case.id, special)), default=None)
         text = translate(
-            f"engine.confirm.{kind}", lang, number=case.number, due=self.when(due, lang) if due else "-"
+            f"engine.confirm.{kind}",
+            lang,
+            number=case.number,
+            due=self.when(due, lang) if due else "-",
+            reason=view.special_reason or "-",
         )
         self.tell(
             session,
@@ -389,7 +409,7 @@ class ConversationMails:
         complainant = self.records.complainant(session, case)
         if complainant is None or not complainant.email or complainant.confidentiality == "anonim":
             return
-        lang = case.language or self.settings.general.language
+        lang = self.complainant_lang(case)
         view = self.case_view(session, case, Audience.PUBLIC, lang)
         token = self.complainant_token(case, complainant, now)
         reply = str(self.reply_address(token))
@@ -467,7 +487,7 @@ class ConversationMails:
         complainant = self.records.complainant(session, case)
         if complainant is None or not complainant.email or complainant.confidentiality == "anonim":
             return False
-        lang = case.language or self.settings.general.language
+        lang = self.complainant_lang(case)
         token = self.complainant_token(case, complainant, now)
         reply = str(self.reply_address(token))
         subject = f"[{case.number}] " + translate(subject_key, lang)

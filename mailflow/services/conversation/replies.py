@@ -38,10 +38,10 @@ from mailflow.adapters.authresults import parse_authentication_results
 from mailflow.adapters.db.models import Case, Message, StepEvent
 from mailflow.config.model import Settings
 from mailflow.domain.addresses import normalise
-from mailflow.domain.commands import Command, CommandError, Verb, parse
+from mailflow.domain.commands import EVIDENCE, Command, CommandError, Verb, parse
 from mailflow.domain.directory import Directory, Person
 from mailflow.domain.inbound import InboundMail
-from mailflow.domain.quotes import first_meaningful_line, html_reply_text, reply_text
+from mailflow.domain.quotes import first_meaningful_line, html_reply_text, reply_own_text, reply_text
 from mailflow.domain.safe_text import escape
 from mailflow.domain.sender_auth import sender_authenticated
 from mailflow.domain.sop import ArgKind, Need, Sop
@@ -57,6 +57,7 @@ from mailflow.services.conversation.answers import (
     ReturnedLetters,
     is_docx,
     is_pdf,
+    reply_to_address,
 )
 from mailflow.services.conversation.case_replies import CaseReplies
 from mailflow.services.conversation.composer import CommandLine
@@ -137,8 +138,10 @@ class ReplyProcessor:
         body = self._body(inbound)
         first, rest = first_meaningful_line(body)
         command = self._parse(session, first, rest, match.event)
+        if isinstance(command, Command) and command.verb is Verb.STATUS and command.text == EVIDENCE:
+            return self._evidence(session, message, inbound, sender, person, match, now)
         if isinstance(command, Command) and command.verb in _INFO_VERBS and person is not None:
-            return self.answers.info(session, message, match, person, command.verb, now)
+            return self.answers.info(session, message, match, person, command.verb, now, address=sender)
         if match.claims is None:
             return self._subject_only(session, message, sender, person, match, now)
         # who first: a stranger learns nothing about the step, not even that it is done
@@ -163,15 +166,16 @@ class ReplyProcessor:
                 word=command.word,
                 choices=", ".join(command.choices),
                 verb=command.verb,
+                address=sender,
             )
         act = Act(by=sender, command=command.verb.value, message_id=message.id)
         decision = self.engine.command(session, match.case, match.event, command, now, act)
         if isinstance(decision, Info):
             verb = Verb.STATUS if decision.kind == "status" else Verb.BANTUAN
-            return self.answers.info(session, message, match, person, verb, now)
+            return self.answers.info(session, message, match, person, verb, now, address=sender)
         if isinstance(decision, Refusal):
             return self.answers.explain(
-                session, message, person, match, decision.code, now, word=decision.detail
+                session, message, person, match, decision.code, now, word=decision.detail, address=sender
             )
         assert isinstance(decision, Transition)
         self.records.audit(
@@ -184,6 +188,26 @@ class ReplyProcessor:
             detail={"step": match.event.step, "command": command.verb.value, "matched_by": match.how},
         )
         return ReplyOutcome("applied", command.verb.value)
+
+    def _evidence(
+        self,
+        session: Session,
+        message: Message,
+        inbound: InboundMail,
+        sender: str | None,
+        person: Person | None,
+        match: Match,
+        now: datetime,
+    ) -> ReplyOutcome:
+        """STATUS LAMPIRAN at any step, finished or not, from whoever that step's mail was for
+        (the token proves it), never from a subject tag alone: the files are the complainant's."""
+        if match.claims is None:
+            return self._subject_only(session, message, sender, person, match, now)
+        problem = self._authorise(session, match, person, inbound, sender)
+        if problem is not None:
+            return self.answers.refuse(session, message, sender, person, match, problem, now)
+        assert person is not None
+        return self.answers.evidence(session, message, match, person, now, address=sender)
 
     # --- matching ----------------------------------------------------------------------------------
 
@@ -274,10 +298,11 @@ class ReplyProcessor:
         if holder is not None:
             commands, token = self.answers.commands_and_token(session, match, person, lang, subject, now)
             text_key = "subject_only"
+        to = reply_to_address(person, sender)
         self.mails.tell(
             session,
             now,
-            to=Recipient(person.email, person),
+            to=Recipient(to, person),
             kind="explain",
             subject=subject,
             paragraphs=[translate(f"engine.explain.{text_key}", lang, number=match.case.number)],
@@ -285,7 +310,7 @@ class ReplyProcessor:
             lang=lang,
             case_id=match.case.id,
             token=token,
-            dedup_key=self.mails.explain_key(person.email, "subject_only", now),
+            dedup_key=self.mails.explain_key(to, "subject_only", now),
         )
         self.records.audit(
             session,
@@ -327,6 +352,12 @@ class ReplyProcessor:
 
     @staticmethod
     def _body(inbound: InboundMail) -> str:
+        """The official's own words wherever they wrote them (above, below or between the quoted
+        blocks), from the HTML part first (its quotes are marked in the markup even when the
+        text alternative lost the "> "), then the text part; failing both, what stands on top."""
+        own = reply_own_text(inbound.text, inbound.html)
+        if own.text:
+            return own.text
         if inbound.html and (inbound.content_type == "text/html" or not inbound.text.strip()):
             return html_reply_text(inbound.html)
         return reply_text(inbound.text)
@@ -391,7 +422,8 @@ class ReplyProcessor:
     ) -> ReplyOutcome:
         has_pdf = any(is_pdf(a) for a in inbound.attachments)
         if not has_pdf or self.returned is None:
-            return self.answers.explain(session, message, person, match, "needs_pdf", now)
+            address = sender_identity(inbound)
+            return self.answers.explain(session, message, person, match, "needs_pdf", now, address=address)
         outcome = self.returned.from_reply(session, message, inbound, match.event, now)
         if outcome.status == "applied":
             return outcome

@@ -20,6 +20,7 @@ from mailflow.domain.letters import CASE_LEVEL, ROUTE_LEVEL
 from mailflow.domain.mail import AttachmentRef
 from mailflow.domain.sop import Sop, Track
 from mailflow.domain.workflow import MakeLetter
+from mailflow.services.conversation.evidence import Evidence
 from mailflow.services.conversation.records import SYSTEM, CaseRecords, suggested_opds
 
 KIND_LABELS = {
@@ -47,12 +48,18 @@ class LetterMaker(Protocol):
 
 class StepLetters:
     def __init__(
-        self, sop: Sop, calendar: BusinessCalendar, records: CaseRecords, maker: LetterMaker | None
+        self,
+        sop: Sop,
+        calendar: BusinessCalendar,
+        records: CaseRecords,
+        maker: LetterMaker | None,
+        evidence: Evidence | None = None,
     ) -> None:
         self.sop = sop
         self.calendar = calendar
         self.records = records
         self.maker = maker  # None: letters are not generated (tests of the conversation alone)
+        self.evidence = evidence  # the complainant's files, counted on the letter ("Lampiran")
 
     def make(
         self,
@@ -91,6 +98,10 @@ class StepLetters:
         if letter.next_step is not None:  # the letter states the deadline of the step it starts
             limit = self.sop.step(letter.next_step).limit_for(Track(case.track))
             extra["batas_waktu"] = self.calendar.add(now, limit)
+        if letter.kind in (DocumentKind.NOTA_DINAS, DocumentKind.LEMBAR_DISPOSISI) and self.evidence:
+            files = len(self.evidence.of_case(session, case).sendable)
+            if files:  # the letter goes with the complainant's files: "Lampiran: 2 berkas"
+                extra["lampiran"] = f"{files} berkas"
         if letter.kind is DocumentKind.NOTA_DINAS:
             extra["opd_usulan"] = list(suggested_opds(case))
         elif letter.kind is DocumentKind.LEMBAR_DISPOSISI and route is None:

@@ -134,8 +134,16 @@ class Transitions:
     ) -> None:
         if transition.set_suggested_opds is not None:
             case.suggested_opds = ",".join(transition.set_suggested_opds)
-        if transition.set_track is not None and case.track != transition.set_track:
+        special = transition.set_track is Track.SPECIAL
+        changed = transition.set_track is not None and case.track != transition.set_track
+        reason = transition.special_reason.strip()
+        if special and (changed or reason):
+            # why, who, when (a later KHUSUS with a reason replaces the reason: the last counts)
+            case.special_reason = reason or case.special_reason
+            case.special_by, case.special_at = act.by, now
+        if changed and transition.set_track is not None:
             case.track = transition.set_track.value
+        if changed or (special and reason):
             self.records.audit(
                 session,
                 now,
@@ -143,7 +151,7 @@ class Transitions:
                 "case.track",
                 case_id=case.id,
                 message_id=act.message_id,
-                detail={"track": case.track},
+                detail={"track": case.track, "reason": case.special_reason},
             )
         if transition.set_track is Track.SPECIAL or transition.recompute_due:
             self._recompute_due(session, case)

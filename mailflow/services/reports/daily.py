@@ -17,6 +17,7 @@ from mailflow.services.reports.context import ReportContext
 from mailflow.services.reports.figures import Bounds, case_counts, in_bounds
 from mailflow.services.reports.ignored import ignored_table
 from mailflow.services.reports.model import Report, Table, columns, t
+from mailflow.services.reports.special import special_cases, special_table
 from mailflow.services.reports.tables import category_name, channel_name, counts_table
 
 
@@ -27,6 +28,7 @@ def build_daily(ctx: ReportContext, period: Period) -> Report:
         categories = case_counts(session, Case.category, bounds)
         channels = case_counts(session, Case.channel, bounds)
         ignored = ignored_mails(session, since=bounds[0], until=bounds[1])
+        special = special_cases(session, bounds)
     total = len(complaints)
     return Report(
         kind="daily",
@@ -39,6 +41,7 @@ def build_daily(ctx: ReportContext, period: Period) -> Report:
             complaints_table(ctx, complaints),
             counts_table(ctx, categories, total, what="categories"),
             counts_table(ctx, channels, total, what="channels"),
+            special_table(ctx, special),
             ignored_table(ctx, ignored),
         ),
         lang=ctx.lang,

@@ -8,12 +8,14 @@ from mailflow.services.reports.branches import branch_tables, compute_branches
 from mailflow.services.reports.context import ReportContext
 from mailflow.services.reports.figures import compute_figures
 from mailflow.services.reports.model import Report, t
+from mailflow.services.reports.special import special_cases, special_table
 from mailflow.services.reports.tables import standard_tables
 
 
 def build_monthly(ctx: ReportContext, period: Period) -> Report:
     with ctx.database.reader() as session:
         figures = compute_figures(session, period, now=ctx.now, calendar=ctx.calendar, sop=ctx.sop)
+        special = special_cases(session, period.bounds(ctx.zone))
     return Report(
         kind="monthly",
         title=t("title.monthly", ctx.lang),
@@ -24,6 +26,7 @@ def build_monthly(ctx: ReportContext, period: Period) -> Report:
         tables=(
             *standard_tables(ctx, figures),
             *branch_tables(ctx, compute_branches(ctx, period.bounds(ctx.zone))),
+            special_table(ctx, special),
         ),
         lang=ctx.lang,
         landscape=True,
