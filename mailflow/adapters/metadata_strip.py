@@ -19,6 +19,7 @@ not copied: `strip_metadata` says why, and the caller leaves the file out of the
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import zipfile
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from mailflow.adapters.durable import ensure_dir, fsync_dir
 
 IMAGE_TYPES = {
     "image/jpeg": "JPEG",
@@ -66,6 +69,10 @@ _AUTHORED_PART = re.compile(r"^(word|xl|ppt)/.*\.xml$")
 _PERSON_PARTS = re.compile(r"^(word/people\.xml|xl/persons/person\.xml|ppt/commentAuthors\.xml)$")
 
 
+# far above any real complaint's document, far below what would fill the disk or memory
+MAX_OFFICE_UNPACKED = 200 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Stripped:
     ok: bool
@@ -73,11 +80,15 @@ class Stripped:
 
 
 def strip_metadata(source: Path, target: Path, content_type: str, name: str = "") -> Stripped:
-    """Write `source` without its identifying metadata to `target` (replaced atomically)."""
+    """Write `source` without its identifying metadata to `target`, durably.
+
+    The copy is fsynced before it takes its name (and the folder after), because an outbox row
+    committed next refers to it by path: after a crash it is whole or absent, never half.
+    """
     kind = _kind(content_type.lower().split(";")[0].strip(), Path(name or source.name).suffix.lower())
     if kind is None:
         return Stripped(False, "unsupported")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    ensure_dir(target.parent)
     partial = target.with_name(target.name + ".part")
     try:
         if kind == "text":
@@ -92,7 +103,10 @@ def strip_metadata(source: Path, target: Path, content_type: str, name: str = ""
     except (OSError, ValueError, zipfile.BadZipFile, UnidentifiedImageError, Image.DecompressionBombError):
         result = Stripped(False, "unreadable")
     if result.ok:
+        with partial.open("rb+") as handle:
+            os.fsync(handle.fileno())
         partial.replace(target)
+        fsync_dir(target.parent)
     else:
         partial.unlink(missing_ok=True)
     return result
@@ -170,6 +184,9 @@ def _office(source: Path, target: Path) -> Stripped:
     with zipfile.ZipFile(source) as package, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         names = package.namelist()
         if "[Content_Types].xml" not in names:
+            return Stripped(False, "unreadable")
+        # a hostile package may inflate to gigabytes: judge it by its declared sizes first
+        if sum(info.file_size for info in package.infolist()) > MAX_OFFICE_UNPACKED:
             return Stripped(False, "unreadable")
         for info in package.infolist():
             data = package.read(info.filename)

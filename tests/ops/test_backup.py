@@ -278,3 +278,15 @@ def test_every_stored_path_column_is_rewritten_on_restore() -> None:
         if column.name.endswith("path")
     }
     assert found == set(PATH_COLUMNS)
+
+
+def test_the_stripped_evidence_copies_are_backed_up(tmp_path: Path) -> None:
+    # queued mails to officials refer to these copies by path: a restore must bring them back
+    from mailflow.config.model import Settings  # noqa: PLC0415
+    from mailflow.services.conversation.evidence import Evidence  # noqa: PLC0415
+    from mailflow.services.operations.backup import restored_roots, site_roots  # noqa: PLC0415
+
+    settings = Settings.model_validate({"general": {"data_dir": str(tmp_path / "var")}})
+    copies = Evidence(settings, records=None).copies  # type: ignore[arg-type]
+    assert site_roots(settings)["evidence"] == copies
+    assert restored_roots(tmp_path / "new")["evidence"] == tmp_path / "new" / "var" / "evidence"

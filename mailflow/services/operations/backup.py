@@ -8,6 +8,7 @@ A backup folder holds:
     files/attachments/     attachments of incoming mail
     files/letters/         generated and returned letters
     files/reports/         the report files mails refer to
+    files/evidence/        complainants' files without metadata, sent to officials (rahasia/anonim)
     site/                  mailflow.toml without secrets, the directory, inbox rules, templates,
                            the SOP file and trust roots when configured
 
@@ -75,6 +76,7 @@ def site_roots(settings: Settings) -> dict[str, Path]:
         "attachments": settings.attachments_dir,
         "letters": settings.paths.letters,
         "reports": settings.data_dir / "reports",
+        "evidence": settings.data_dir / "evidence",
     }
 
 
@@ -84,6 +86,7 @@ def restored_roots(site: Path) -> dict[str, Path]:
         "attachments": site / "var" / "attachments",
         "letters": site / "letters",
         "reports": site / "var" / "reports",
+        "evidence": site / "var" / "evidence",
     }
 
 
