@@ -54,3 +54,17 @@ def next_window(
         return None
     starts = [instant for instant in (last_sent, pending_since) if instant is not None]
     return max(starts) + window if starts else None
+
+
+def fitting(sizes: list[int], limit: int) -> int:
+    """How many of the mails (in order, with their attachments' `sizes`) one grouped mail takes
+    without going over `limit` bytes together; the first always, even alone above it (it would
+    go out alone just the same), so a group never makes a mail larger than its members would be.
+    """
+    total, count = 0, 0
+    for size in sizes:
+        if count and total + size > limit:
+            break
+        total += size
+        count += 1
+    return count

@@ -32,7 +32,7 @@ from sqlalchemy import select
 from mailflow.adapters.db.models import Case, Message, OutboxMail, QuarantineItem, StepEvent
 from mailflow.bootstrap import ingest as ingest_app
 from mailflow.clock import ManualClock
-from mailflow.domain.mail import OutgoingMail
+from mailflow.domain.mail import AttachmentRef, OutgoingMail
 from mailflow.domain.tokens import token_from_message_id
 from mailflow.services.outbound.outbox import queue
 from tests.conftest import new_pg_database
@@ -344,5 +344,53 @@ def test_several_senders_on_postgresql_group_and_send_each_action_mail_once(
             assert len(mine) == 2  # one per window, each bundling what was due
             numbers = [n for d in mine for n in set(CASE.findall(text_of(d)))]
             assert len(numbers) == len(set(numbers)) == 30
+    finally:
+        env.app.close()
+
+
+def test_a_grouped_mail_carries_no_more_of_the_complainants_files_than_one_mail_may(
+    tmp_path: Path, dovecot: DovecotServer, smtp: SmtpServer, clock: ManualClock
+) -> None:
+    # four step-2 mails, each with a 40 KB photo; one mail may carry 0.1 MB (102 KB) of files
+    env = make_env(
+        tmp_path, dovecot, smtp, clock, sending="group_minutes = 5\n\n[evidence]\nmax_total_mb = 0.1"
+    )
+    address = IKP
+    try:
+        with env.db.transaction() as session:
+            for n in range(1, 5):
+                number = f"LPR-2026-{n:05d}"
+                photo = tmp_path / f"foto-{n}.jpg"
+                photo.write_bytes(bytes([n]) * 40 * 1024)
+                queue(
+                    session,
+                    OutgoingMail(
+                        kind="action.2",
+                        to_addr=address,
+                        subject=f"[{number}] Aduan",
+                        text=f"Aduan {number}",
+                        reply_to=f"lapor@{DOMAIN}",
+                        dedup_key=f"action.2:{address}:{n}",
+                        group_section=section(number),
+                        attachments=(
+                            AttachmentRef(path=str(photo), filename=photo.name, content_type="image/jpeg"),
+                        ),
+                    ),
+                    now=clock.now(),
+                    domain=DOMAIN,
+                )
+        sender = ingest_app.build_sender(env.app)
+        for _ in range(3):
+            sender.send_pass()
+            clock.advance(timedelta(minutes=6))
+        ours = [d for d in smtp.deliveries if address in d.rcpt_tos]
+        photos: list[str] = []
+        for delivery in ours:
+            parsed = message_from_bytes(delivery.data, policy=policy.default)
+            files = [p for p in parsed.iter_attachments() if p.get_filename()]
+            assert sum(len(p.get_content()) for p in files) <= 102 * 1024, delivery.subject
+            photos += [str(p.get_filename()) for p in files]
+        assert sorted(photos) == [f"foto-{n}.jpg" for n in range(1, 5)]  # each photo once
+        assert len(ours) == 2  # grouped two by two, not four mails and not one too large
     finally:
         env.app.close()

@@ -31,6 +31,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -41,7 +42,7 @@ from mailflow.adapters.mail_templates import MailTemplates
 from mailflow.config.model import Settings
 from mailflow.domain.mail import AttachmentRef, OutgoingMail
 from mailflow.domain.outgoing import split_addresses
-from mailflow.domain.pacing import ACTION_PREFIX, GROUP_KIND, next_window
+from mailflow.domain.pacing import ACTION_PREFIX, GROUP_KIND, fitting, next_window
 from mailflow.domain.statuses import OutboxStatus
 from mailflow.services.outbound.outbox import queue, resolve_attachments
 
@@ -89,9 +90,14 @@ class GroupBuilder:
             for other in self._due(session, row, now, owner=owner, fresh=fresh)
             if other.group_section is not None and resolve_attachments(session, other) is not None
         ]
-        if not others:
+        members = [row, *others][:MAX_SECTIONS]
+        # the complainants' files travel with the action mails: a group may not carry more of
+        # them than one mail may ([evidence] max_total_mb); the rest go in the next group
+        limit = self.settings.evidence.max_total_bytes
+        members = members[: fitting([_files_size(m) for m in members], limit)]
+        if len(members) < 2:
             return Paced.ALONE
-        self._bundle(session, [row, *others][:MAX_SECTIONS], now)
+        self._bundle(session, members, now)
         return Paced.GROUPED
 
     # --- the rows ---------------------------------------------------------------------------
@@ -204,6 +210,18 @@ def _attachment_refs(member: OutboxMail) -> list[AttachmentRef]:
         for a in member.attachments
         if not a.inline_cid and (a.document_id is not None or a.path is not None)
     ]
+
+
+def _files_size(member: OutboxMail) -> int:
+    """The bytes of the plain files the mail attaches (letters are small and not counted)."""
+    total = 0
+    for attachment in member.attachments:
+        if attachment.document_id is None and attachment.path:
+            try:
+                total += Path(attachment.path).stat().st_size
+            except OSError:
+                continue  # a missing file is the sender's to report, not the grouping's
+    return total
 
 
 def _minutes(value: float) -> str:
