@@ -9,11 +9,14 @@ A pass (`sync`) over the folder:
 2. search the UIDs still there (move mode: all; flag mode: those without the processed keyword);
 3. messages whose rows are already final only need their server marking (a crash came between
    commit and move); the others are fetched in batches of `batch_size` (BODY.PEEK[]; header only
-   when over the size limit) and ingested one transaction each;
-4. each batch is then marked on the server (moved to the processed or quarantine folder, or
-   flagged) and `server_state` recorded.
-While a message is processed, an in-flight marker names it (adapters.inflight); a marker left by
-a dead process counts as a failed attempt at the start of the next pass.
+   when over the size limit) and ingested with group commit: one fsync round and one
+   transaction per batch (services.ingest.batch);
+4. each batch is then marked on the server (one MOVE to the processed folder, or one STORE of
+   the processed keyword; quarantined messages one MOVE to the quarantine folder) and
+   `server_state` recorded.
+While a message is parsed or processed, an in-flight marker names it (adapters.inflight); a
+marker left by a dead process counts as a failed attempt at the start of the next pass, and the
+batch holding that message is then ingested one message per transaction.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from mailflow.config.model import MailboxSection
 from mailflow.domain.backoff import backoff_delay
 from mailflow.errors import MailflowError
 from mailflow.logs import Outage
+from mailflow.services.ingest.batch import GroupCommit
 from mailflow.services.ingest.service import FINAL, Incoming, IngestService, Outcome
 from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
 from mailflow.services.outbound.accounts import OAuthAccount, token_source
@@ -116,6 +120,9 @@ class MailboxPoller:
         self.thread: threading.Thread | None = None  # set by bootstrap.ingest.run_pollers
         self._folders_ready = False
         self.inflight = InFlightMarkers(ingest.settings.data_dir / "inflight", mailbox.name, mailbox.folder)
+        self.group = GroupCommit(ingest, self.inflight)
+        # UIDs a dead process was working on: their batches go one message per transaction
+        self.suspects: set[int] = set()
         self.last_synced: float | None = None  # time.monotonic() of the last complete pass (health)
         self.observe: Callable[[Outcome], None] = lambda _outcome: None  # metrics
         self.repeat_log_seconds = 60.0
@@ -170,23 +177,25 @@ class MailboxPoller:
             )
             for fetched in conn.fetch([e.uid for e in batch], header_only=header_only)
         ]
+        if self.suspects.intersection(item.uid for item in items if item.uid is not None):
+            outcomes = self.group.ingest_each(items)
+        else:
+            outcomes = self.group.ingest(items)
         done: list[int] = []
-        try:
-            for item, blob in zip(items, self.ingest.store(items), strict=True):
-                self.inflight.begin(item.uidvalidity, item.uid, blob.sha256, str(blob.path))
-                outcome = self.ingest.ingest(item, blob)
-                self.stats.add(outcome)
-                self.observe(outcome)
-                if outcome.status in FINAL and item.uid is not None:
-                    done.append(item.uid)
-        finally:  # only a process that dies leaves its marker behind
-            self.inflight.clear()
+        for item, outcome in zip(items, outcomes, strict=True):
+            self.stats.add(outcome)
+            self.observe(outcome)
+            if outcome.status in FINAL and item.uid is not None:
+                done.append(item.uid)
         self._mark(conn, state.uidvalidity, done)
 
     def _count_crashes(self, uidvalidity: int) -> None:
-        """Messages a dead poller of this machine was processing count one failed attempt each."""
+        """Messages a dead poller of this machine was processing count one failed attempt each
+        (not when its raw file never reached the disk: then it is only taken alone next)."""
         for path, marker in self.inflight.orphans():
             if marker is not None and marker.uidvalidity == uidvalidity:
+                if marker.uid is not None:
+                    self.suspects.add(marker.uid)
                 outcome = self.ingest.record_crash(self.mailbox, marker)
                 if outcome is not None and outcome.status == "quarantined":
                     self.stats.quarantined += 1
@@ -224,6 +233,7 @@ class MailboxPoller:
                 .values(server_state="done")
             )
         self.stats.marked += len(quarantined) + len(processed)
+        self.suspects.difference_update(uids)
 
     def _ensure_folders(self, conn: ImapConnection) -> None:
         if self._folders_ready:

@@ -144,26 +144,23 @@ class IngestService:
         """Write the raw bytes of a fetched batch durably (one directory fsync per directory)."""
         return self.raw_store.put_many([item.raw for item in items])
 
-    def ingest(self, item: Incoming, stored: StoredBlob | None = None) -> Outcome:
-        """Store (unless `stored` says it is), then process `item` exactly once."""
+    def ingest(
+        self, item: Incoming, stored: StoredBlob | None = None, mail: InboundMail | None = None
+    ) -> Outcome:
+        """Store (unless `stored` says it is), then process `item` exactly once in its own
+        transaction (`mail`: already parsed, e.g. when a batch is retried one by one)."""
         blob = stored or self.raw_store.put(item.raw)
-        try:
-            mail = self._parse(item.raw, item.truncated_size)
-        except Exception as exc:
-            # Parsing is deterministic: another attempt would fail the same way, so the message is
-            # decided now and this traceback is the only one it ever logs.
-            log.error("parsing %s uid %s failed; quarantined", item.mailbox.name, item.uid, exc_info=True)
-            reason = translate("ingest.reason.parse_failed", self.lang, error=f"{type(exc).__name__}: {exc}")
-            return self._record_failure(
-                item, blob.sha256, str(blob.path), _header_facts(item.raw), exc,
-                quarantine=True, code="parse_failed", reason=reason,
-            )  # fmt: skip
+        if mail is None:
+            try:
+                mail = self.parse(item)
+            except Exception as exc:  # noqa: BLE001 - logged with its traceback by parse_failed
+                return self.parse_failed(item, blob, exc)
         try:
             with self.database.transaction() as session:
-                row, fresh = self._claim(session, item, blob.sha256, str(blob.path), mail)
+                row, fresh = self.claim(session, item, blob, mail)
                 if not fresh:
                     return Outcome(row.id, row.status, row.kind, row.case_id, skipped=True)
-                self._process(session, row, mail, item.mailbox)
+                self.process(session, row, mail, item.mailbox)
                 return Outcome(row.id, row.status, row.kind, row.case_id)
         except QuarantineError as exc:
             return self._record_failure(item, blob.sha256, str(blob.path), mail, exc, quarantine=True)
@@ -172,6 +169,17 @@ class IngestService:
         except Exception as exc:
             log.warning("processing %s uid %s failed: %s", item.mailbox.name, item.uid, exc, exc_info=True)
             return self._record_failure(item, blob.sha256, str(blob.path), mail, exc, quarantine=False)
+
+    def parse_failed(self, item: Incoming, blob: StoredBlob, exc: Exception) -> Outcome:
+        """Quarantine a message whose parsing raised. Parsing is deterministic: another attempt
+        would fail the same way, so the message is decided now and this traceback is the only
+        one it ever logs."""
+        log.error("parsing %s uid %s failed; quarantined", item.mailbox.name, item.uid, exc_info=exc)
+        reason = translate("ingest.reason.parse_failed", self.lang, error=f"{type(exc).__name__}: {exc}")
+        return self._record_failure(
+            item, blob.sha256, str(blob.path), _header_facts(item.raw), exc,
+            quarantine=True, code="parse_failed", reason=reason,
+        )  # fmt: skip
 
     def record_crash(self, mailbox: MailboxSection, marker: InFlight) -> Outcome | None:
         """Count the attempt a dead process was making on the message `marker` names (it never
@@ -205,16 +213,24 @@ class IngestService:
 
     # --- steps ----------------------------------------------------------------------------
 
-    def _parse(self, raw: bytes, truncated_size: int | None) -> InboundMail:
-        mail = parse_message(raw, store=self.attachment_store, limits=self.limits)
-        if truncated_size is not None:
-            mail = replace(mail, truncated=True, size=truncated_size)
+    def parse(self, item: Incoming, attachments: ContentStore | None = None) -> InboundMail:
+        """Parse `item`, its attachments written to `attachments` (default: the durable store;
+        a batch passes the store deferred to its sync round)."""
+        store = self.attachment_store if attachments is None else attachments
+        mail = parse_message(item.raw, store=store, limits=self.limits)
+        if item.truncated_size is not None:
+            mail = replace(mail, truncated=True, size=item.truncated_size)
         return mail
+
+    def claim(
+        self, session: Session, item: Incoming, blob: StoredBlob, mail: InboundMail
+    ) -> tuple[Message, bool]:
+        """The row of this message, locked; `fresh` is False when it needs no processing."""
+        return self._claim(session, item, blob.sha256, str(blob.path), mail)
 
     def _claim(
         self, session: Session, item: Incoming, sha256: str, path: str, mail: InboundMail
     ) -> tuple[Message, bool]:
-        """The row of this message, locked; `fresh` is False when it needs no processing."""
         row = self._find(session, item)
         if row is None:
             row = self._new_row(item, sha256, path, mail)
@@ -263,7 +279,8 @@ class IngestService:
             server_state="pending",
         )
 
-    def _process(self, session: Session, row: Message, mail: InboundMail, mailbox: MailboxSection) -> None:
+    def process(self, session: Session, row: Message, mail: InboundMail, mailbox: MailboxSection) -> None:
+        """Classify the claimed, fresh `row` and carry out the decision in `session`."""
         now = self.clock.now()
         row.attempts += 1
         row.processed_at = now
