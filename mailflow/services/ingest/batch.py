@@ -124,9 +124,9 @@ class GroupCommit:
         current: _Parsed | None = None
         try:
             with service.database.transaction() as session:
-                claims = [(p, *service.claim(session, p.item, p.blob, p.mail)) for p in parsed]
+                claims = service.claim_many(session, [(p.item, p.blob, p.mail) for p in parsed])
                 done = []
-                for entry, row, fresh in claims:
+                for entry, (row, fresh) in zip(parsed, claims, strict=True):
                     if fresh:
                         current = entry
                         self._begin(entry.item, entry.blob)

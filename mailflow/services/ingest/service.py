@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -228,6 +229,42 @@ class IngestService:
         """The row of this message, locked; `fresh` is False when it needs no processing."""
         return self._claim(session, item, blob.sha256, str(blob.path), mail)
 
+    def claim_many(
+        self, session: Session, entries: Sequence[tuple[Incoming, StoredBlob, InboundMail]]
+    ) -> list[tuple[Message, bool]]:
+        """`claim` for a batch of one folder, in the order of `entries` (ascending UIDs): one
+        query locks the rows that exist, one insert adds the others. When another poller
+        inserted one of them meanwhile (its insert waits for that poller's commit, then fails),
+        the batch is claimed row by row like single messages."""
+        keys = {(item.mailbox.name, item.folder, item.uidvalidity) for item, _blob, _mail in entries}
+        if len(keys) != 1 or any(item.uid is None for item, _blob, _mail in entries):
+            return [self.claim(session, *entry) for entry in entries]
+        first = entries[0][0]
+        uids = [item.uid for item, _blob, _mail in entries]
+        query = select(Message).where(
+            Message.account == first.mailbox.name,
+            Message.folder == first.folder,
+            Message.uidvalidity == first.uidvalidity,
+            Message.uid.in_(uids),
+        )
+        locked = session.execute(query.order_by(Message.uid).with_for_update()).scalars()
+        rows = {row.uid: row for row in locked}
+        new = [
+            self._new_row(item, blob.sha256, str(blob.path), mail)
+            for item, blob, mail in entries
+            if item.uid not in rows
+        ]
+        if new:
+            try:
+                with session.begin_nested():
+                    session.add_all(new)
+                    session.flush()
+            except IntegrityError:
+                return [self.claim(session, *entry) for entry in entries]
+            rows.update((row.uid, row) for row in new)
+        claimed = [rows[item.uid] for item, _blob, _mail in entries]
+        return [(row, row.status == "received") for row in claimed]
+
     def _claim(
         self, session: Session, item: Incoming, sha256: str, path: str, mail: InboundMail
     ) -> tuple[Message, bool]:
@@ -282,9 +319,10 @@ class IngestService:
     def process(self, session: Session, row: Message, mail: InboundMail, mailbox: MailboxSection) -> None:
         """Classify the claimed, fresh `row` and carry out the decision in `session`."""
         now = self.clock.now()
+        first_attempt = row.attempts == 0
         row.attempts += 1
         row.processed_at = now
-        self._attachments(session, row, mail)
+        self._attachments(session, row, mail, first_attempt=first_attempt)
         original = self._duplicate_of(session, row)
         if original is not None:
             row.kind, row.status, row.case_id = "duplicate", "duplicate", original.case_id
@@ -402,14 +440,15 @@ class IngestService:
             query = query.where(Message.message_id == row.message_id)
         return session.execute(query.order_by(Message.id).limit(1)).scalar_one_or_none()
 
-    def _attachments(self, session: Session, row: Message, mail: InboundMail) -> None:
+    def _attachments(self, session: Session, row: Message, mail: InboundMail, *, first_attempt: bool) -> None:
         if not mail.attachments:
             return
-        exists = session.execute(
-            select(MessageAttachment.id).where(MessageAttachment.message_id == row.id).limit(1)
-        ).first()
-        if exists is not None:
-            return
+        if not first_attempt:  # only an attempt adds them: a row never attempted has none yet
+            exists = session.execute(
+                select(MessageAttachment.id).where(MessageAttachment.message_id == row.id).limit(1)
+            ).first()
+            if exists is not None:
+                return
         for info in mail.attachments:
             session.add(
                 MessageAttachment(
