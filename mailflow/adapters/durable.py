@@ -45,16 +45,20 @@ def write_atomic(final: Path, data: bytes, *, sync_folder: bool = True) -> None:
         fsync_dir(final.parent)
 
 
-def ensure_dir(directory: Path) -> None:
-    """Create `directory` and its missing parents, making each new entry durable."""
+def ensure_dir(directory: Path, round_: SyncRound | None = None) -> None:
+    """Create `directory` and its missing parents, making each new entry durable (with `round_`:
+    when that round runs)."""
     if directory.is_dir():
         return
-    ensure_dir(directory.parent)
+    ensure_dir(directory.parent, round_)
     try:
         directory.mkdir()
     except FileExistsError:
         return
-    fsync_dir(directory.parent)
+    if round_ is not None:
+        round_.add_directory(directory.parent)
+    else:
+        fsync_dir(directory.parent)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -98,21 +102,25 @@ class SyncRound:
 
     def __init__(self) -> None:
         self._files: list[tuple[Path, Path]] = []
+        self._directories: list[Path] = []  # holding a directory this round created
 
     def add(self, temporary: Path, final: Path) -> None:
         self._files.append((temporary, final))
 
+    def add_directory(self, parent: Path) -> None:
+        self._directories.append(parent)
+
     def run(self) -> None:
         files, self._files = self._files, []
-        if not files:
-            return
+        directories, self._directories = self._directories, []
         fsync_paths(temporary for temporary, _final in files)
         for temporary, final in files:
             temporary.replace(final)
-        fsync_paths(final.parent for _temporary, final in files)
+        fsync_paths([*(final.parent for _temporary, final in files), *directories])
 
     def discard(self) -> None:
         """Remove the temporary files of a round that will not run."""
         files, self._files = self._files, []
+        self._directories = []
         for temporary, _final in files:
             temporary.unlink(missing_ok=True)

@@ -52,7 +52,7 @@ class ContentStore:
         if final.exists() and final.stat().st_size == len(data):
             return StoredBlob(digest, final, len(data))
         try:
-            ensure_dir(final.parent)
+            ensure_dir(final.parent, self.round)
             if self.round is not None:
                 self.round.add(write_temporary(final, data, sync=False), final)
             else:
@@ -74,7 +74,7 @@ class ContentStore:
                 blobs.append(StoredBlob(digest, final, len(data)))
                 if final.exists() and final.stat().st_size == len(data):
                     continue
-                ensure_dir(final.parent)
+                ensure_dir(final.parent, round_)
                 round_.add(write_temporary(final, data, sync=False), final)
             if own:
                 round_.run()
@@ -124,7 +124,7 @@ class BlobWriter:
                 os.fsync(self._handle.fileno())
             self._handle.close()
             self._handle = None
-            ensure_dir(final.parent)
+            ensure_dir(final.parent, round_)
             if final.exists() and final.stat().st_size == self.size:
                 self.temp.unlink()
             elif round_ is not None:
