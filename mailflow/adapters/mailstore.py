@@ -101,9 +101,12 @@ class BlobWriter:
     def __init__(self, store: ContentStore, suffix: str | None) -> None:
         self.store = store
         self.suffix = suffix
-        self.store.root.mkdir(parents=True, exist_ok=True)
         self.temp = self.store.root / f".incoming.{secrets.token_hex(8)}.tmp"
-        self._handle: BinaryIO | None = self.temp.open("wb")
+        try:
+            self._handle: BinaryIO | None = self.temp.open("wb")
+        except FileNotFoundError:  # the store's first file
+            self.store.root.mkdir(parents=True, exist_ok=True)
+            self._handle = self.temp.open("wb")
         self._hash = hashlib.sha256()
         self.size = 0
 

@@ -124,7 +124,7 @@ def parse_message(raw: bytes, *, store: ContentStore | None, limits: ParseLimits
 
 
 def _too_complex(raw: bytes) -> str | None:
-    if max(raw.count(b"\n"), raw.count(b"\r")) > _MAX_LINES:
+    if len(raw) > _MAX_LINES and max(raw.count(b"\n"), raw.count(b"\r")) > _MAX_LINES:
         return "too_many_lines"
     if raw.lower().count(b"boundary") <= _MAX_BOUNDARIES:  # the usual case, without a regex scan
         return None
