@@ -27,6 +27,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, select, update
@@ -35,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import AuditEntry, MailboxState, Message
-from mailflow.adapters.imap import Envelope, FolderState, ImapAccount, ImapConnection, ImapLoginError
+from mailflow.adapters.imap import Envelope, Fetched, FolderState, ImapAccount, ImapConnection, ImapLoginError
 from mailflow.adapters.inflight import InFlightMarkers
 from mailflow.clock import Clock
 from mailflow.config.model import MailboxSection
@@ -154,28 +155,57 @@ class MailboxPoller:
         envelopes = conn.envelopes(todo, chunk=self.tuning.envelope_chunk) if todo else []
         normal = [e for e in envelopes if e.size <= limit]
         large = [e for e in envelopes if e.size > limit]
-        for start in range(0, len(normal), box.batch_size):
-            self._batch(conn, state, normal[start : start + box.batch_size], header_only=False)
+        self._batches(
+            conn, state, [normal[i : i + box.batch_size] for i in range(0, len(normal), box.batch_size)]
+        )
         for envelope in large:
-            self._batch(conn, state, [envelope], header_only=True)
+            fetched = conn.fetch([envelope.uid], header_only=True)
+            self._mark(conn, state.uidvalidity, self._ingest(state, [envelope], fetched, header_only=True))
         self.stats.cycles += 1
         self.last_synced = time.monotonic()
 
-    def _batch(
-        self, conn: ImapConnection, state: FolderState, batch: Sequence[Envelope], *, header_only: bool
+    def _batches(
+        self, conn: ImapConnection, state: FolderState, batches: Sequence[Sequence[Envelope]]
     ) -> None:
+        """Ingest and mark each batch, the next one being fetched meanwhile: the server sends it
+        and imapclient reads it (mostly outside the GIL) while this thread parses and commits.
+        The connection serves one command at a time: the fetch ahead ends before the MOVE."""
+        if not batches:
+            return
+        fetched = conn.fetch([e.uid for e in batches[0]])
+        if len(batches) == 1:
+            self._mark(conn, state.uidvalidity, self._ingest(state, batches[0], fetched, header_only=False))
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix=f"fetch-{self.mailbox.name}") as reader:
+            for index, batch in enumerate(batches):
+                ahead = None
+                if index + 1 < len(batches):
+                    ahead = reader.submit(conn.fetch, [e.uid for e in batches[index + 1]])
+                try:
+                    done = self._ingest(state, batch, fetched, header_only=False)
+                except BaseException:
+                    if ahead is not None:
+                        wait([ahead])  # never leave the connection mid-command
+                    raise
+                fetched = ahead.result() if ahead is not None else []
+                self._mark(conn, state.uidvalidity, done)
+
+    def _ingest(
+        self, state: FolderState, batch: Sequence[Envelope], fetched: Sequence[Fetched], *, header_only: bool
+    ) -> list[int]:
+        """Ingest one fetched batch; returns the UIDs that are final (to be marked)."""
         sizes = {e.uid: e.size for e in batch}
         items = [
             Incoming(
                 mailbox=self.mailbox,
                 folder=self.mailbox.folder,
                 uidvalidity=state.uidvalidity,
-                uid=fetched.uid,
-                raw=fetched.raw,
-                internaldate=fetched.internaldate,
-                truncated_size=sizes[fetched.uid] if header_only else None,
+                uid=message.uid,
+                raw=message.raw,
+                internaldate=message.internaldate,
+                truncated_size=sizes[message.uid] if header_only else None,
             )
-            for fetched in conn.fetch([e.uid for e in batch], header_only=header_only)
+            for message in fetched
         ]
         if self.suspects.intersection(item.uid for item in items if item.uid is not None):
             outcomes = self.group.ingest_each(items)
@@ -187,7 +217,7 @@ class MailboxPoller:
             self.observe(outcome)
             if outcome.status in FINAL and item.uid is not None:
                 done.append(item.uid)
-        self._mark(conn, state.uidvalidity, done)
+        return done
 
     def _count_crashes(self, uidvalidity: int) -> None:
         """Messages a dead poller of this machine was processing count one failed attempt each
