@@ -140,3 +140,21 @@ def test_a_poisoned_message_costs_its_batch_one_retry_not_its_neighbours_work(
     assert sorted(c.number for c in env.rows(Case)) == [f"LPR-2026-{n:05d}" for n in range(1, 10)]
     assert [(folder, len(uids)) for folder, uids in watch.moves] == [("Diproses", 9)]
     assert env.dovecot.uids(env.user, "INBOX") == [poison.uid]
+
+
+def test_a_mail_copied_twice_into_one_batch_registers_once(batch_env: IngestEnv) -> None:
+    env = batch_env
+    copied = realistic_complaint(3)  # Outlook with a PDF
+    env.dovecot.append_many(env.user, [realistic_complaint(1), copied, realistic_complaint(2), copied])
+    with watching(env.db) as watch:
+        poller(env, watch).poll_once()
+    env.append(copied)  # and a third copy after the batch committed
+    with watching(env.db) as watch:
+        poller(env, watch).poll_once()
+
+    rows = env.rows(Message)
+    assert [m.status for m in rows] == ["processed", "processed", "processed", "duplicate", "duplicate"]
+    first = rows[1]
+    assert [(m.case_id, m.rule) for m in rows[3:]] == [(first.case_id, first.rule)] * 2
+    assert env.count(Case) == 3
+    assert env.dovecot.uids(env.user, "INBOX") == []

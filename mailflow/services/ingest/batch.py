@@ -125,12 +125,14 @@ class GroupCommit:
         try:
             with service.database.transaction() as session:
                 claims = service.claim_many(session, [(p.item, p.blob, p.mail) for p in parsed])
+                earlier = service.earlier_mails(session, [row for row, _fresh in claims])
                 done = []
                 for entry, (row, fresh) in zip(parsed, claims, strict=True):
                     if fresh:
                         current = entry
                         self._begin(entry.item, entry.blob)
-                        service.process(session, row, entry.mail, entry.item.mailbox)
+                        service.process(session, row, entry.mail, entry.item.mailbox, earlier)
+                        earlier.add(row)
                     done.append((entry.index, row, fresh))
                 current = None
                 self.tracker.clear()  # a crash in the commit is no message's fault

@@ -44,7 +44,8 @@ from mailflow.domain.backoff import backoff_delay
 from mailflow.errors import MailflowError
 from mailflow.logs import Outage
 from mailflow.services.ingest.batch import GroupCommit
-from mailflow.services.ingest.service import FINAL, Incoming, IngestService, Outcome
+from mailflow.services.ingest.rows import FINAL
+from mailflow.services.ingest.service import Incoming, IngestService, Outcome
 from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
 from mailflow.services.outbound.accounts import OAuthAccount, token_source
 

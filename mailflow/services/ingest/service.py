@@ -42,7 +42,7 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import AuditEntry, Case, Message, MessageAttachment, OutboxMail
 from mailflow.adapters.inflight import InFlight
 from mailflow.adapters.mailstore import ContentStore, StoredBlob
-from mailflow.adapters.mime_parse import ParseLimits, parse_header_only, parse_message, split_header
+from mailflow.adapters.mime_parse import ParseLimits, parse_message
 from mailflow.clock import Clock
 from mailflow.config.model import MailboxSection, Settings
 from mailflow.domain.inbound import InboundMail
@@ -54,10 +54,9 @@ from mailflow.errors import NotFoundError, QuarantineError, StorageError
 from mailflow.i18n import translate
 from mailflow.services.ingest.quarantine import quarantine_message
 from mailflow.services.ingest.registration import Registrar
+from mailflow.services.ingest.rows import FINAL, EarlierMails, defects_json, header_facts
 
 log = logging.getLogger("mailflow.ingest")
-FINAL = ("processed", "ignored", "duplicate", "unhandled", "quarantined")
-DEFECTS_LIMIT = 8000  # characters of the JSON kept in messages.defects
 
 
 class IngestHooks(Protocol):
@@ -178,7 +177,7 @@ class IngestService:
         log.error("parsing %s uid %s failed; quarantined", item.mailbox.name, item.uid, exc_info=exc)
         reason = translate("ingest.reason.parse_failed", self.lang, error=f"{type(exc).__name__}: {exc}")
         return self._record_failure(
-            item, blob.sha256, str(blob.path), _header_facts(item.raw), exc,
+            item, blob.sha256, str(blob.path), header_facts(item.raw), exc,
             quarantine=True, code="parse_failed", reason=reason,
         )  # fmt: skip
 
@@ -198,7 +197,7 @@ class IngestService:
         )  # fmt: skip
         reason = translate("ingest.reason.crashed", self.lang)
         return self._record_failure(
-            item, marker.sha256, marker.raw_path, _header_facts(raw), None,
+            item, marker.sha256, marker.raw_path, header_facts(raw), None,
             quarantine=False, code="crashed", reason=reason,
         )  # fmt: skip
 
@@ -307,7 +306,7 @@ class IngestService:
             from_addr=mail.from_addr[:320] if mail.from_addr else None,
             subject=mail.subject[:2000],
             date_header=mail.date,
-            defects=_defects_json(mail),
+            defects=defects_json(mail),
             # the server's arrival time, but never later than ours (a server clock running ahead
             # would otherwise give step 1 a negative duration)
             received_at=min(item.internaldate or now, now),
@@ -316,14 +315,22 @@ class IngestService:
             server_state="pending",
         )
 
-    def process(self, session: Session, row: Message, mail: InboundMail, mailbox: MailboxSection) -> None:
-        """Classify the claimed, fresh `row` and carry out the decision in `session`."""
+    def process(
+        self,
+        session: Session,
+        row: Message,
+        mail: InboundMail,
+        mailbox: MailboxSection,
+        earlier: EarlierMails | None = None,
+    ) -> None:
+        """Classify the claimed, fresh `row` and carry out the decision in `session` (`earlier`:
+        a batch's view of the mails it may repeat, instead of one query per message)."""
         now = self.clock.now()
+        original = earlier.original_of(row) if earlier is not None else self._duplicate_of(session, row)
         first_attempt = row.attempts == 0
         row.attempts += 1
         row.processed_at = now
         self._attachments(session, row, mail, first_attempt=first_attempt)
-        original = self._duplicate_of(session, row)
         if original is not None:
             row.kind, row.status, row.case_id = "duplicate", "duplicate", original.case_id
             row.rule = original.rule
@@ -427,6 +434,10 @@ class IngestService:
             )
         )  # fmt: skip
 
+    def earlier_mails(self, session: Session, rows: Sequence[Message]) -> EarlierMails:
+        """The final rows that `rows` (one batch of one account) may repeat, in one query."""
+        return EarlierMails(session, rows)
+
     def _duplicate_of(self, session: Session, row: Message) -> Message | None:
         """An earlier row of the same mail (same account, Message-ID and bytes), e.g. after a
         UIDVALIDITY change or a message copied back into the folder."""
@@ -491,26 +502,3 @@ class IngestService:
             if quarantine or row.attempts >= self.settings.limits.max_attempts:
                 quarantine_message(session, row, code=code, reason=reason, now=now)
             return Outcome(row.id, row.status, row.kind, row.case_id)
-
-
-def _defects_json(mail: InboundMail) -> str | None:
-    """The parser's defects for messages.defects: the whole list and where each part had which."""
-    if not mail.defects:
-        return None
-    defects = list(mail.defects)[:200]
-    parts = [{"part": p.path, "type": p.content_type, "defects": list(p.defects)} for p in mail.part_defects]
-    text = json.dumps({"defects": defects, "parts": parts}, ensure_ascii=False)
-    while len(text) > DEFECTS_LIMIT and parts:  # a mail of hundreds of broken parts: keep the first
-        parts = parts[: len(parts) // 2]
-        text = json.dumps({"defects": defects, "parts": parts}, ensure_ascii=False)
-    return text if len(text) <= DEFECTS_LIMIT else json.dumps({"defects": defects[:20], "parts": []})
-
-
-def _header_facts(raw: bytes) -> InboundMail:
-    """Sender, subject and Message-ID for the quarantine list, from the header alone: the body is
-    what may have killed the process."""
-    try:
-        return parse_header_only(split_header(raw), size=len(raw))
-    except Exception:  # a header too broken to read still gets its row
-        log.warning("cannot read the header of a crashed-on message", exc_info=True)
-        return InboundMail(message_id=None, subject="", from_addr=None, from_name=None, size=len(raw))
