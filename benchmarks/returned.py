@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -113,6 +114,13 @@ class TimedHandler(ReturnedFolderHandler):
         disposition = super().handle(path)
         self.committed[path.name] = time.time()
         return disposition
+
+    def handle_many(self, paths: Sequence[Path]) -> list[Disposition | Exception]:
+        decided = super().handle_many(paths)
+        now = time.time()
+        for path in paths:
+            self.committed[path.name] = now
+        return decided
 
 
 def bare_validation(files: list[bytes], pki: TestPki) -> float:

@@ -118,6 +118,16 @@ class SyncRound:
             temporary.replace(final)
         fsync_paths([*(final.parent for _temporary, final in files), *directories])
 
+    def forget(self, final: Path) -> None:
+        """Leave `final` out of the round (its temporary file is removed)."""
+        keep = []
+        for temporary, target in self._files:
+            if target == final:
+                temporary.unlink(missing_ok=True)
+            else:
+                keep.append((temporary, target))
+        self._files = keep
+
     def discard(self) -> None:
         """Remove the temporary files of a round that will not run."""
         files, self._files = self._files, []
