@@ -217,6 +217,7 @@ def _merge() -> None:
     # Imported here so every area's texts load with the catalogue; duplicates are a bug.
     from mailflow.texts import (  # noqa: PLC0415
         backup,
+        branches,
         demo,
         doctor,
         engine,
@@ -229,7 +230,20 @@ def _merge() -> None:
         signatures,
     )
 
-    for module in (ingest, engine, letters, signatures, reports, demo, outbox, ops, oauth, doctor, backup):
+    for module in (
+        ingest,
+        engine,
+        letters,
+        signatures,
+        reports,
+        demo,
+        outbox,
+        ops,
+        oauth,
+        doctor,
+        backup,
+        branches,
+    ):
         for key, pair in module.MESSAGES.items():
             if key in _MESSAGES:
                 raise RuntimeError(f"message key {key!r} is defined twice ({module.__name__})")

@@ -8,8 +8,10 @@ transitions  carrying a workflow decision out
 engine       the workflow (pure decisions) and the transitions
 answers      STATUS/BANTUAN answers, explanations, quarantine of refused replies
 returned     signed letters coming back (needs the engine)
+case_replies replies with a case token: the complainant's, and after-close commands
 replies      the reply processor (needs the returned-letter service for signature steps)
 reminders    reminders and escalations
+followup     the follow-up question to complainants N working days after closing
 hooks        what ingest calls
 """
 
@@ -26,8 +28,10 @@ from mailflow.domain.directory import Directory
 from mailflow.domain.sop import Sop
 from mailflow.services.conversation.actors import Actors
 from mailflow.services.conversation.answers import ReplyAnswers
+from mailflow.services.conversation.case_replies import CaseReplies
 from mailflow.services.conversation.composer import MailComposer
 from mailflow.services.conversation.engine import Engine
+from mailflow.services.conversation.followup import FollowUp
 from mailflow.services.conversation.hooks import EngineHooks
 from mailflow.services.conversation.mails import ConversationMails
 from mailflow.services.conversation.records import CaseRecords
@@ -51,6 +55,8 @@ class Conversation:
     replies: ReplyProcessor
     reminders: ReminderService
     hooks: EngineHooks
+    case_replies: CaseReplies
+    followup: FollowUp
 
 
 def build_conversation(
@@ -99,6 +105,16 @@ def build_conversation(
         returned_service = ReturnedLetterService(
             settings=settings, directory=directory, sop=sop, engine=engine, mails=mails
         )
+    case_replies = CaseReplies(
+        sop=sop,
+        directory=directory,
+        records=records,
+        actors=actors,
+        mails=mails,
+        engine=engine,
+        answers=answers,
+        settings=settings,
+    )
     replies = ReplyProcessor(
         settings=settings,
         sop=sop,
@@ -110,6 +126,7 @@ def build_conversation(
         answers=answers,
         returned=returned_service,
         docx_reader=docx_reader,
+        case_replies=case_replies,
     )
     reminders = ReminderService(
         config=settings.reminders, sop=sop, calendar=calendar, directory=directory, actors=actors, mails=mails
@@ -126,4 +143,8 @@ def build_conversation(
         replies=replies,
         reminders=reminders,
         hooks=EngineHooks(engine, replies),
+        case_replies=case_replies,
+        followup=FollowUp(
+            config=settings.satisfaction, sop=sop, calendar=calendar, records=records, mails=mails
+        ),
     )

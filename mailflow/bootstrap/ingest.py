@@ -66,7 +66,12 @@ def build_ingest(app: App, hooks: IngestHooks | None = None) -> IngestService:
 
 def build_sender(app: App, tuning: SendTuning | None = None) -> OutboxSender:
     return OutboxSender(
-        settings=app.settings, database=app.database, clock=app.clock, templates=templates(app), tuning=tuning
+        settings=app.settings,
+        database=app.database,
+        clock=app.clock,
+        templates=templates(app),
+        tuning=tuning,
+        directory=app.directory,
     )
 
 

@@ -3,6 +3,7 @@
 weekly-email   the weekly compliance email (reports.weekly_weekday at reports.weekly_time)
 daily-report   the previous day's problem-identification report (reports.daily_time)
 reminders      reminders and escalations, every minute
+followup       the follow-up question to complainants ([satisfaction]), every 15 minutes
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from mailflow.services.runtime.scheduler import DAILY_REPORT, WEEKLY_EMAIL, Acti
 log = logging.getLogger("mailflow.reports")
 REMINDERS = "reminders"
 REMINDER_SECONDS = 60
+FOLLOWUP = "followup"
+FOLLOWUP_SECONDS = 15 * 60
 
 
 def build_scheduler(app: App, *, reminders: bool = False) -> Scheduler:
@@ -29,6 +32,8 @@ def build_scheduler(app: App, *, reminders: bool = False) -> Scheduler:
     scheduler.daily(DAILY_REPORT, section.daily_time, daily_report_job(app))
     if reminders:
         scheduler.every(REMINDERS, REMINDER_SECONDS, reminders_job(app))
+        if app.settings.satisfaction.enabled:
+            scheduler.every(FOLLOWUP, FOLLOWUP_SECONDS, followup_job(app))
     return scheduler
 
 
@@ -71,5 +76,15 @@ def reminders_job(app: App) -> Action:
 
     def run(job: JobContext) -> str:
         return f"{service.run(app.database, job.now)} mail(s)"
+
+    return run
+
+
+def followup_job(app: App) -> Action:
+    """The follow-up question N working days after closing ([satisfaction])."""
+    service = app.conversation.followup
+
+    def run(job: JobContext) -> str:
+        return f"{service.run(app.database, job.now)} question(s)"
 
     return run

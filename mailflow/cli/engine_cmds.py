@@ -21,7 +21,17 @@ from mailflow.domain.durations import format_seconds
 from mailflow.domain.safe_text import escape
 from mailflow.errors import NotFoundError
 from mailflow.i18n import has
-from mailflow.services.conversation.timeline import RefusedFile, StepRow, documents, list_cases, timeline
+from mailflow.services.conversation.timeline import (
+    AnswerRow,
+    RefusedFile,
+    ReplyRow,
+    StepRow,
+    answers,
+    complainant_replies,
+    documents,
+    list_cases,
+    timeline,
+)
 from mailflow.services.outbound.outbox import failed_counts, failed_mails
 
 
@@ -89,6 +99,9 @@ def case_command(
             raise NotFoundError(t("engine.cli.not_found", language, number=number))
         rows = timeline(session, case, app.sop, app.calendar, app.directory, now, language)
         docs = documents(session, case)
+        replies = complainant_replies(session, case)
+        answered = answers(session, case)
+        route_rows = [{"opd": r.opd_code, "status": r.status, "note": r.note} for r in case.routes]
         header = {
             "number": case.number,
             "subject": case.subject,
@@ -96,6 +109,7 @@ def case_command(
             "track": case.track,
             "received": case.received_at.isoformat(),
             "closed": case.closed_at.isoformat() if case.closed_at else None,
+            "round": case.round,
         }
         doc_rows = [
             {
@@ -105,6 +119,7 @@ def case_command(
                 "docx": d.docx_path,
                 "pdf": d.pdf_path,
                 "status": d.status,
+                "revision": d.revision,
             }
             for d in docs
         ]
@@ -114,7 +129,17 @@ def case_command(
         ]
     if as_json:
         steps = [_step_json(r, app.zone, language) for r in rows]
-        emit_json({**header, "steps": steps, "documents": doc_rows, "failed_mails": failed})
+        emit_json(
+            {
+                **header,
+                "steps": steps,
+                "routes": route_rows,
+                "documents": doc_rows,
+                "complainant_replies": [asdict(r) for r in replies],
+                "answers": [asdict(a) for a in answered],
+                "failed_mails": failed,
+            }
+        )
         return
     console.print(
         t("engine.cli.case_title", language, number=shown(header["number"]), subject=shown(header["subject"]))
@@ -123,28 +148,75 @@ def case_command(
     for key in ("step", "actor", "started", "finished", "taken", "limit", "result", "source"):
         table.add_column(t(f"engine.cli.col.{key}", language), overflow="fold")
     for row in rows:
+        round_label = "\n" + t("branches.cli.round", language, round=row.attempt) if row.attempt > 1 else ""
         table.add_row(
-            f"{row.step}{' ' + shown(row.opd) if row.opd else ''}\n{shown(row.name)}",
+            f"{row.step}{' ' + shown(row.opd) if row.opd else ''}{round_label}\n{shown(row.name)}",
             shown(row.actor),
             _when(row.started, app.zone, language),
             _when(row.finished, app.zone, language) if row.finished else "-",
             format_seconds(row.business_seconds, language),
             row.limit,
             "\n".join([_result(row, language), *(_refusal(f, app.zone, language) for f in row.refusals)]),
-            shown(row.command or "") + (f"\n{shown(row.source)}" if row.source else ""),
+            shown(row.command or "")
+            + (f"\n{shown(row.note, limit=120)}" if row.note else "")
+            + (f"\n{shown(row.source)}" if row.source else ""),
         )
     console.print(table)
     if doc_rows:
         console.print(t("engine.cli.documents", language))
         for doc in doc_rows:
             where = doc["pdf"] or doc["docx"] or ""
-            console.print(shown(f"  {doc['kind']} {doc['number'] or ''} [{doc['doc_id']}] {where}"))
+            revision = (
+                f" {t('branches.cli.revision', language, n=doc['revision'])}" if doc["revision"] else ""
+            )
+            console.print(shown(f"  {doc['kind']} {doc['number'] or ''} [{doc['doc_id']}]{revision} {where}"))
+    _print_branches(route_rows, replies, answered, app.zone, language)
     if failed:
         console.print(t("outbox.cli.failed_title", language), markup=False)
         for mail in failed:
             line = t("outbox.cli.failed_line", language, id=mail["id"], kind=mail["kind"],
                      to=mail["to"], reason=mail["reason"])  # fmt: skip
             console.print(shown(line), markup=False)
+
+
+def _print_branches(
+    route_rows: list[dict[str, Any]],
+    replies: list[ReplyRow],
+    answered: list[AnswerRow],
+    zone: tzinfo,
+    language: str,
+) -> None:
+    """Returned routes, the complainant's replies and answers (issue 13)."""
+    for route in route_rows:
+        if route["status"] == "returned":
+            console.print(
+                shown(t("branches.cli.returned", language, opd=route["opd"], note=route["note"] or "-"))
+            )
+    if replies:
+        console.print(t("branches.cli.replies", language))
+        for reply in replies:
+            when = t(
+                "branches.cli.after_close" if reply.after_close else "branches.cli.before_close", language
+            )
+            head = f"  {_when(reply.at, zone, language)} ({when}, {reply.round})"
+            if reply.answer:
+                head += f" {reply.answer}"
+            if reply.attachments:
+                head += " " + t("branches.cli.attachments", language, count=reply.attachments)
+            console.print(shown(head), markup=False)
+            console.print(shown("    " + " ".join(reply.text.split()), limit=300), markup=False)
+    for answer in answered:
+        line = t(
+            "branches.cli.answer",
+            language,
+            question=t(f"branches.question.{answer.question}", language),
+            answer=answer.answer,
+            when=_when(answer.at, zone, language),
+            changes=answer.changes,
+        )
+        console.print(
+            shown(line + (f": {answer.comment}" if answer.comment else ""), limit=300), markup=False
+        )
 
 
 def _when(instant: datetime | None, zone: tzinfo, lang: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from mailflow.adapters.db.models import Message
 from mailflow.bootstrap import App
 from mailflow.cli.common import (
     JsonOption,
@@ -119,6 +120,17 @@ def quarantine_list(
     include_released: bool = typer.Option(
         False, "--all", help=h("Termasuk yang sudah diproses ulang", "Include released items")
     ),
+    ignored: bool = typer.Option(
+        False,
+        "--ignored",
+        help=h(
+            "Email yang diabaikan aturan (buletin, notifikasi), dengan ID pesannya",
+            "Mails the rules ignored (newsletters, notifications), with their message ids",
+        ),
+    ),
+    days: int = typer.Option(
+        30, "--days", min=1, help=h("Dengan --ignored: hari terakhir", "With --ignored: the last days")
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     from mailflow.services.ingest.quarantine import list_items  # noqa: PLC0415
@@ -126,6 +138,9 @@ def quarantine_list(
     st = state(ctx)
     app = st.app()
     lang = st.lang()
+    if ignored:
+        _ignored_list(app, lang, days, as_json)
+        return
     items = list_items(app.database, include_released=include_released)
     if as_json:
         emit_json([asdict(item) for item in items])
@@ -146,6 +161,36 @@ def quarantine_list(
             shown(f"{item.reason_code}: {item.reason}"),
         )
     console.print(table)
+
+
+def _ignored_list(app: App, lang: str, days: int, as_json: bool) -> None:
+    from datetime import timedelta  # noqa: PLC0415
+
+    from mailflow.services.ingest.ignored import ignored_mails  # noqa: PLC0415
+
+    with app.database.reader() as session:
+        mails = ignored_mails(session, since=app.clock.now() - timedelta(days=days))
+    if as_json:
+        emit_json([asdict(mail) for mail in mails])
+        return
+    if not mails:
+        console.print(t("ingest.ignored.empty", lang, days=days))
+        return
+    table = Table(title=t("ingest.ignored.title", lang, count=len(mails), days=days))
+    for key in ("id", "when", "mailbox", "from", "subject", "rule"):
+        table.add_column(t(f"ingest.ignored.col.{key}", lang), overflow="fold")
+    for mail in mails:
+        rule = mail.rule or t("ingest.ignored.automated", lang)
+        table.add_row(
+            str(mail.id),
+            _local(app, mail.received_at),
+            shown(mail.account),
+            shown(mail.from_addr or "-"),
+            shown(mail.subject or "-"),
+            shown(f"{rule}: {mail.reason}" if mail.reason else rule),
+        )
+    console.print(table)
+    console.print(t("ingest.ignored.hint", lang), markup=False)
 
 
 @quarantine_app.command("show", help=h("Rincian satu item karantina", "Show one quarantine item"))
@@ -186,16 +231,35 @@ def quarantine_show(
 )
 def quarantine_retry(
     ctx: typer.Context,
-    item_id: int = typer.Argument(..., help=h("ID item", "Item id")),
+    item_id: int = typer.Argument(
+        ...,
+        help=h(
+            "ID item karantina; dengan --as-complaint: ID pesan (dari `quarantine list --ignored` atau "
+            "`quarantine show`)",
+            "Quarantine item id; with --as-complaint: the message id (from `quarantine list --ignored` "
+            "or `quarantine show`)",
+        ),
+    ),
+    as_complaint: bool = typer.Option(
+        False,
+        "--as-complaint",
+        help=h(
+            "Daftarkan pesan yang diabaikan atau dikarantina sebagai aduan (sekali)",
+            "Register an ignored or quarantined message as a complaint (once)",
+        ),
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    from mailflow.adapters.db.models import Case, Message  # noqa: PLC0415
+    from mailflow.adapters.db.models import Case  # noqa: PLC0415
     from mailflow.bootstrap import ingest as ingest_app  # noqa: PLC0415
     from mailflow.services.ingest.quarantine import release_for_retry, show_item  # noqa: PLC0415
 
     st = state(ctx)
     app = st.app()
     lang = st.lang()
+    if as_complaint:
+        _take_in(app, lang, item_id, as_json)
+        return
     item = show_item(app.database, item_id, lang)
     if item.message_id is None:
         raise NotFoundError(t("ingest.err.not_message", lang, id=item_id))
@@ -222,6 +286,33 @@ def quarantine_retry(
     console.print(t("ingest.q.retried", lang, id=item_id, status=outcome.status, case=case_text))
     if moved:
         console.print(t("ingest.q.server_moved", lang, folder=boxes[0].quarantine_folder))
+    if server_problem:
+        err_console.print(server_problem)
+
+
+def _take_in(app: App, lang: str, message_id: int, as_json: bool) -> None:
+    """`retry --as-complaint`: the stored mail registered as a complaint; a quarantined one's
+    server copy leaves the quarantine folder as with a plain retry."""
+    from mailflow.bootstrap import ingest as ingest_app  # noqa: PLC0415
+    from mailflow.services.ingest.take_in import take_in_as_complaint  # noqa: PLC0415
+
+    taken = take_in_as_complaint(ingest_app.build_ingest(app), message_id)
+    moved, server_problem, folder = None, None, ""
+    if taken.was == "quarantined":
+        with app.database.reader() as session:
+            message = session.get(Message, message_id)
+            account = message.account if message else None
+        boxes = [b for b in app.settings.mailboxes if b.name == account] or list(app.settings.mailboxes)
+        if boxes:
+            folder = boxes[0].quarantine_folder
+            moved, server_problem = _release_server_copy(boxes[0], taken.header_id, taken.sha256, lang)
+    if as_json:
+        emit_json({"message": message_id, "was": taken.was, "case": taken.case_number,
+                   "server_moved": moved, "server_problem": server_problem})  # fmt: skip
+        return
+    console.print(t("ingest.take_in.done", lang, id=message_id, number=taken.case_number), markup=False)
+    if moved:
+        console.print(t("ingest.q.server_moved", lang, folder=folder))
     if server_problem:
         err_console.print(server_problem)
 

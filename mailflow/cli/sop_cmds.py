@@ -40,6 +40,7 @@ def sop_command(ctx: typer.Context, lang: str | None = LangOption, as_json: bool
                 "steps": [_step_json(step, language) for step in sop.steps],
                 "total": sop.total().format(language),
                 "total_special": sop.total(Track.SPECIAL).format(language),
+                **_branches_json(sop, language),
             }
         )
         return
@@ -161,6 +162,8 @@ def _leads(sop: Sop, step: Step, lang: str) -> str:
             target = t("sop.leads.stay", lang)
         else:
             target = t(f"sop.leads.{'answered' if rule.close is Close.ANSWERED else 'rejected'}", lang)
+        if rule.route is not None:
+            target += f" ({t('sop.leads.' + rule.route.value, lang)})"
         lines.append(f"{rule.verb.value} → {target}")
     return "\n".join(lines)
 
@@ -195,8 +198,41 @@ def _step_json(step: Step, lang: str) -> dict[str, object]:
                 "close": "answered" if rule.close is Close.ANSWERED else ("rejected" if rule.close else None),
                 "track": rule.track.value if rule.track else None,
                 "confirm": rule.confirm,
+                "route": rule.route.value if rule.route else None,
+                "aliases": list(rule.aliases),
                 "desc": rule.desc.get(lang) if rule.desc else None,
             }
             for rule in step.commands
+        ],
+    }
+
+
+def _branches_json(sop: Sop, lang: str) -> dict[str, object]:
+    """What may happen after closing, and the complainant's answers (issue 13)."""
+    after = sop.after_close
+    return {
+        "after_close": {
+            "actors": [role.value for role in after.actors],
+            "commands": [
+                {
+                    "verb": rule.verb.value,
+                    "next": rule.next,
+                    "to_complainant": rule.to_complainant,
+                    "desc": rule.desc.get(lang) if rule.desc else None,
+                }
+                for rule in after.commands
+            ],
+        }
+        if after
+        else None,
+        "complainant": [
+            {
+                "verb": rule.verb.value,
+                "question": rule.question.value,
+                "positive": rule.positive,
+                "notify": rule.notify.value,
+                "desc": rule.desc.get(lang) if rule.desc else None,
+            }
+            for rule in sop.complainant_commands
         ],
     }

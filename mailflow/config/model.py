@@ -254,6 +254,9 @@ class SendingSection(Section):
     retry_max_seconds: float = Field(3600, gt=0, le=86400)
     max_attempts: int = Field(8, ge=1, le=50)
     batch_size: int = Field(20, ge=1, le=500)
+    # Action mails to one directory person: at most one mail per this many minutes; those due in
+    # between go out together as one grouped mail (domain/pacing). 0 sends each on its own.
+    group_minutes: float = Field(5, ge=0, le=240)
 
 
 class AuthSection(Section):
@@ -269,6 +272,14 @@ class RemindersSection(Section):
     at_fractions: tuple[float, ...] = (0.5, 1.0)
     escalate_when_overdue: bool = True
     max_mails_per_person_per_day: int = Field(10, ge=1, le=200)
+
+
+class SatisfactionSection(Section):
+    """The follow-up question to the complainant (issue 13): "is the problem solved?", asked
+    `followup_days` working days after a case is closed with an answer."""
+
+    enabled: bool = True
+    followup_days: int = Field(10, ge=1, le=120)
 
 
 class LettersSection(Section):
@@ -356,6 +367,7 @@ class Settings(Section):
     sending: SendingSection = SendingSection()
     auth: AuthSection = AuthSection()
     reminders: RemindersSection = RemindersSection()
+    satisfaction: SatisfactionSection = SatisfactionSection()
     letters: LettersSection = LettersSection()
     converter: ConverterSection = ConverterSection()
     signatures: SignaturesSection = SignaturesSection()

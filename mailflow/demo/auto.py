@@ -37,9 +37,10 @@ def pace(step: Step) -> BusinessDuration:
 
 
 def forward_rule(step: Step) -> CommandRule | None:
-    """The command that moves the case on: the first with a next step, else the one that answers."""
+    """The command that moves the case on: the first with a next step that is no branch back (a
+    decline, a return), else the one that answers."""
     for rule in step.commands:
-        if rule.next is not None:
+        if rule.next is not None and rule.route is None:
             return rule
     for rule in step.commands:
         if rule.close is Close.ANSWERED:

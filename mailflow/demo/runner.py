@@ -16,9 +16,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.migrate import upgrade
-from mailflow.adapters.db.models import Case, Complainant, Document, Message, OutboxMail, StepEvent
+from mailflow.adapters.db.models import (
+    Case,
+    CaseAnswer,
+    CaseRoute,
+    Complainant,
+    Document,
+    Message,
+    OutboxMail,
+    StepEvent,
+)
 from mailflow.adapters.imap import ImapConnection, ImapError
 from mailflow.adapters.pdf_text import pdf_text
 from mailflow.bootstrap import App
@@ -30,7 +40,15 @@ from mailflow.demo.mailserver import ImapServer, MailboxServer, Received, SmtpSe
 from mailflow.demo.people import HARI_PENDEK
 from mailflow.demo.pki import Pki, sign_pdf
 from mailflow.demo.plain_pdf import docx_lines, text_pdf
-from mailflow.demo.scenario import ACTIONS, COMPLAINTS, Action, Answer, Complaint, Sign
+from mailflow.demo.scenario import (
+    ACTIONS,
+    COMPLAINTS,
+    Action,
+    Answer,
+    Citizen,
+    Complaint,
+    Sign,
+)
 from mailflow.demo.setup import (
     IMAP_PASSWORD,
     MAILBOX,
@@ -127,6 +145,7 @@ class DemoRunner:
         self.conversion = ConversionService(app.database, app.settings, clock=self.clock)
         self.watcher = build_watcher(app)
         self.reminders = app.reminders
+        self.followup = app.conversation.followup
         return app
 
     def stop(self) -> None:
@@ -169,6 +188,8 @@ class DemoRunner:
                 self.complain(event)
             elif isinstance(event, Answer):
                 self.answer(event)
+            elif isinstance(event, Citizen):
+                self.citizen(event)
             else:
                 self.sign(event)
             self.pump()
@@ -284,6 +305,17 @@ class DemoRunner:
         first_line = answer.body.splitlines()[0]
         self.say("reply", f"{person.jabatan or person.name} ({answer.style}): {first_line[:70]}")
 
+    def citizen(self, citizen: Citizen) -> None:
+        """The complainant answers the final answer or the follow-up question (a reply token)."""
+        complaint = next(c for c in COMPLAINTS if c.key == citizen.case)
+        mail = self._citizen_mail(citizen.case, complaint.address, citizen.to)
+        message = people.reply(
+            mail, name=complaint.name, address=complaint.address, body=citizen.body, style=citizen.style,
+            when=self.clock.now(), zone=WITA,
+        )  # fmt: skip
+        self.post.send(message)
+        self.say("citizen", f"{complaint.name} ({citizen.style}): {citizen.body.splitlines()[0][:70]}")
+
     def sign(self, sign: Sign) -> None:
         assert self.app is not None
         opd = self.app.directory.opd(sign.opd)
@@ -340,14 +372,43 @@ class DemoRunner:
         """Move the clock to `when`, ticking the reminders at every instant one falls due."""
         assert self.app is not None
         while True:
-            due = self._next_reminder(self.clock.now(), when)
-            if due is None:
+            moments = [
+                m
+                for m in (
+                    self._next_reminder(self.clock.now(), when),
+                    self._next_followup(self.clock.now(), when),
+                )
+                if m is not None
+            ]
+            if not moments:
                 break
+            due = min(moments)
             self.clock.set(due)
             if self.reminders.run(self.app.database, due):
                 self.tell_reminders(due)
+            asked = self.followup.run(self.app.database, due)
+            if asked:
+                self.say("followup", self._t("demo.followup", count=asked))
             self.pump()
         self.clock.set(max(when, self.clock.now()))
+
+    def _next_followup(self, after: datetime, until: datetime) -> datetime | None:
+        """When the next follow-up question falls due ([satisfaction] followup_days after closing)."""
+        assert self.app is not None
+        section = self.app.settings.satisfaction
+        if not section.enabled:
+            return None
+        with self.app.database.reader() as session:
+            closed = session.execute(
+                select(Case.closed_at).where(
+                    Case.status == "closed", Case.followup_asked_at.is_(None), Case.closed_at.is_not(None)
+                )
+            ).scalars()
+            moments = [
+                self.app.calendar.add(c, BusinessDuration(days=section.followup_days)) for c in closed if c
+            ]
+        upcoming = [m for m in moments if after < m <= until]
+        return min(upcoming) if upcoming else None
 
     def tell_changes(self, key: str) -> None:
         """What the last action did to its case: steps finished (and how long they took), started."""
@@ -480,6 +541,19 @@ class DemoRunner:
                 return received
         raise RuntimeError(f"{address} has no mail for step {step} of {number}")
 
+    def _citizen_mail(self, key: str, address: str, kind: str) -> Received:
+        """The newest mail to the complainant of case `key` that asked them something: the final
+        answer (with the satisfaction links) or the follow-up question."""
+        assert self.smtp is not None
+        number = self.outcome.numbers[key]
+        subject_key = "engine.subject.answer" if kind == "answer" else "branches.subject.followup"
+        wanted = translate(subject_key, "id")
+        for received in reversed(self.smtp.inbox(address)):
+            subject = str(received.message["Subject"] or "")
+            if number in subject and wanted in subject:
+                return received
+        raise RuntimeError(f"{address} has no {kind} mail for {number}")
+
     def _letter_pdf(self, mail: Received) -> bytes:
         """The PDF the head received; without LibreOffice a plain rendition of the DOCX."""
         docx = None
@@ -516,6 +590,46 @@ class DemoRunner:
                     problems.append(f"{number}: track {case.track}, expected {complaint.expect_track}")
                 if complaint.confidential:
                     self._check_redacted(case, complaint, problems)
+                if self.sop_file is None:  # the scripted scenes; auto officials never branch
+                    self._check_branches(session, case, complaint, problems)
+
+    def _check_branches(
+        self, session: Session, case: Case, complaint: Complaint, problems: list[str]
+    ) -> None:
+        """The branches the script plays happened (issue 13): declined routes, revisions, answers."""
+        returned = tuple(
+            session.execute(
+                select(CaseRoute.opd_code).where(CaseRoute.case_id == case.id, CaseRoute.status == "returned")
+            ).scalars()
+        )
+        if returned != complaint.expect_returned:
+            problems.append(
+                f"{case.number}: returned routes {returned}, expected {complaint.expect_returned}"
+            )
+        revisions = session.execute(
+            select(Document.id).where(
+                Document.case_id == case.id, Document.kind == "surat_tanggapan", Document.revision > 0
+            )
+        ).all()
+        if len(revisions) != complaint.expect_revisions:
+            problems.append(
+                f"{case.number}: {len(revisions)} revised letters, expected {complaint.expect_revisions}"
+            )
+        answers = dict(
+            session.execute(
+                select(CaseAnswer.question, CaseAnswer.verb).where(CaseAnswer.case_id == case.id)
+            ).all()
+        )
+        expected = {
+            question: verb
+            for question, verb in (
+                ("satisfaction", complaint.expect_satisfaction),
+                ("resolved", complaint.expect_resolved),
+            )
+            if verb is not None
+        }
+        if answers != expected:
+            problems.append(f"{case.number}: answers {answers}, expected {expected}")
 
     def _check_redacted(self, case: Case, complaint: Complaint, problems: list[str]) -> None:
         """What reached anyone outside Diskominfo, decoded (bodies, letters), holds no identity."""

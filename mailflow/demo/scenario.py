@@ -1,4 +1,4 @@
-"""The demo's script: five complaints and what each person does, when (WITA, from Monday
+"""The demo's script: seven complaints and what each person does, when (WITA, from Monday
 30 November 2026, the week of EXAMPLE.md). The first case is EXAMPLE.md's journey, minute for
 minute, including the head of Diskominfo answering late so the reminders and the escalation fire.
 
@@ -7,6 +7,11 @@ minute, including the head of Diskominfo answering late so the reminders and the
     C  banjir + sampah    two OPDs (DPUPR by mail, DLH through the folder)   closed
     D  limbah tahu        DLH on the 14-day track (KHUSUS at step 7)      closed
     E  jalan tol          rejected at step 2 (not the city's authority)   rejected
+    F  jalan berlubang    misrouted: DISHUB declines (TOLAK at step 5), re-routed to DPUPR   closed
+    G  sampah menumpuk    DLH's answer sent back (KEMBALIKAN at step 10), drafted and signed again
+
+The complainants answer too (issue 13): A clicks PUAS and later SUDAH to the follow-up question,
+F clicks PUAS, G answers TIDAK PUAS with a comment, and C answers BELUM to the follow-up question.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ class Complaint:
     expect: str  # the case's status at the end: closed / rejected
     expect_track: str = "normal"
     confidential: bool = False
+    expect_returned: tuple[str, ...] = ()  # OPDs whose route ends returned (declined)
+    expect_revisions: int = 0  # response letters drafted again after being sent back
+    expect_satisfaction: str | None = None  # the complainant's answer to the final mail (PUAS, ...)
+    expect_resolved: str | None = None  # their answer to the follow-up question (SUDAH, BELUM)
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,19 @@ class Sign:
     via: str  # "mail" (reply with the signed PDF) or "folder" (dropped in letters/returned)
 
 
-Action = Answer | Sign
+@dataclass(frozen=True)
+class Citizen:
+    """The complainant answers a mail mailflow sent them: the final answer ("answer") or the
+    follow-up question ("followup")."""
+
+    at: str
+    case: str
+    to: str  # answer / followup
+    body: str
+    style: str = "gmail"
+
+
+Action = Answer | Sign | Citizen
 
 COMPLAINTS = (
     Complaint(
@@ -60,6 +81,8 @@ COMPLAINTS = (
         "anak-anak yang pulang mengaji. Mohon segera diperbaiki. Terima kasih.\n\nSalam,\nSiti Rahma "
         "(0812-3456-7890)",
         "closed",
+        expect_satisfaction="PUAS",
+        expect_resolved="SUDAH",
     ),
     Complaint(
         "B",
@@ -94,6 +117,7 @@ COMPLAINTS = (
         "lutut. Selokan di sepanjang jalan tersumbat sampah dan gorong-gorongnya sudah rusak. Mohon "
         "selokan dibersihkan dan gorong-gorong diperbaiki.\n\nTerima kasih,\nAndi Saputra",
         "closed",
+        expect_resolved="BELUM",
     ),
     Complaint(
         "D",
@@ -106,6 +130,30 @@ COMPLAINTS = (
         "diperiksa.\n\nMaria Ulfa",
         "closed",
         expect_track="special",
+    ),
+    Complaint(
+        "F",
+        "2026-12-01 13:00",
+        "Hendra Wijaya",
+        "hendra.wijaya@gmail.com",
+        "Jalan berlubang di Jl. Awang Long",
+        "Selamat siang,\n\nJalan di depan SD Negeri 002 Jl. Awang Long berlubang besar sejak hujan minggu lalu. "
+        "Sudah dua pengendara motor terjatuh. Mohon segera ditambal.\n\nHendra Wijaya",
+        "closed",
+        expect_returned=("DISHUB",),
+        expect_satisfaction="PUAS",
+    ),
+    Complaint(
+        "G",
+        "2026-12-01 13:20",
+        "Dewi Lestari",
+        "dewi.lestari@yahoo.com",
+        "Sampah tidak diangkut di Jl. Pupuk Raya",
+        "Yth. Bapak/Ibu,\n\nSudah lima hari sampah di TPS Jl. Pupuk Raya RT 08 tidak diangkut. Sampah meluber "
+        "ke jalan dan baunya mengganggu warga. Mohon diangkut dan jadwalnya diperbaiki.\n\nDewi Lestari",
+        "closed",
+        expect_revisions=1,
+        expect_satisfaction="TIDAK PUAS",
     ),
 )
 
@@ -186,6 +234,41 @@ ACTIONS: tuple[Action, ...] = (
         "KHUSUS perlu tinjauan lapangan bersama DPUPR dan uji laboratorium sampel air parit",
         opd="DLH",
     ),
+    # F: the IKP sends a pothole to DISHUB; DISHUB's secretary declines, the head re-routes
+    Answer("2026-12-01 13:25", "F", 2, "kabid_ikp", "VALID DISHUB"),
+    Answer("2026-12-01 13:40", "G", 2, "kabid_ikp", "VALID DLH", style="outlook"),
+    Answer("2026-12-01 13:50", "F", 4, "kadis_kominfo", "SETUJU"),
+    Answer("2026-12-01 13:55", "G", 4, "kadis_kominfo", "Setuju", style="iphone"),
+    Answer(
+        "2026-12-01 14:10",
+        "F",
+        5,
+        "sekretaris_dishub",
+        "TOLAK: perbaikan jalan berlubang adalah kewenangan Dinas PUPR (Bidang Bina Marga), bukan Dinas "
+        "Perhubungan.",
+        style="outlook",
+        opd="DISHUB",
+    ),
+    Answer("2026-12-01 14:20", "G", 5, "sekretaris_dlh", "TERIMA", opd="DLH"),
+    Answer("2026-12-01 14:30", "F", 4, "kadis_kominfo", "TERUSKAN DPUPR"),
+    Answer(
+        "2026-12-01 14:40",
+        "G",
+        6,
+        "kadis_dlh",
+        "DISPOSISI sampah: angkut sampah di TPS Jl. Pupuk Raya",
+        opd="DLH",
+    ),
+    Answer("2026-12-01 14:50", "F", 5, "sekretaris_dpupr", "TERIMA", opd="DPUPR"),
+    Answer(
+        "2026-12-01 15:10",
+        "F",
+        6,
+        "kadis_dpupr",
+        "DISPOSISI BM: mohon segera ditambal",
+        style="iphone",
+        opd="DPUPR",
+    ),
     Answer(
         "2026-12-01 14:00",
         "B",
@@ -219,7 +302,25 @@ ACTIONS: tuple[Action, ...] = (
         style="outlook",
         opd="DLH",
     ),
+    Answer(
+        "2026-12-02 09:30",
+        "G",
+        7,
+        "kabid_sampah_dlh",
+        "TANGGAPAN\nTerima kasih atas laporan Ibu.\n\nSampah di TPS Jl. Pupuk Raya akan segera diangkut.",
+        opd="DLH",
+    ),
+    Answer(
+        "2026-12-02 10:00",
+        "F",
+        7,
+        "kabid_bm_dpupr",
+        "TANGGAPAN\nTerima kasih atas laporan Bapak.\n\nLubang di Jl. Awang Long depan SD Negeri 002 telah "
+        "ditambal dengan aspal panas pada Rabu, 2 Desember 2026.",
+        opd="DPUPR",
+    ),
     Answer("2026-12-02 10:30", "B", 10, "kabid_ikp", "SETUJU"),
+    Sign("2026-12-02 11:00", "G", "DLH", via="mail"),
     Answer(
         "2026-12-02 11:15",
         "B",
@@ -240,14 +341,46 @@ ACTIONS: tuple[Action, ...] = (
         "dan seluruh lampu di ruas jalan tersebut telah menyala kembali.",
         opd="DISHUB",
     ),
+    Answer(
+        "2026-12-02 11:10",
+        "G",
+        10,
+        "kabid_ikp",
+        "KEMBALIKAN: mohon sebutkan tanggal pengangkutan dan jadwal rutin pengangkutan ke depan.",
+    ),
+    Sign("2026-12-02 13:00", "F", "DPUPR", via="mail"),
+    Answer(
+        "2026-12-02 13:30",
+        "G",
+        7,
+        "kabid_sampah_dlh",
+        "TANGGAPAN\nTerima kasih atas laporan Ibu.\n\nSampah di TPS Jl. Pupuk Raya telah diangkut pada Rabu, "
+        "2 Desember 2026. Mulai 7 Desember 2026 sampah di TPS tersebut diangkut setiap Senin, Rabu dan Jumat.",
+        style="outlook",
+        opd="DLH",
+    ),
+    Answer("2026-12-02 13:20", "F", 10, "kabid_ikp", "SETUJU"),
+    Answer("2026-12-02 14:00", "F", 11, "admin_lapor", "KIRIM"),
     Sign("2026-12-02 15:00", "C", "DPUPR", via="mail"),
+    Citizen("2026-12-02 15:30", "F", "answer", "Puas, terima kasih. Jalannya sudah mulus lagi."),
     # --- Thursday 3 December ---------------------------------------------------------------------
+    Sign("2026-12-03 08:00", "G", "DLH", via="mail"),
     Sign("2026-12-03 08:20", "C", "DLH", via="folder"),
+    Answer("2026-12-03 08:25", "G", 10, "kabid_ikp", "SETUJU"),
+    Answer("2026-12-03 08:50", "G", 11, "admin_lapor", "KIRIM"),
     Sign("2026-12-03 09:10", "A", "DISHUB", via="mail"),
     Answer("2026-12-03 09:25", "A", 10, "kabid_ikp", "SETUJU"),
     Answer("2026-12-03 09:40", "C", 10, "kabid_ikp", "Setuju, terima kasih."),
     Answer("2026-12-03 10:00", "A", 11, "admin_lapor", "KIRIM"),
     Answer("2026-12-03 10:20", "C", 11, "admin_lapor2", "KIRIM", style="outlook"),
+    Citizen("2026-12-03 10:40", "A", "answer", "PUAS", style="iphone"),
+    Citizen(
+        "2026-12-03 10:50",
+        "G",
+        "answer",
+        "Tidak puas: sampahnya memang sudah diangkut, tapi hari ini TPS sudah penuh lagi.",
+        style="outlook",
+    ),
     # --- the 14-day track: Thursday 10 and Friday 11 December -----------------------------------------
     Answer(
         "2026-12-10 10:00",
@@ -263,4 +396,7 @@ ACTIONS: tuple[Action, ...] = (
     Sign("2026-12-11 08:00", "D", "DLH", via="mail"),
     Answer("2026-12-11 08:30", "D", 10, "kabid_ikp", "SETUJU", style="iphone"),
     Answer("2026-12-11 09:00", "D", 11, "admin_lapor", "KIRIM"),
+    # --- the follow-up question, ten working days after closing: Thursday 17 December -------------
+    Citizen("2026-12-17 10:45", "A", "followup", "Sudah, lampunya menyala terus. Terima kasih."),
+    Citizen("2026-12-17 11:00", "C", "followup", "Belum, gorong-gorongnya belum diganti.", style="iphone"),
 )

@@ -1,5 +1,6 @@
-"""The demo's closing summary: per complaint, the 11 steps with actor, business time against the
-limit and on time or late; where the letters are; where the weekly email was written."""
+"""The demo's closing summary: per complaint, the steps (each round of a step done again) with
+actor, business time against the limit and on time or late; routes returned, the complainant's
+answers; where the letters are; where the weekly email was written."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from mailflow.demo.runner import Outcome
 from mailflow.demo.scenario import COMPLAINTS
 from mailflow.domain.durations import format_seconds
 from mailflow.i18n import translate
-from mailflow.services.conversation.timeline import StepRow, documents, timeline
+from mailflow.services.conversation.timeline import StepRow, answers, documents, timeline
 
 
 def print_summary(console: Console, app: App, outcome: Outcome, lang: str) -> None:
@@ -38,8 +39,11 @@ def print_summary(console: Console, app: App, outcome: Outcome, lang: str) -> No
                 table.add_column(translate(f"engine.cli.col.{key}", lang))
             for row in rows:
                 key = app.sop.step(row.step).key.replace("_", " ")
+                again = (
+                    " (" + translate("demo.round", lang, round=row.attempt) + ")" if row.attempt > 1 else ""
+                )
                 table.add_row(
-                    f"{row.step} {key}" + (f" {row.opd}" if row.opd else ""),
+                    f"{row.step} {key}" + (f" {row.opd}" if row.opd else "") + again,
                     _short_name(row.actor),
                     _when(app, row),
                     format_seconds(row.business_seconds, lang),
@@ -47,6 +51,13 @@ def print_summary(console: Console, app: App, outcome: Outcome, lang: str) -> No
                     _result(row, lang),
                 )
             console.print(table)
+            declined = [r.opd_code for r in case.routes if r.status == "returned"]
+            if declined:
+                console.print("  " + translate("demo.returned", lang, opd=", ".join(declined)))
+            given = answers(session, case)
+            if given:
+                listed = ", ".join(a.answer for a in given)
+                console.print("  " + translate("demo.answers", lang, answers=listed), markup=False)
             folder = {Path(d.docx_path).parent for d in documents(session, case) if d.docx_path}
             for path in sorted(folder):
                 console.print("  " + translate("demo.letters_at", lang, path=path))

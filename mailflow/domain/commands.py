@@ -43,13 +43,21 @@ The rules per verb
 4. DISPOSISI <bidang>[:] <arahan>: the words after the keyword must start with a bidang of the
    OPD (everything before a colon, or the longest leading run of words that names one); the
    rest of the line and the lines below are the instruction. "DISPOSISI PJU: mohon dicek".
+5. The branches (issue 13) are text verbs of rule 3: BUKAN KEWENANGAN <alasan> (an OPD
+   declines a misrouted disposition; TOLAK where the SOP file declares it as that step's alias),
+   KEMBALIKAN [<OPD>:] <catatan> (an answer sent back for revision; the OPD before a colon when
+   several answered), BUKA KEMBALI <alasan> (a closed case reopened), and the complainant's
+   PUAS / TIDAK PUAS [komentar] / SUDAH / BELUM with an optional comment. A keyword may be two
+   words; the longest one that matches wins ("TIDAK PUAS" before a one-word keyword). The word
+   PAKSA anywhere in a line of rule 2 confirms an OPD that declined before ("TERUSKAN DISHUB
+   PAKSA").
 For the verbs of 1. and 2. the lines below the first (signatures, greetings) are ignored.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -64,6 +72,13 @@ class Verb(StrEnum):
     DISPOSISI = "DISPOSISI"
     TANGGAPAN = "TANGGAPAN"
     KIRIM = "KIRIM"
+    BUKAN_KEWENANGAN = "BUKAN KEWENANGAN"  # a misrouted disposition: not this OPD's business
+    KEMBALIKAN = "KEMBALIKAN"  # an answer sent back for revision
+    BUKA_KEMBALI = "BUKA KEMBALI"  # a closed case reopened as a follow-up round
+    PUAS = "PUAS"  # the complainant's satisfaction
+    TIDAK_PUAS = "TIDAK PUAS"
+    SUDAH = "SUDAH"  # the follow-up question: is the problem solved?
+    BELUM = "BELUM"
     STATUS = "STATUS"
     BANTUAN = "BANTUAN"
 
@@ -79,13 +94,28 @@ ALIASES: dict[str, Verb] = {
     "DISPOSISI": Verb.DISPOSISI, "DISPOSE": Verb.DISPOSISI, "ASSIGN": Verb.DISPOSISI,
     "TANGGAPAN": Verb.TANGGAPAN, "RESPONSE": Verb.TANGGAPAN, "RESPOND": Verb.TANGGAPAN,
     "KIRIM": Verb.KIRIM, "SEND": Verb.KIRIM,
+    "BUKAN KEWENANGAN": Verb.BUKAN_KEWENANGAN, "NOT OURS": Verb.BUKAN_KEWENANGAN,
+    "KEMBALIKAN": Verb.KEMBALIKAN, "RETURN": Verb.KEMBALIKAN,
+    "BUKA KEMBALI": Verb.BUKA_KEMBALI, "REOPEN": Verb.BUKA_KEMBALI,
+    "PUAS": Verb.PUAS, "SATISFIED": Verb.PUAS,
+    "TIDAK PUAS": Verb.TIDAK_PUAS, "NOT SATISFIED": Verb.TIDAK_PUAS, "UNSATISFIED": Verb.TIDAK_PUAS,
+    "SUDAH": Verb.SUDAH, "YES": Verb.SUDAH,
+    "BELUM": Verb.BELUM, "NO": Verb.BELUM,
     "STATUS": Verb.STATUS,
     "BANTUAN": Verb.BANTUAN, "HELP": Verb.BANTUAN,
 }  # fmt: skip
 
 NO_ARGUMENT = frozenset({Verb.TERIMA, Verb.STATUS, Verb.BANTUAN})
 WITH_OPDS = frozenset({Verb.VALID, Verb.SETUJU, Verb.TERUSKAN})
-WITH_TEXT = frozenset({Verb.TOLAK, Verb.KHUSUS, Verb.TANGGAPAN, Verb.KIRIM})
+WITH_TEXT = frozenset(
+    {
+        Verb.TOLAK, Verb.KHUSUS, Verb.TANGGAPAN, Verb.KIRIM, Verb.BUKAN_KEWENANGAN, Verb.KEMBALIKAN,
+        Verb.BUKA_KEMBALI, Verb.PUAS, Verb.TIDAK_PUAS, Verb.SUDAH, Verb.BELUM,
+    }
+)  # fmt: skip
+NEEDS_TEXT = frozenset({Verb.TOLAK, Verb.BUKAN_KEWENANGAN, Verb.KEMBALIKAN, Verb.BUKA_KEMBALI})
+WITH_ROUTE = frozenset({Verb.KEMBALIKAN})  # "KEMBALIKAN DPUPR: <catatan>" may name the OPD first
+MAX_KEYWORD_WORDS = max(len(word.split()) for word in ALIASES)
 QUESTIONS = frozenset({Verb.STATUS, Verb.BANTUAN})  # "Status?" asks for what STATUS answers
 
 _DECORATION = re.compile(r"^[\W_]*")
@@ -93,6 +123,7 @@ _KEYWORD = re.compile(r"[^\W\d_]+")
 _WORD = re.compile(r"[^\W_]+")
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|&|\+|/|\bdan\b|\band\b)\s*", re.IGNORECASE)
 _SPECIAL_WORD = re.compile(r"\b(?:KHUSUS|SPECIAL)\b", re.IGNORECASE)
+_FORCE_WORD = re.compile(r"\b(?:PAKSA|FORCE)\b", re.IGNORECASE)
 _TEXT_SEPARATORS = ":-–—,.;!"
 _MAX_SHORT_LINE = 300  # a verb of rule 1 or 2 with more after it is a sentence, however it reads
 
@@ -140,6 +171,7 @@ class Command:
     bidang: str | None = None  # bidang code (DISPOSISI)
     text: str = ""  # reason (TOLAK, KHUSUS), instruction (DISPOSISI), response (TANGGAPAN), KIRIM text
     special: bool = False  # KHUSUS given with SETUJU/TERUSKAN/VALID
+    force: bool = False  # PAKSA given with SETUJU/TERUSKAN/VALID: send to an OPD that declined
 
 
 @dataclass(frozen=True)
@@ -169,19 +201,19 @@ def parse(
     find_bidang: BidangResolver | None = None,
     bidang_choices: Sequence[str] = (),
     opds_optional: bool = False,
+    aliases: Mapping[str, Verb] | None = None,
 ) -> Command | CommandError:
     """Parse a reply whose quoted history is already removed: its first line and the lines after.
 
     `opds_optional`: the step declares TERUSKAN without departments (e.g. "pass it on" to the
-    next step), so a bare TERUSKAN is a command, not a missing department."""
+    next step), so a bare TERUSKAN is a command, not a missing department. `aliases`: the words
+    that mean another verb at this step only (the SOP file's per-command `aliases`, e.g. TOLAK for
+    BUKAN KEWENANGAN where an OPD declines); they win over the global ALIASES."""
     line = first_line.strip()
     if not line:
         return CommandError("empty")
     body = _DECORATION.sub("", line, count=1)
-    match = _KEYWORD.match(body)
-    word = match.group() if match else ""
-    after = body[match.end() :] if match else body
-    verb = ALIASES.get(word.upper()) if word.isascii() else None
+    word, after, verb = _keyword(body, aliases or {})
     if verb is None or after[:1].isalnum():
         shown = body.split()[0] if body.split() else line
         return CommandError("unknown", word=shown[:40])
@@ -204,7 +236,47 @@ def parse(
         return _with_opds(verb, after, shown, find_opd, opd_choices, opds_optional=opds_optional)
     if verb is Verb.DISPOSISI:
         return _disposisi(_argument(after), rest, find_bidang, bidang_choices)
-    return _with_text(verb, word, after, rest, shown)
+    command = _with_text(verb, word, after, rest, shown)
+    if isinstance(command, Command) and verb in WITH_ROUTE:
+        return _route_named(command, find_opd)
+    return command
+
+
+def _keyword(body: str, local: Mapping[str, Verb]) -> tuple[str, str, Verb | None]:
+    """The keyword at the start of `body` (the longest run of up to MAX_KEYWORD_WORDS words that
+    is one: "BUKAN KEWENANGAN", "TIDAK PUAS", "NOT OURS"), what follows it, and its verb."""
+    words: list[re.Match[str]] = []
+    position = 0
+    for _ in range(MAX_KEYWORD_WORDS):
+        gap = re.match(r"[ \t]+", body[position:]) if words else None
+        start = position + (gap.end() if gap else 0)
+        match = _KEYWORD.match(body, start)
+        if match is None:
+            break
+        words.append(match)
+        position = match.end()
+    for count in range(len(words), 0, -1):
+        spelled = " ".join(w.group() for w in words[:count])
+        if not spelled.isascii():
+            continue
+        key = spelled.upper()
+        verb = local.get(key) or ALIASES.get(key)
+        if verb is not None:
+            return spelled, body[words[count - 1].end() :], verb
+    if not words:
+        return "", body, None
+    return words[0].group(), body[words[0].end() :], None
+
+
+def _route_named(command: Command, find_opd: OpdResolver) -> Command:
+    """`KEMBALIKAN DPUPR: <catatan>`: the words before the first colon name the OPD."""
+    head, colon, tail = command.text.partition(":")
+    if not colon or "\n" in head or len(head) > 80:
+        return command
+    code = find_opd(_strip_punctuation(head))
+    if code is None:
+        return command
+    return Command(command.verb, opds=(code,), text=tail.strip())
 
 
 def only_asides(text: str) -> bool:
@@ -247,8 +319,9 @@ def _with_opds(
     verb: Verb, after: str, shown: str, find_opd: OpdResolver, choices: Sequence[str], *, opds_optional: bool
 ) -> Command | CommandError:
     special = bool(_SPECIAL_WORD.search(after))
+    force = bool(_FORCE_WORD.search(after))
     codes: list[str] = []
-    for part in _LIST_SPLIT.split(_SPECIAL_WORD.sub(" ", after)):
+    for part in _LIST_SPLIT.split(_FORCE_WORD.sub(" ", _SPECIAL_WORD.sub(" ", after))):
         if only_asides(part):
             continue
         name, routed = _opd_name(part)
@@ -265,7 +338,7 @@ def _with_opds(
             codes.append(code)
     if verb is Verb.TERUSKAN and not codes and not opds_optional:
         return CommandError("missing_opd", choices=tuple(choices))
-    return Command(verb, opds=tuple(codes), special=special)
+    return Command(verb, opds=tuple(codes), special=special, force=force)
 
 
 def _opd_name(part: str) -> tuple[str, bool]:
@@ -306,7 +379,7 @@ def _with_text(verb: Verb, word: str, after: str, rest: str, shown: str) -> Comm
     text = "\n".join(p for p in (argument, rest.strip()) if p).strip()
     if verb is Verb.KHUSUS:
         return Command(verb, text=text, special=True)  # the workflow decides if a reason is needed
-    if verb is Verb.TOLAK and not text:
+    if verb in NEEDS_TEXT and not text:
         return CommandError("missing_text", word=verb.value)
     return Command(verb, text=text)
 

@@ -83,6 +83,8 @@ _RAHASIA_BODY = re.compile(
 _SUBJECT_PREFIX = re.compile(
     r"^\s*(?:(?:re|fw|fwd|tr|wg|aw|balas|bls|terusan)\s*:\s*|\[external\]\s*)+", re.I
 )
+_DELIMITER = re.compile(r"^\s*(?:--|-{3,}|_{3,}|={3,})\s*$")
+_FOOTER_LINES = 6  # a signature or a form's footer is at most this many lines
 _GREETING = re.compile(
     r"^(?:yth\.?|kepada\s+yth\.?|dengan\s+hormat|selamat\s+(?:pagi|siang|sore|malam)|"
     r"assalamu.alaikum\S*|salam|halo|hai|dear)\b.*$",
@@ -288,6 +290,25 @@ def normalise_phone(text: str | None) -> str | None:
     if digits.startswith("62"):
         digits = "0" + digits[2:]
     return digits if 9 <= len(digits) <= 15 else None
+
+
+def written_text(text: str, fields: FormFields = ()) -> str:
+    """What the complainant wrote in `text`: without the form's labelled lines ("Nama: ...",
+    the site's `fields`), quoted lines, and a short signature or footer after the last
+    delimiter line ("-- ", "---", "___"; a form's "sent automatically by the city website" or a
+    phone's signature). A delimiter followed by more than a few lines is a divider, not a footer."""
+    lines = text[:20000].splitlines()
+    labelled = {number for number, _, _ in _labelled_lines(text, fields)}
+    delimiters = [n for n, line in enumerate(lines) if _DELIMITER.match(line)]
+    end = len(lines)
+    if delimiters and sum(1 for line in lines[delimiters[-1] + 1 :] if line.strip()) <= _FOOTER_LINES:
+        end = delimiters[-1]
+    kept = [
+        line.strip()
+        for number, line in enumerate(lines[:end])
+        if number not in labelled and not line.lstrip().startswith(">")
+    ]
+    return "\n".join(line for line in kept if line)
 
 
 def clean_subject(subject: str) -> str:

@@ -78,7 +78,8 @@ EXTRA_KEYS: dict[DocumentKind, frozenset[str]] = {
         | {"level", "diteruskan_kepada", "arahan", "catatan", "harap", "rujukan", "waktu_disposisi"}
     ),
     DocumentKind.SURAT_TANGGAPAN: frozenset(
-        _COMMON_EXTRA | {"lampiran", "isi_tanggapan", "yth", "alamat_tujuan", "tembusan", "rujukan"}
+        _COMMON_EXTRA
+        | {"lampiran", "isi_tanggapan", "yth", "alamat_tujuan", "tembusan", "rujukan", "revisi_dari"}
     ),
 }
 

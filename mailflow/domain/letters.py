@@ -94,6 +94,13 @@ class Issue:
     service_name: str = "LAPOR Bontang"
     zone_label: str = "WITA"
     prior: PriorLetter | None = None
+    revision: int = 0  # "revisi n": a letter sent back and drafted again keeps its number
+
+    @property
+    def shown_id(self) -> str:
+        """The document id as the letter prints it: "MF-XXXX-XXXX-X revisi 1" for a revision
+        (the id itself stays a plain, fresh one, so the QR code and the finder know each version)."""
+        return f"{self.doc_id} revisi {self.revision}" if self.revision else self.doc_id
 
 
 def sifat_code(sifat: str) -> str:
@@ -241,7 +248,7 @@ def _common(job: _Job) -> dict[str, str]:
         "kop_instansi": head.name.upper(),
         "kop_alamat": ", ".join(p for p in (head.address, city_line) if p),
         "kop_kontak": "\n".join(c for c in contacts if c),
-        "id_dokumen": issue.doc_id,
+        "id_dokumen": issue.shown_id,
         "nomor_aduan": job.case.number,
         "nama_layanan": issue.service_name,
         "tanggal_surat": format_date(local_day),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class OutgoingMail:
     dedup_key: str | None = None
     language: str = "id"
     message_id_prefix: str | None = None  # e.g. the reply token, so replies match via In-Reply-To
+    # What this (action) mail shows as one section of a grouped mail; JSON-ready values only
+    # (domain/pacing: the sender bundles action mails due to one person at once).
+    group_section: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

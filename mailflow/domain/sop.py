@@ -12,7 +12,23 @@ Two movements are implied by the steps' scopes, not spelled out per command:
 * fan-out: a case-wide step leading to a per-OPD (route) step starts it once per OPD the command
   names (or the case's suggested OPDs);
 * join: a route step leading to a case-wide step ends its route; the case-wide step starts when
-  no other route is still open.
+  no other route is still open (and no case-wide step is open: a re-routing still pending).
+
+The branches a complaint may take (issue 13) are declared the same way, per command:
+* `route: returned` at a route step: the route ends as "dikembalikan" (RouteStatus.RETURNED)
+  without joining, and the case step `next` names starts at once as a new round (a misrouted
+  disposition goes back to the head of Diskominfo). A later fan-out to that OPD needs PAKSA.
+* `route: reopen` at a case step: `next` is an earlier route step, started again as a new round
+  on one route (the OPD the command names, or the only one that answered); the step after it
+  is done again too, and the case step is reached again by the join (an answer sent back).
+* `after_close:` commands accepted from its actors once the case is closed: `to_complainant:
+  true` sends the text to the complainant, `next: <step>` reopens the case there as a follow-up
+  round of the same case (a new round of every step it goes through again).
+* `complainant:` commands the complainant may answer with (PUAS, TIDAK PUAS, SUDAH, BELUM): each
+  answers a question (`satisfaction` on the final answer, `resolved` on the follow-up question
+  N working days after closing), positively or not; `notify` (always, with_comment) tells the
+  after-close actors.
+A step entered again gets a new step event whose `attempt` is its round (1, 2, ...).
 """
 
 from __future__ import annotations
@@ -24,6 +40,7 @@ from enum import StrEnum
 from mailflow.domain.commands import Verb
 from mailflow.domain.documents import DocumentKind
 from mailflow.domain.durations import BusinessDuration
+from mailflow.domain.statuses import RouteStatus
 
 
 class Role(StrEnum):
@@ -66,6 +83,32 @@ class Close(StrEnum):
     ANSWERED = "closed"  # the complainant gets the answer and the signed letters
 
 
+class RouteEffect(StrEnum):
+    """What a command does to a route besides moving on (see the module docstring)."""
+
+    RETURNED = "returned"  # at a route step: the route ends as returned, `next` starts at once
+    REOPEN = "reopen"  # at a case step: `next` (a route step) starts again on one route
+
+    @property
+    def route_status(self) -> RouteStatus:
+        return RouteStatus.RETURNED if self is RouteEffect.RETURNED else RouteStatus.OPEN
+
+
+class Question(StrEnum):
+    """What a complainant's answer answers."""
+
+    SATISFACTION = "satisfaction"  # asked with the final answer: PUAS / TIDAK PUAS
+    RESOLVED = "resolved"  # asked N working days after closing: SUDAH / BELUM
+
+
+class Notify(StrEnum):
+    """When a complainant's answer is forwarded to the after-close actors."""
+
+    NEVER = "never"
+    ALWAYS = "always"
+    WITH_COMMENT = "with_comment"  # only when the complainant wrote something with it
+
+
 class ArgKind(StrEnum):
     """What a command's words after the keyword mean; the grammar of each is in domain.commands."""
 
@@ -93,13 +136,24 @@ VERB_ARGS: Mapping[Verb, ArgKind] = {
     Verb.DISPOSISI: ArgKind.BIDANG,
     Verb.TANGGAPAN: ArgKind.RESPONSE,
     Verb.KIRIM: ArgKind.TEXT,
+    Verb.BUKAN_KEWENANGAN: ArgKind.REASON,
+    Verb.KEMBALIKAN: ArgKind.REASON,
+    Verb.BUKA_KEMBALI: ArgKind.REASON,
+    Verb.PUAS: ArgKind.TEXT,
+    Verb.TIDAK_PUAS: ArgKind.TEXT,
+    Verb.SUDAH: ArgKind.TEXT,
+    Verb.BELUM: ArgKind.TEXT,
 }
+COMPLAINANT_VERBS = (Verb.PUAS, Verb.TIDAK_PUAS, Verb.SUDAH, Verb.BELUM)
 ALWAYS: tuple[Verb, ...] = (Verb.STATUS, Verb.BANTUAN)  # accepted at every step, never declared
 DEFAULT_NEED: Mapping[Verb, Need] = {
     Verb.TERUSKAN: Need.REQUIRED,
     Verb.TOLAK: Need.REQUIRED,
     Verb.TANGGAPAN: Need.REQUIRED,
     Verb.DISPOSISI: Need.REQUIRED,
+    Verb.BUKAN_KEWENANGAN: Need.REQUIRED,
+    Verb.KEMBALIKAN: Need.REQUIRED,
+    Verb.BUKA_KEMBALI: Need.REQUIRED,
 }
 LETTER_KINDS = (DocumentKind.NOTA_DINAS, DocumentKind.LEMBAR_DISPOSISI, DocumentKind.SURAT_TANGGAPAN)
 ATTACHABLE = (*LETTER_KINDS, DocumentKind.SIGNED_RESPONSE)
@@ -129,10 +183,46 @@ class CommandRule:
     track: Track | None = None  # the case moves to this track
     need: Need = Need.OPTIONAL  # whether the arguments are required
     confirm: bool = False  # the sender gets a short confirmation
+    route: RouteEffect | None = None  # returned / reopen (see the module docstring)
+    aliases: tuple[str, ...] = ()  # words that mean this verb at this step only (e.g. TOLAK)
+    to_complainant: bool = False  # after close: the text goes to the complainant
 
     @property
     def args(self) -> ArgKind:
         return VERB_ARGS.get(self.verb, ArgKind.NONE)
+
+    def words(self) -> tuple[str, ...]:
+        """The keyword and this step's own aliases, as they are written."""
+        return (self.verb.value, *self.aliases)
+
+
+@dataclass(frozen=True)
+class AfterClose:
+    """Commands accepted from `actors` once a case is closed (a complainant wrote back)."""
+
+    actors: tuple[Role, ...]
+    commands: tuple[CommandRule, ...]
+    mail: StepMail | None = None  # the mail that forwards the complainant's words
+
+    def command(self, verb: Verb) -> CommandRule | None:
+        return next((rule for rule in self.commands if rule.verb is verb), None)
+
+    def verbs(self) -> tuple[Verb, ...]:
+        return tuple(rule.verb for rule in self.commands)
+
+    def reopen_targets(self) -> tuple[str, ...]:
+        return tuple(rule.next for rule in self.commands if rule.next)
+
+
+@dataclass(frozen=True)
+class ComplainantRule:
+    """A complainant's one-word answer: which question it answers, and how."""
+
+    verb: Verb
+    question: Question
+    positive: bool
+    desc: Text | None = None
+    notify: Notify = Notify.NEVER  # whether the after-close actors are told (with the comment)
 
 
 @dataclass(frozen=True)
@@ -191,6 +281,10 @@ class Step:
         """The commands of this step, then STATUS and BANTUAN."""
         return (*(rule.verb for rule in self.commands), *ALWAYS)
 
+    def aliases(self) -> dict[str, Verb]:
+        """This step's own words for its verbs (upper-cased), for the parser."""
+        return {word.upper(): rule.verb for rule in self.commands for word in rule.aliases}
+
     def takes(self, kind: ArgKind) -> bool:
         """Does one of its commands take arguments of `kind` (e.g. a bidang to choose)?"""
         return any(rule.args is kind for rule in self.commands)
@@ -209,6 +303,8 @@ class Sop:
     steps: tuple[Step, ...]
     role_names: Mapping[Role, Text]
     stated_total: BusinessDuration | None = None
+    after_close: AfterClose | None = None
+    complainant_commands: tuple[ComplainantRule, ...] = ()
     _by_key: Mapping[str, Step] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -247,6 +343,23 @@ class Sop:
     def role_name(self, role: Role, lang: str = "id") -> str:
         text = self.role_names.get(role)
         return text.get(lang) if text else role.value
+
+    def complainant_rule(self, verb: Verb) -> ComplainantRule | None:
+        return next((rule for rule in self.complainant_commands if rule.verb is verb), None)
+
+    def complainant_rules(self, question: Question) -> tuple[ComplainantRule, ...]:
+        return tuple(rule for rule in self.complainant_commands if rule.question is question)
+
+    def revision_steps(self) -> tuple[Step, ...]:
+        """Route steps a command sends a route back to (`route: reopen`): their rounds after the
+        first are revisions."""
+        keys = {r.next for s in self.steps for r in s.commands if r.route is RouteEffect.REOPEN and r.next}
+        return tuple(s for s in self.steps if s.key in keys)
+
+    def reopen_steps(self) -> tuple[Step, ...]:
+        """Steps a closed case is reopened at (after_close commands with `next`)."""
+        keys = set(self.after_close.reopen_targets()) if self.after_close else set()
+        return tuple(s for s in self.steps if s.key in keys)
 
     def commands_of(self, number: int) -> tuple[Verb, ...]:
         """The commands accepted at step `number` (always with STATUS and BANTUAN)."""

@@ -20,15 +20,21 @@ from mailflow.domain.durations import BusinessDuration
 from mailflow.domain.sop import (
     ALWAYS,
     ATTACHABLE,
+    COMPLAINANT_VERBS,
     DEFAULT_NEED,
     LETTER_KINDS,
     VERB_ARGS,
+    AfterClose,
     ArgKind,
     Close,
     CommandRule,
+    ComplainantRule,
     Completion,
     Need,
+    Notify,
+    Question,
     Role,
+    RouteEffect,
     Scope,
     Sop,
     Step,
@@ -47,7 +53,15 @@ STEP_KEYS = frozenset(
         "cc", "mail", "show_suggestion",
     }
 )  # fmt: skip
-COMMAND_KEYS = frozenset({"verb", "desc", "next", "stay", "close", "track", "args", "confirm"})
+COMMAND_KEYS = frozenset(
+    {"verb", "desc", "next", "stay", "close", "track", "args", "confirm", "route", "aliases"}
+)
+AFTER_CLOSE_KEYS = frozenset({"actors", "mail", "commands"})
+AFTER_CLOSE_COMMAND_KEYS = frozenset({"verb", "desc", "next", "to_complainant", "args"})
+COMPLAINANT_KEYS = frozenset({"commands"})
+COMPLAINANT_COMMAND_KEYS = frozenset({"verb", "desc", "question", "positive", "notify"})
+ROOT_KEYS = frozenset({"code", "title", "stated_total", "roles", "steps", "after_close", "complainant"})
+_ALIAS = re.compile(r"^[A-Za-z]+(?: [A-Za-z]+)?$")
 _CLOSE_WORDS = {"rejected": Close.REJECTED, "answered": Close.ANSWERED}
 
 
@@ -55,6 +69,7 @@ def sop_from_mapping(data: Any, source: str = "SOP", lang: str = "id") -> Sop:
     """Build and check a Sop; every error names `source` and the key path, in `lang`."""
     reader = _Reader(source, lang)
     root = reader.mapping(data, "")
+    reader.unknown(root, ROOT_KEYS, "")
     code = reader.string(root, "code")
     title = reader.text(root, "title")
     roles_raw = reader.mapping(root.get("roles", {}), "roles")
@@ -75,7 +90,17 @@ def sop_from_mapping(data: Any, source: str = "SOP", lang: str = "id") -> Sop:
             raise reader.fail(f"steps[{index}].key", "sop.err.keys_unique", step=key)
     stated = root.get("stated_total")
     stated_total = reader.duration(stated, "stated_total") if stated is not None else None
-    sop = Sop(code=code, title=title, steps=steps, role_names=role_names, stated_total=stated_total)
+    after_close = reader.after_close(root["after_close"]) if root.get("after_close") is not None else None
+    complainant = reader.complainant(root["complainant"]) if root.get("complainant") is not None else ()
+    sop = Sop(
+        code=code,
+        title=title,
+        steps=steps,
+        role_names=role_names,
+        stated_total=stated_total,
+        after_close=after_close,
+        complainant_commands=complainant,
+    )
     if stated_total is not None and sop.total() != stated_total:
         raise reader.fail(
             "stated_total",
@@ -93,6 +118,7 @@ def sop_from_mapping(data: Any, source: str = "SOP", lang: str = "id") -> Sop:
 def check_transitions(sop: Sop, reader: _Reader, declared_roles: set[Role]) -> None:
     """The checks that need all steps: names, roles, ways out, reachability, closing."""
     _check_names(sop, reader, declared_roles)
+    _check_branches(sop, reader, declared_roles)
     if sop.first.completion is not Completion.SYSTEM:
         raise reader.fail("steps[0].completion", "sop.err.first_system")
     for i, step in enumerate(sop.steps):
@@ -121,6 +147,47 @@ def _check_names(sop: Sop, reader: _Reader, declared_roles: set[Role]) -> None:
         for j, rule in enumerate(step.commands):
             if rule.next is not None and rule.next not in keys:
                 raise reader.fail(f"{path}.commands[{j}].next", "sop.err.unknown_step", value=rule.next)
+
+
+def _check_branches(sop: Sop, reader: _Reader, declared_roles: set[Role]) -> None:
+    """`route: returned` leads from a route step to a case step, `route: reopen` from a case step
+    back to an earlier route step; a step's aliases name no other verb of the step; after-close
+    commands name steps and declared roles."""
+    for i, step in enumerate(sop.steps):
+        taken = {rule.verb.value for rule in step.commands}
+        for j, rule in enumerate(step.commands):
+            path = f"steps[{i}].commands[{j}]"
+            if rule.route is not None:
+                _check_route_effect(sop, reader, step, rule, path)
+            for k, alias in enumerate(rule.aliases):
+                word = alias.upper()
+                other = ALIASES.get(word)
+                if word in taken or (other is not None and other is not rule.verb and other.value in taken):
+                    raise reader.fail(f"{path}.aliases[{k}]", "sop.err.alias_taken", value=alias)
+                taken.add(word)
+    after = sop.after_close
+    if after is None:
+        return
+    keys = {step.key for step in sop.steps}
+    for i, role in enumerate(after.actors):
+        if declared_roles and role not in declared_roles:
+            raise reader.fail(f"after_close.actors[{i}]", "sop.err.role_undeclared", value=role.value)
+    for j, rule in enumerate(after.commands):
+        if rule.next is not None and rule.next not in keys:
+            raise reader.fail(f"after_close.commands[{j}].next", "sop.err.unknown_step", value=rule.next)
+        if rule.next is not None and sop.by_key(rule.next).scope is not Scope.CASE:
+            raise reader.fail(f"after_close.commands[{j}].next", "sop.err.reopen_case_step")
+
+
+def _check_route_effect(sop: Sop, reader: _Reader, step: Step, rule: CommandRule, path: str) -> None:
+    target = sop.by_key(rule.next) if rule.next in {s.key for s in sop.steps} else None
+    if rule.route is RouteEffect.RETURNED:
+        if step.scope is not Scope.ROUTE or target is None or target.scope is not Scope.CASE:
+            raise reader.fail(f"{path}.route", "sop.err.route_returned", verb=rule.verb.value)
+    elif step.scope is not Scope.CASE or target is None or target.scope is not Scope.ROUTE:
+        raise reader.fail(f"{path}.route", "sop.err.route_reopen", verb=rule.verb.value)
+    elif target.number > step.number:
+        raise reader.fail(f"{path}.next", "sop.err.route_reopen_earlier", verb=rule.verb.value)
 
 
 def _roles_of(step: Step, path: str) -> list[tuple[str, Role]]:
@@ -223,7 +290,8 @@ class _Reader:
     def unknown(self, data: Mapping[str, Any], known: frozenset[str], path: str) -> None:
         unknown = sorted(set(data) - known)
         if unknown:
-            raise self.fail(f"{path}.{unknown[0]}", "sop.err.unknown_key", keys=", ".join(sorted(known)))
+            where = f"{path}.{unknown[0]}" if path else str(unknown[0])
+            raise self.fail(where, "sop.err.unknown_key", keys=", ".join(sorted(known)))
 
     def step(self, raw: Any, path: str) -> Step:
         data = self.mapping(raw, path)
@@ -300,27 +368,24 @@ class _Reader:
     def _command(self, raw: Any, path: str) -> CommandRule:
         data = self.mapping(raw, path)
         self.unknown(data, COMMAND_KEYS, path)
-        word = str(data.get("verb", "")).strip().upper()
-        verb = ALIASES.get(word)
-        if verb is None or verb.value != word or verb in ALWAYS:
-            known = ", ".join(v.value for v in Verb if v not in ALWAYS)
-            raise self.fail(f"{path}.verb", "sop.err.verb", value=data.get("verb"), names=known)
+        verb = self._verb(data, path)
         leads = [k for k in ("next", "stay", "close") if data.get(k) not in (None, False)]
         if len(leads) != 1:
             raise self.fail(path, "sop.err.one_way", verb=verb.value)
+        route = (
+            self.choice(data["route"], f"{path}.route", {e.value: e for e in RouteEffect})
+            if data.get("route") is not None
+            else None
+        )
+        if route is not None and "next" not in leads:
+            raise self.fail(f"{path}.route", "sop.err.route_needs_next", verb=verb.value)
         close = self.choice(data["close"], f"{path}.close", _CLOSE_WORDS) if "close" in data else None
         track = (
             self.choice(data["track"], f"{path}.track", {t.value: t for t in Track})
             if "track" in data
             else None
         )
-        need = DEFAULT_NEED.get(verb, Need.OPTIONAL)
-        if "args" in data:
-            need = self.choice(data["args"], f"{path}.args", {n.value: n for n in Need})
-            if VERB_ARGS.get(verb, ArgKind.NONE) is ArgKind.NONE and need is not Need.NONE:
-                raise self.fail(f"{path}.args", "sop.err.no_args", verb=verb.value)
-        if VERB_ARGS.get(verb, ArgKind.NONE) is ArgKind.NONE:
-            need = Need.NONE
+        need = self._need(data, verb, path)
         return CommandRule(
             verb=verb,
             desc=self.text(data, "desc", f"{path}.desc") if "desc" in data else None,
@@ -330,7 +395,111 @@ class _Reader:
             track=track,
             need=need,
             confirm=self.boolean(data, "confirm", path),
+            route=route,
+            aliases=self._aliases(data.get("aliases"), f"{path}.aliases"),
         )
+
+    def _verb(self, data: Mapping[str, Any], path: str, allowed: tuple[Verb, ...] | None = None) -> Verb:
+        word = " ".join(str(data.get("verb", "")).split()).upper()
+        verb = ALIASES.get(word)
+        choices = allowed or tuple(v for v in Verb if v not in ALWAYS and v not in COMPLAINANT_VERBS)
+        if verb is None or verb.value != word or verb not in choices:
+            raise self.fail(
+                f"{path}.verb",
+                "sop.err.verb",
+                value=data.get("verb"),
+                names=", ".join(v.value for v in choices),
+            )
+        return verb
+
+    def _need(self, data: Mapping[str, Any], verb: Verb, path: str) -> Need:
+        need = DEFAULT_NEED.get(verb, Need.OPTIONAL)
+        if "args" in data:
+            need = self.choice(data["args"], f"{path}.args", {n.value: n for n in Need})
+            if VERB_ARGS.get(verb, ArgKind.NONE) is ArgKind.NONE and need is not Need.NONE:
+                raise self.fail(f"{path}.args", "sop.err.no_args", verb=verb.value)
+        return Need.NONE if VERB_ARGS.get(verb, ArgKind.NONE) is ArgKind.NONE else need
+
+    def _aliases(self, value: Any, path: str) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail(path, "list_type")
+        found: list[str] = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not _ALIAS.match(item.strip()):
+                raise self.fail(f"{path}[{i}]", "sop.err.alias")
+            found.append(" ".join(item.split()).upper())
+        return tuple(found)
+
+    def after_close(self, raw: Any) -> AfterClose:
+        path = "after_close"
+        data = self.mapping(raw, path)
+        self.unknown(data, AFTER_CLOSE_KEYS, path)
+        actors = self.roles(data.get("actors"), f"{path}.actors")
+        if not actors:
+            raise self.fail(f"{path}.actors", "sop.err.roles_list")
+        commands_raw = data.get("commands")
+        if not isinstance(commands_raw, list) or not commands_raw:
+            raise self.fail(f"{path}.commands", "list_type")
+        rules: list[CommandRule] = []
+        for i, item in enumerate(commands_raw):
+            where = f"{path}.commands[{i}]"
+            entry = self.mapping(item, where)
+            self.unknown(entry, AFTER_CLOSE_COMMAND_KEYS, where)
+            verb = self._verb(entry, where)
+            if any(r.verb is verb for r in rules):
+                raise self.fail(f"{where}.verb", "sop.err.command_twice", verb=verb.value)
+            to_complainant = self.boolean(entry, "to_complainant", where)
+            target = self.key(entry["next"], f"{where}.next") if entry.get("next") is not None else None
+            if to_complainant == (target is not None):
+                raise self.fail(where, "sop.err.after_close_one_way", verb=verb.value)
+            rules.append(
+                CommandRule(
+                    verb=verb,
+                    desc=self.text(entry, "desc", f"{where}.desc") if "desc" in entry else None,
+                    next=target,
+                    need=self._need(entry, verb, where),
+                    to_complainant=to_complainant,
+                )
+            )
+        mail = self._mail(data["mail"], f"{path}.mail") if "mail" in data else None
+        return AfterClose(actors=actors, commands=tuple(rules), mail=mail)
+
+    def complainant(self, raw: Any) -> tuple[ComplainantRule, ...]:
+        path = "complainant"
+        data = self.mapping(raw, path)
+        self.unknown(data, COMPLAINANT_KEYS, path)
+        commands_raw = data.get("commands")
+        if not isinstance(commands_raw, list) or not commands_raw:
+            raise self.fail(f"{path}.commands", "list_type")
+        rules: list[ComplainantRule] = []
+        for i, item in enumerate(commands_raw):
+            where = f"{path}.commands[{i}]"
+            entry = self.mapping(item, where)
+            self.unknown(entry, COMPLAINANT_COMMAND_KEYS, where)
+            verb = self._verb(entry, where, COMPLAINANT_VERBS)
+            if any(r.verb is verb for r in rules):
+                raise self.fail(f"{where}.verb", "sop.err.command_twice", verb=verb.value)
+            question = self.choice(entry.get("question"), f"{where}.question", {q.value: q for q in Question})
+            if not isinstance(entry.get("positive"), bool):
+                raise self.fail(f"{where}.positive", "bool_type")
+            rules.append(
+                ComplainantRule(
+                    verb=verb,
+                    question=question,
+                    positive=bool(entry["positive"]),
+                    desc=self.text(entry, "desc", f"{where}.desc") if "desc" in entry else None,
+                    notify=self.choice(
+                        entry.get("notify", "never"), f"{where}.notify", {n.value: n for n in Notify}
+                    ),
+                )
+            )
+        for question in {r.question for r in rules}:
+            answers = {r.positive for r in rules if r.question is question}
+            if answers != {True, False}:
+                raise self.fail(path, "sop.err.question_both", question=question.value)
+        return tuple(rules)
 
     def _attach(self, value: Any, path: str) -> tuple[DocumentKind, ...]:
         if value is None:

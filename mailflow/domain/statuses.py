@@ -19,6 +19,7 @@ class RouteStatus(StrEnum):
     OPEN = "open"
     DONE = "done"  # its last route step finished
     CANCELLED = "cancelled"  # the case closed while it was open
+    RETURNED = "returned"  # "dikembalikan": the OPD declined (not its business); never joins
 
 
 class StepOutcome(StrEnum):
@@ -57,6 +58,7 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     HELD = "held"  # over the per-address daily limit: goes out in the next digest
     DIGESTED = "digested"
+    GROUPED = "grouped"  # went out as a section of a grouped mail (domain/pacing)
 
 
 class ReturnedStatus(StrEnum):

@@ -20,6 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 VERSION = 1
+# A token whose step is CASE_TOKEN_STEP names the case, not a step: the complainant's (their
+# actor is complainant_actor(id)) and the after-close actors' (a person id). Its attempt is the
+# case's round when it was issued, so an after-close command from before a reopening is a replay.
+CASE_TOKEN_STEP = 0
+COMPLAINANT_TOKEN_DAYS = 366  # a citizen may answer the final mail or the follow-up weeks later
 _EPOCH = date(2020, 1, 1)
 _BODY = struct.Struct(">BIBIB4sH")
 _MAC_BYTES = 10
@@ -49,6 +54,16 @@ class TokenClaims:
 
     def names_actor(self, person_id: str) -> bool:
         return hmac.compare_digest(self.actor_tag, actor_tag(person_id))
+
+    @property
+    def for_case(self) -> bool:
+        """A case token (the complainant's or an after-close actor's), not a step's."""
+        return self.step == CASE_TOKEN_STEP
+
+
+def complainant_actor(complainant_id: int) -> str:
+    """The actor a complainant's token names (never a directory person id: those have no colon)."""
+    return f"complainant:{complainant_id}"
 
 
 def actor_tag(person_id: str) -> bytes:

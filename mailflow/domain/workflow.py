@@ -13,6 +13,13 @@ Decisions documented in README "Alur": the first case step after the fan-in wait
 so the complainant gets one answer with every OPD's signed letter; a command's KHUSUS word (or a
 command declared with `track: special`) moves the case to the special track and recomputes the
 deadlines of open steps that have a special limit.
+
+The branches (issue 13, see mailflow.domain.sop): a command declared `route: returned` ends its
+route as returned and starts its case step at once; `route: reopen` starts an earlier route step
+again on one route; a fan-out to an OPD whose route was returned needs the PAKSA word; the join
+also waits while a case step is open (the head of Diskominfo is still re-routing); after-close
+commands answer the complainant or reopen the case as a new round. Every step entered again is a
+new round of it (the engine numbers the rounds).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from mailflow.domain.sop import (
     Completion,
     Need,
     Role,
+    RouteEffect,
     Scope,
     Sop,
     Step,
@@ -56,6 +64,8 @@ class RouteState:
     bidang_code: str | None
     status: str  # a RouteStatus value
     finished_steps: frozenset[int] = frozenset()
+    note: str | None = None  # why it was returned (declined) or sent back
+    rounds: tuple[tuple[int, int, datetime], ...] = ()  # (step, round, started) of its route steps
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,7 @@ class CaseState:
     routes: tuple[RouteState, ...]
     open_steps: tuple[OpenStep, ...]
     complainant_email: str | None
+    round: int = 1  # 1, then 2, 3, ... after each reopening
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,7 @@ class MakeLetter:
     route: RouteRef | None = None  # None: one letter for the whole case (e.g. the step-4 sheet)
     step: int = 0  # the step whose completion makes it
     next_step: int | None = None  # the step it starts: the letter states that step's deadline
+    revision: bool = False  # drafted again after being sent back: a revision of the route's letter
 
 
 @dataclass(frozen=True)
@@ -121,13 +133,16 @@ class Transition:
     route_bidang: tuple[tuple[int, str, str], ...] = ()  # (route_id, bidang, instruction)
     route_response: tuple[tuple[int, str], ...] = ()  # (route_id, drafted response)
     route_done: tuple[int, ...] = ()
+    route_status: tuple[tuple[int, RouteStatus, str], ...] = ()  # (route_id, status, note)
+    reopen: bool = False  # a closed case opens again as a new round
+    reopen_reason: str = ""
     letters: tuple[MakeLetter, ...] = ()
     system_steps: tuple[SystemStep, ...] = ()
     start: tuple[Start, ...] = ()
     recompute_due: tuple[int, ...] = ()  # open events whose deadline follows a new track
     close: CaseStatus | None = None  # REJECTED or CLOSED
     close_reason: str = ""
-    notify_complainant: str | None = None  # "rejected" or "answer"
+    notify_complainant: str | None = None  # "rejected", "answer" or "message" (after close)
     answer_text: str = ""
     confirm: str | None = None  # a short confirmation to the sender (e.g. "special_track")
 
@@ -158,6 +173,7 @@ class _Plan:
     starts: list[Start]
     new_routes: list[str]
     route_done: list[int]
+    route_status: list[tuple[int, RouteStatus, str]]
 
 
 class Workflow:
@@ -219,6 +235,10 @@ class Workflow:
             return Refusal("missing_response", step.verbs())
         if rule.close is not None:
             return self._close(state, event, rule, command, track)
+        if rule.route is RouteEffect.RETURNED:
+            return self._route_returned(state, step, event, rule, command, track)
+        if rule.route is RouteEffect.REOPEN:
+            return self._route_reopen(state, step, event, rule, command, track)
         if rule.stay:
             return Transition(
                 set_track=track,
@@ -231,6 +251,12 @@ class Workflow:
         fans_out = self.sop.by_key(rule.next).scope is Scope.ROUTE and step.scope is Scope.CASE
         if (names_opds or fans_out) and not opds:
             return Refusal("missing_opd", step.verbs())
+        if fans_out:
+            declined = [
+                r.opd_code for r in state.routes if r.opd_code in opds and r.status == RouteStatus.RETURNED
+            ]
+            if declined and not command.force:
+                return Refusal("route_returned", step.verbs(), detail=", ".join(declined))
         note = _note(step, rule, command, opds if names_opds or fans_out else ())
         plan = _new_plan()
         self._leave(plan, step, route, rule.next, opds, state, event, bidang=command.bidang)
@@ -266,6 +292,77 @@ class Workflow:
             answer_text="" if rejected else command.text,
         )
 
+    # --- the branches ------------------------------------------------------------------------------
+
+    def _route_returned(
+        self,
+        state: CaseState,
+        step: Step,
+        event: OpenStep,
+        rule: CommandRule,
+        command: Command,
+        track: Track | None,
+    ) -> Transition:
+        """The OPD declines: its route ends as returned; `next` (a case step) starts at once."""
+        route = _event_route(event)
+        assert route.route_id is not None and rule.next is not None
+        plan = _new_plan()
+        plan.route_status.append((route.route_id, RouteStatus.RETURNED, command.text))
+        self._enter(plan, self.sop.by_key(rule.next), None, (), state, None)
+        return _assemble(
+            plan,
+            finish=(Finish(event.event_id, command=command.verb.value, note=command.text),),
+            set_track=track,
+        )
+
+    def _route_reopen(
+        self,
+        state: CaseState,
+        step: Step,
+        event: OpenStep,
+        rule: CommandRule,
+        command: Command,
+        track: Track | None,
+    ) -> Transition | Refusal:
+        """An answer sent back: `next` (an earlier route step) starts again on one route."""
+        assert rule.next is not None
+        answered = [r for r in state.routes if r.status == RouteStatus.DONE]
+        if command.opds:
+            chosen = [r for r in answered if r.opd_code in command.opds]
+        else:
+            chosen = answered if len(answered) == 1 else []
+        if len(chosen) != 1:
+            return Refusal("which_route", step.verbs(), detail=", ".join(r.opd_code for r in answered))
+        route = chosen[0]
+        plan = _new_plan()
+        plan.route_status.append((route.route_id, RouteStatus.OPEN, command.text))
+        target = self.sop.by_key(rule.next)
+        self._enter(plan, target, RouteRef(route.opd_code, route.route_id), (), state, route.bidang_code)
+        note = f"{route.opd_code}: {command.text}"
+        return _assemble(
+            plan, finish=(Finish(event.event_id, command=command.verb.value, note=note),), set_track=track
+        )
+
+    def on_after_close(self, state: CaseState, command: Command) -> Transition | Refusal:
+        """An after-close actor answered a forwarded complainant reply: KIRIM-like commands send
+        their text to the complainant, reopening commands start the case again at their step."""
+        after = self.sop.after_close
+        rule = after.command(command.verb) if after else None
+        if after is None or rule is None:
+            return Refusal("wrong_command", after.verbs() if after else (), detail=command.verb.value)
+        if state.status == CaseStatus.OPEN:
+            return Refusal("case_open", after.verbs())
+        if rule.need is Need.REQUIRED and not command.text.strip():
+            return Refusal("missing_reason" if rule.args is ArgKind.REASON else "missing_text", after.verbs())
+        if rule.to_complainant:
+            if not state.complainant_email:
+                return Refusal("no_complainant", after.verbs())
+            return Transition(notify_complainant="message", answer_text=command.text)
+        assert rule.next is not None
+        plan = _new_plan()
+        self._enter(plan, self.sop.by_key(rule.next), None, (), state, None)
+        return _assemble(plan, reopen=True, reopen_reason=command.text)
+
     # --- following the declared steps ---------------------------------------------------------------
 
     def _leave(
@@ -290,14 +387,20 @@ class Workflow:
                     route=route if step.scope is Scope.ROUTE else None,
                     step=step.number,
                     next_step=target.number,
+                    revision=self._sent_back(step, route, state, event),
                 )
             )
         if step.scope is Scope.CASE and target.scope is Scope.ROUTE:
-            existing = {r.opd_code: r.route_id for r in state.routes} if state else {}
+            routes = {r.opd_code: r for r in state.routes} if state else {}
             for code in opds:
-                if code not in existing and code not in plan.new_routes:
+                known = routes.get(code)
+                if known is None and code not in plan.new_routes:
                     plan.new_routes.append(code)
-                self._enter(plan, target, RouteRef(code, existing.get(code)), opds, state, None)
+                elif known is not None and known.status != RouteStatus.OPEN:
+                    # sent there again (PAKSA after a decline, or a reopened case): a new round
+                    plan.route_status.append((known.route_id, RouteStatus.OPEN, ""))
+                ref = RouteRef(code, known.route_id if known else None)
+                self._enter(plan, target, ref, opds, state, None)
             return
         if step.scope is Scope.ROUTE and target.scope is Scope.CASE:
             assert route is not None and route.route_id is not None
@@ -307,6 +410,22 @@ class Workflow:
             self._enter(plan, target, None, opds, state, None)
             return
         self._enter(plan, target, route, opds, state, bidang)
+
+    def _sent_back(
+        self, step: Step, route: RouteRef | None, state: CaseState | None, event: OpenStep | None
+    ) -> bool:
+        """This round of a route step came from a return (`route: reopen`): the step was done on
+        the route before, and the route was not entered again since (as a reopened case or a
+        re-routing with PAKSA enter it: those rounds make a new letter)."""
+        if step.scope is not Scope.ROUTE or route is None or state is None or event is None:
+            return False
+        known = next((r for r in state.routes if r.route_id == route.route_id), None)
+        if known is None:
+            return False
+        first = self.sop.route_steps()[0].number
+        previous = [at for s, n, at in known.rounds if s == step.number and n == event.attempt - 1]
+        entries = [at for s, _, at in known.rounds if s == first]
+        return bool(previous) and not any(previous[0] < at <= event.started_at for at in entries)
 
     def _enter(
         self,
@@ -326,13 +445,14 @@ class Workflow:
 
 
 def _new_plan() -> _Plan:
-    return _Plan([], [], [], [], [])
+    return _Plan([], [], [], [], [], [])
 
 
 def _assemble(plan: _Plan, **fields: object) -> Transition:
     return Transition(
         new_routes=tuple(plan.new_routes),
         route_done=tuple(plan.route_done),
+        route_status=tuple(plan.route_status),
         letters=tuple(plan.letters),
         system_steps=tuple(plan.system_steps),
         start=tuple(plan.starts),
@@ -341,8 +461,12 @@ def _assemble(plan: _Plan, **fields: object) -> Transition:
 
 
 def _others_open(state: CaseState | None, route_id: int) -> bool:
+    """Another route is still open, or a case step is (a returned route being re-routed): the
+    join waits for it."""
     if state is None:
         return False
+    if any(step.route_id is None for step in state.open_steps):
+        return True
     return any(r.route_id != route_id and r.status == RouteStatus.OPEN for r in state.routes)
 
 

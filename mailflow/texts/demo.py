@@ -2,8 +2,8 @@
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "demo.title": (
-        "Demo LAPOR Bontang: lima aduan melewati SOP di server lokal ({folder})",
-        "LAPOR Bontang demo: five complaints through the SOP on local servers ({folder})",
+        "Demo LAPOR Bontang: tujuh aduan melewati SOP di server lokal ({folder})",
+        "LAPOR Bontang demo: seven complaints through the SOP on local servers ({folder})",
     ),
     "demo.servers": (
         "Server: IMAP 127.0.0.1:{imap}, SMTP 127.0.0.1:{smtp}; basis data {database}",

@@ -74,6 +74,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Kami tidak dapat menemukan aduan yang Anda maksud. Mohon balas langsung email dari sistem.",
         "We could not find the complaint you mean. Please reply directly to a mail from the system.",
     ),
+    "engine.explain.grouped": (
+        "Email yang Anda balas memuat beberapa aduan sekaligus, sehingga balasan Anda tidak menyebut "
+        "aduan mana yang dimaksud dan belum ada yang dijalankan. Pada email tersebut, klik tombol "
+        "perintah di bawah aduan yang dimaksud, atau kirim perintah ke alamat balasan yang tertulis "
+        "pada aduan itu.",
+        "The mail you replied to lists several complaints, so your reply does not say which one you "
+        "mean and nothing was done. In that mail, click the command button under the complaint you "
+        "mean, or send the command to the reply address written with that complaint.",
+    ),
     "engine.explain.unauthenticated": (
         "Email Anda tidak lolos pemeriksaan keaslian pengirim (DKIM/SPF) oleh server surat kami.",
         "Your mail did not pass the sender authentication (DKIM/SPF) of our mail server.",

@@ -45,6 +45,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Item {id} processed again: message status {status}{case}",
     ),
     "ingest.q.retry_case": (", aduan {number}", ", case {number}"),
+    "ingest.ignored.empty": (
+        "Tidak ada email yang diabaikan dalam {days} hari terakhir.",
+        "No mail was ignored in the last {days} days.",
+    ),
+    "ingest.ignored.title": (
+        "Email yang diabaikan, {days} hari terakhir ({count})",
+        "Ignored mails, last {days} days ({count})",
+    ),
+    "ingest.ignored.col.id": ("ID pesan", "Message id"),
+    "ingest.ignored.col.when": ("Diterima", "Received"),
+    "ingest.ignored.col.mailbox": ("Kotak surat", "Mailbox"),
+    "ingest.ignored.col.from": ("Dari", "From"),
+    "ingest.ignored.col.subject": ("Perihal", "Subject"),
+    "ingest.ignored.col.rule": ("Aturan: alasan", "Rule: reason"),
+    "ingest.ignored.automated": ("(email mesin, tanpa aturan)", "(machine mail, no rule)"),
+    "ingest.ignored.hint": (
+        "Bila salah satunya aduan: mailflow quarantine retry --as-complaint <ID pesan>",
+        "Should one be a complaint: mailflow quarantine retry --as-complaint <message id>",
+    ),
+    "ingest.take_in.done": (
+        "Pesan {id} didaftarkan sebagai aduan {number}.",
+        "Message {id} registered as complaint {number}.",
+    ),
+    "ingest.take_in.already": (
+        "Pesan {id} sudah menjadi aduan {number}; tidak didaftarkan lagi.",
+        "Message {id} is complaint {number} already; not registered again.",
+    ),
+    "ingest.take_in.not_takeable": (
+        "Pesan {id} berstatus {status}: hanya email yang diabaikan atau dikarantina yang dapat "
+        "didaftarkan sebagai aduan (lihat `mailflow quarantine list --ignored`).",
+        "Message {id} is {status}: only an ignored or quarantined mail can be registered as a "
+        "complaint (see `mailflow quarantine list --ignored`).",
+    ),
     "ingest.reason.crashed": (
         "proses mailflow berhenti mendadak saat memproses pesan ini",
         "the mailflow process died while processing this message",

@@ -41,6 +41,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.table.channels": ("Aduan masuk per kanal", "Complaints received per channel"),
     "reports.table.complaints": ("Daftar aduan masuk", "Complaints received"),
     "reports.table.months": ("Rekapitulasi per bulan", "Month by month"),
+    "reports.table.ignored": (
+        "Email yang diabaikan aturan kotak masuk",
+        "Mails the inbox rules ignored",
+    ),
     "reports.table.opd_months": (
         "Aduan yang diterima OPD per bulan",
         "Complaints received by each department per month",
@@ -59,6 +63,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.sheet.channels": ("Kanal", "Channels"),
     "reports.sheet.complaints": ("Aduan masuk", "Complaints"),
     "reports.sheet.months": ("Per bulan", "Per month"),
+    "reports.sheet.ignored": ("Diabaikan", "Ignored"),
     "reports.sheet.opd_months": ("OPD per bulan", "Department per month"),
     "reports.sheet.opd_steps": ("OPD per langkah", "Department per step"),
     "reports.sheet.trend_steps": ("Tren langkah", "Trend per step"),
@@ -83,6 +88,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "tidak ada langkah OPD yang terlambat.",
         "A complaint sent to several departments counts for each. Within limit = none of the "
         "department's steps was late.",
+    ),
+    "reports.note.ignored": (
+        "Bila salah satunya ternyata aduan, daftarkan dengan: mailflow quarantine retry "
+        "--as-complaint <ID pesan>.",
+        "Should one of them be a complaint, register it with: mailflow quarantine retry "
+        "--as-complaint <message ID>.",
     ),
     # --- columns -----------------------------------------------------------------------------
     "reports.col.no": ("No", "No"),
@@ -121,6 +132,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.col.escalated": ("Eskalasi", "Escalated"),
     "reports.col.count": ("Jumlah", "Count"),
     "reports.col.share": ("Persentase", "Share"),
+    "reports.col.message_id": ("ID Pesan", "Message ID"),
+    "reports.col.sender": ("Pengirim", "Sender"),
+    "reports.col.rule": ("Aturan", "Rule"),
+    "reports.col.reason": ("Alasan", "Reason"),
     "reports.col.month": ("Bulan", "Month"),
     "reports.col.received": ("Aduan Masuk", "Complaints received"),
     "reports.col.closed": ("Selesai Dijawab", "Answered"),
@@ -148,6 +163,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.category.none": ("(tanpa kategori)", "(no category)"),
     "reports.opd.none": ("(belum ditentukan)", "(not yet decided)"),
     "reports.opd.suggested": ("{codes} (usulan)", "{codes} (suggested)"),
+    "reports.ignored.automated": ("(email mesin, tanpa aturan)", "(machine mail, no rule)"),
     "reports.yes": ("Ya", "Yes"),
     "reports.no": ("Tidak", "No"),
     "reports.limit_special": ("{limit} (khusus: {special})", "{limit} (special: {special})"),

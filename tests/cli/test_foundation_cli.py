@@ -9,6 +9,8 @@ import pytest
 
 from tests.cli.helpers import run_cli
 
+pytestmark = [pytest.mark.slow]  # servers and subprocesses: outside the fast subset
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:

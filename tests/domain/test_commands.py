@@ -106,3 +106,58 @@ def test_not_a_command() -> None:
     for line, code in (("", "empty"), ("Baik pak, segera saya cek", "unknown"), ("123", "unknown")):
         result = run(line)
         assert isinstance(result, CommandError) and result.code == code
+
+
+# --- the branches (issue 13) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "verb", "text"),
+    [
+        ("BUKAN KEWENANGAN: jalan provinsi", Verb.BUKAN_KEWENANGAN, "jalan provinsi"),
+        ("Bukan kewenangan - ini urusan DLH", Verb.BUKAN_KEWENANGAN, "ini urusan DLH"),
+        ("NOT OURS: provincial road", Verb.BUKAN_KEWENANGAN, "provincial road"),
+        ("KEMBALIKAN: lengkapi jadwal", Verb.KEMBALIKAN, "lengkapi jadwal"),
+        ("Return - add the schedule", Verb.KEMBALIKAN, "add the schedule"),
+        ("BUKA KEMBALI: lampu mati lagi", Verb.BUKA_KEMBALI, "lampu mati lagi"),
+        ("Reopen: broken again", Verb.BUKA_KEMBALI, "broken again"),
+        ("Puas, terima kasih", Verb.PUAS, ""),
+        ("TIDAK PUAS", Verb.TIDAK_PUAS, ""),
+        ("Tidak puas, lampu masih mati", Verb.TIDAK_PUAS, "lampu masih mati"),
+        ("Not satisfied: still dark", Verb.TIDAK_PUAS, "still dark"),
+        ("Sudah", Verb.SUDAH, ""),
+        ("Belum, masih berkedip", Verb.BELUM, "masih berkedip"),
+        ("Yes", Verb.SUDAH, ""),
+    ],
+)  # fmt: skip
+def test_branch_verbs_of_one_and_two_words(line: str, verb: Verb, text: str) -> None:
+    result = run(line)
+    assert isinstance(result, Command) and result.verb is verb and result.text == text
+
+
+def test_a_reason_is_required_for_the_branch_verbs() -> None:
+    for line in ("BUKAN KEWENANGAN", "Kembalikan", "BUKA KEMBALI, terima kasih"):
+        result = run(line)
+        assert isinstance(result, CommandError) and result.code == "missing_text", line
+
+
+def test_two_word_keywords_in_a_sentence_are_sentences() -> None:
+    for line in ("Bukan kewenangan kami sebenarnya", "Tidak puas sekali saya", "buka kembali nanti ya"):
+        result = run(line)
+        assert isinstance(result, CommandError) and result.code == "sentence", line
+
+
+def test_step_aliases_win_over_the_global_ones() -> None:
+    local = {"TOLAK": Verb.BUKAN_KEWENANGAN}
+    result = parse("Tolak: ini jalan provinsi", "", find_opd=find_opd, aliases=local)
+    assert result == Command(Verb.BUKAN_KEWENANGAN, text="ini jalan provinsi")
+    assert run("Tolak: bukan aduan") == Command(Verb.TOLAK, text="bukan aduan")
+
+
+def test_return_names_an_opd_before_the_colon_and_paksa_confirms() -> None:
+    assert run("KEMBALIKAN DPUPR: lampirkan foto") == Command(
+        Verb.KEMBALIKAN, opds=("DPUPR",), text="lampirkan foto"
+    )
+    assert run("KEMBALIKAN: catatan: lihat foto") == Command(Verb.KEMBALIKAN, text="catatan: lihat foto")
+    assert run("TERUSKAN DISHUB PAKSA") == Command(Verb.TERUSKAN, opds=("DISHUB",), force=True)
+    assert run("TERUSKAN DISHUB") == Command(Verb.TERUSKAN, opds=("DISHUB",))

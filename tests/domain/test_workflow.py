@@ -8,7 +8,7 @@ from mailflow.config.sop_file import REGENCY_SOP, load_sop, shipped_sop_path
 from mailflow.domain.commands import Command, Verb
 from mailflow.domain.documents import Audience, DocumentKind
 from mailflow.domain.sop import Role, Track
-from mailflow.domain.statuses import StepOutcome
+from mailflow.domain.statuses import RouteStatus, StepOutcome
 from mailflow.domain.workflow import (
     CaseState,
     Info,
@@ -234,3 +234,73 @@ def test_the_regency_sop_runs_on_the_same_engine() -> None:
     assert isinstance(approved, Transition) and approved.start[0].step == 8
     wrong = flow.on_command(state((seven,)), seven, Command(Verb.TERUSKAN, opds=("DLH",)))
     assert isinstance(wrong, Refusal) and wrong.code == "wrong_command"
+
+
+# --- the branches (issue 13) -----------------------------------------------------------------------
+
+
+def test_a_declined_route_is_returned_and_the_head_asked_at_once() -> None:
+    routes = (RouteState(7, "DISHUB", None, "open"), RouteState(8, "DPUPR", None, "open"))
+    five = step(5, route_id=7, opd="DISHUB")
+    result = on_command(
+        state((five, step(5, 101, 8, "DPUPR")), routes),
+        five,
+        Command(Verb.BUKAN_KEWENANGAN, text="jalan provinsi"),
+    )
+    assert isinstance(result, Transition)
+    assert result.route_status == ((7, RouteStatus.RETURNED, "jalan provinsi"),)
+    assert result.route_done == ()  # never a join
+    assert [s.step for s in result.start] == [4]  # at once, although DPUPR is still open
+    assert result.finish[0].command == "BUKAN KEWENANGAN" and result.finish[0].note == "jalan provinsi"
+
+
+def test_the_join_waits_while_the_head_is_re_routing() -> None:
+    routes = (RouteState(7, "DISHUB", None, "returned"), RouteState(8, "DPUPR", "BM", "open"))
+    eight = step(8, route_id=8, opd="DPUPR")
+    four = step(4, 102)
+    result = on_letter_signed(state((four, eight), routes), eight, "Kepala DPUPR")
+    assert isinstance(result, Transition) and result.route_done == (8,) and result.start == ()
+    result = on_letter_signed(state((eight,), routes), eight, "Kepala DPUPR")
+    assert isinstance(result, Transition) and [s.step for s in result.start] == [10]
+
+
+def test_forwarding_to_a_returned_route_needs_paksa_and_reopens_it() -> None:
+    routes = (RouteState(7, "DISHUB", None, "returned", note="jalan provinsi"),)
+    four = step(4)
+    refused = on_command(state((four,), routes), four, Command(Verb.TERUSKAN, opds=("DISHUB",)))
+    assert isinstance(refused, Refusal) and refused.code == "route_returned" and refused.detail == "DISHUB"
+    forced = on_command(state((four,), routes), four, Command(Verb.TERUSKAN, opds=("DISHUB",), force=True))
+    assert isinstance(forced, Transition)
+    assert forced.route_status == ((7, RouteStatus.OPEN, ""),) and forced.new_routes == ()
+    assert [(s.step, s.route) for s in forced.start] == [(5, RouteRef("DISHUB", 7))]
+
+
+def test_kembalikan_reopens_the_drafting_step_of_one_route() -> None:
+    done = frozenset({5, 6, 7, 8, 9})
+    routes = (RouteState(7, "DISHUB", "PJU", "done", done), RouteState(8, "DPUPR", "BM", "done", done))
+    ten = step(10)
+    which = on_command(state((ten,), routes), ten, Command(Verb.KEMBALIKAN, text="lengkapi"))
+    assert isinstance(which, Refusal) and which.code == "which_route" and which.detail == "DISHUB, DPUPR"
+    result = on_command(state((ten,), routes), ten, Command(Verb.KEMBALIKAN, opds=("DPUPR",), text="foto"))
+    assert isinstance(result, Transition)
+    assert result.route_status == ((8, RouteStatus.OPEN, "foto"),)
+    assert result.start == (
+        Start(7, Role.KABID, RouteRef("DPUPR", 8), "BM", (DocumentKind.LEMBAR_DISPOSISI,)),
+    )
+
+
+def test_after_close_commands() -> None:
+    closed = state((), (), status="closed")
+    sent = WORKFLOW.on_after_close(closed, Command(Verb.KIRIM, text="Tiang akan dicek."))
+    assert isinstance(sent, Transition) and sent.notify_complainant == "message" and sent.start == ()
+    reopened = WORKFLOW.on_after_close(closed, Command(Verb.BUKA_KEMBALI, text="mati lagi"))
+    assert isinstance(reopened, Transition) and reopened.reopen and reopened.reopen_reason == "mati lagi"
+    assert reopened.start == (Start(2, Role.IKP),)
+    still_open = WORKFLOW.on_after_close(state(), Command(Verb.BUKA_KEMBALI, text="x"))
+    assert isinstance(still_open, Refusal) and still_open.code == "case_open"
+    wrong = WORKFLOW.on_after_close(closed, Command(Verb.SETUJU))
+    assert isinstance(wrong, Refusal) and wrong.code == "wrong_command"
+    anonymous = WORKFLOW.on_after_close(
+        state((), (), status="closed", complainant_email=None), Command(Verb.KIRIM, text="x")
+    )
+    assert isinstance(anonymous, Refusal) and anonymous.code == "no_complainant"

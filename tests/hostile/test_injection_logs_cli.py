@@ -29,7 +29,7 @@ from tests.fixtures.smtp import SmtpServer
 from tests.ingest.builders import COMPLAINTS_TO
 from tests.ingest.conftest import IngestEnv, make_env
 
-pytestmark = [pytest.mark.imap]
+pytestmark = [pytest.mark.slow, pytest.mark.imap]
 
 RAW = ("\u202e", "\x1b", "\u2066")
 FORGED = "2026-11-30 INFO forged line"

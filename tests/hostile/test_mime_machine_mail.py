@@ -19,7 +19,7 @@ from tests.hostile.mime_support import REPLY_ADDRESS, mail, mime_env_fixture  # 
 from tests.ingest.builders import complaint
 from tests.ingest.conftest import IngestEnv
 
-pytestmark = [pytest.mark.imap]
+pytestmark = [pytest.mark.slow, pytest.mark.imap]
 
 IKP = "ikp.kominfo@bontangkota.go.id"
 OUTLOOK_TOKEN = "lapor+ab3dx7k2mq5rt8vw@diskominfo.bontangkota.go.id"

@@ -18,7 +18,7 @@ from tests.hostile.mime_support import corpus, mail, mime_env_fixture, traceback
 from tests.ingest.builders import complaint
 from tests.ingest.conftest import IngestEnv
 
-pytestmark = [pytest.mark.imap]
+pytestmark = [pytest.mark.slow, pytest.mark.imap]
 
 # each of these raised inside parsing before the fix, so it was retried on every poll
 RAISED_BEFORE = [

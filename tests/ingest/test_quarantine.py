@@ -17,7 +17,7 @@ from tests.cli.helpers import run_cli
 from tests.ingest.builders import complaint
 from tests.ingest.conftest import make_env
 
-pytestmark = [pytest.mark.imap]
+pytestmark = [pytest.mark.slow, pytest.mark.imap]
 
 
 class PoisonHooks:

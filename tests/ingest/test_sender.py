@@ -17,6 +17,8 @@ from tests.fixtures.smtp import NO_SUCH_USER
 from tests.ingest.builders import complaint
 from tests.ingest.conftest import IngestEnv, make_env
 
+pytestmark = [pytest.mark.slow]  # servers and subprocesses: outside the fast subset
+
 DOMAIN = "diskominfo.bontangkota.go.id"
 
 

@@ -145,3 +145,63 @@ def person_with_other_reply_to() -> bytes:
     )
     message.set_content("Lampu jalan di gang kami mati seminggu.\n\nHendra\n")
     return message.as_bytes()
+
+
+def shop_complaint_from_info_address() -> bytes:
+    """A small business writing from its shop's info@ address, as many do: a real complaint that
+    the shipped rule for service notifications (info@, noreply@ ...) ignores."""
+    message = _message(Address("Toko Bunga Melati", "info", "melati-bontang.com"), "Saluran air tersumbat")
+    message["X-Mailer"] = "Microsoft Outlook 16.0"
+    message.set_content(
+        "Selamat siang,\n\nSaluran air di depan toko kami di Jl. Bhayangkara sudah seminggu tersumbat "
+        "sampah dan airnya meluap ke jalan setiap hujan. Mohon segera dibersihkan.\n\n"
+        "Hormat kami,\nIbu Ratna\nToko Bunga Melati\n"
+    )
+    return message.as_bytes()
+
+
+def hostile_newsletter() -> bytes:
+    """A mailing-list mail whose subject carries terminal markup and a right-to-left override."""
+    message = _message(Address("Promo", "promo", "belanja.example"), "[bold red]DISKON[/] \u202eakhir tahun")
+    message["List-Unsubscribe"] = "<mailto:unsubscribe@belanja.example>"
+    message.set_content("Diskon besar.\n")
+    return message.as_bytes()
+
+
+CITY_FORM_ENGLISH = (
+    "The street lights along Jl. Ahmad Yani near the market have been off for two weeks. It is very\n"
+    "dark at night and there have already been two accidents. Could you please have them repaired?\n"
+)
+
+
+def city_form_english() -> bytes:
+    """The city's (Indonesian) web form filled in by an English-speaking resident: labels, intro
+    and footer in Indonesian, the complaint itself in English."""
+    indonesian = (
+        "Jalan di depan rumah kami berlubang besar dan sudah dua orang jatuh dari motor. Mohon segera\n"
+    )
+    text = CITY_FORM_TEXT.replace(indonesian + "diaspal kembali.\n", CITY_FORM_ENGLISH)
+    text = text.replace("Budi Santoso", "James Miller").replace(
+        "budi.santoso88@gmail.com", "j.miller@outlook.com"
+    )
+    text = text.replace("Judul: Jalan berlubang di Jl. Cipto", "Judul: Street lights off on Jl. Ahmad Yani")
+    assert CITY_FORM_ENGLISH in text
+    mail = _message(
+        Address("Website Pemerintah Kota Bontang", "noreply", "bontangkota.go.id"),
+        "[Formulir Pengaduan] Street lights off on Jl. Ahmad Yani",
+        reply_to=Address("James Miller", "j.miller", "outlook.com"),
+    )
+    mail.set_content(text)
+    return mail.as_bytes()
+
+
+def gmail_english() -> bytes:
+    message = _message(
+        Address("Emma Clarke", "emma.clarke", "gmail.com"), "Garbage not collected in Bontang Baru"
+    )
+    message.set_content(
+        "Hello,\n\nThe garbage on our street in Bontang Baru has not been collected for ten days and it\n"
+        "smells very bad. Could you please send the truck as soon as possible?\n\nThank you,\nEmma\n\n"
+        "Sent from my iPhone\n"
+    )
+    return message.as_bytes()

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from mailflow.adapters.db.models import Case, Message, QuarantineItem, StepEvent
+from mailflow.adapters.db.models import Case, Document, Message, QuarantineItem, StepEvent
+from mailflow.adapters.pdf_text import pdf_text
 from mailflow.demo import people
 from mailflow.demo.runner import DemoRunner
 from tests.fixtures.dovecot import PASSWORD, DovecotServer
@@ -107,8 +109,9 @@ def test_signed_letters_came_back_both_ways(played: DemoRunner) -> None:
         )
         sources = sorted(("mail" if e.source_message_id else "folder") for e in nines)
         assert all(e.source_document_id for e in nines)  # the signed copy that finished it
-    # A, C-DPUPR and D by mail; B and C-DLH through letters/returned
-    assert sources.count("folder") == 2 and sources.count("mail") == 3
+    # A, C-DPUPR, D, F and G (twice: its answer was sent back and signed again) by mail; B and
+    # C-DLH through letters/returned (issue 13 added F and G: 3 -> 6 by mail)
+    assert sources.count("folder") == 2 and sources.count("mail") == 6
     processed = played.app.settings.paths.letters / "returned" / "processed"
     assert len(list(processed.glob("*.pdf"))) == 2
 
@@ -119,6 +122,48 @@ def test_the_complainant_got_the_answer_with_the_signed_letter(played: DemoRunne
     assert len(answers) == 1
     names = [p.get_filename() for p in answers[0].message.iter_attachments()]
     assert len(names) == 1 and names[0].endswith(".pdf")
+    # issue 14: the answer threads under the citizen's own complaint mail, as the acknowledgement
+    assert played.app is not None
+    with played.app.database.reader() as session:
+        original = session.execute(
+            select(Message.message_id).join(Case, Case.source_message_id == Message.id)
+            .where(Case.number == played.outcome.numbers["A"])
+        ).scalar_one()  # fmt: skip
+    assert str(answers[0].message["In-Reply-To"]) == original
+    assert original in str(answers[0].message["References"]).split()
+
+
+def test_the_branch_scenes(played: DemoRunner) -> None:
+    """Issue 13: F declined by DISHUB and re-routed, G's answer revised under the same number,
+    the complainants' answers and the follow-up questions ten working days after closing."""
+    assert played.app is not None and played.smtp is not None
+    with played.app.database.reader() as session:
+        g = session.execute(select(Case).where(Case.number == played.outcome.numbers["G"])).scalar_one()
+        letters = (
+            session.execute(
+                select(Document)
+                .where(Document.case_id == g.id, Document.kind == "surat_tanggapan")
+                .order_by(Document.id)
+            )
+            .scalars()
+            .all()
+        )
+        assert [d.revision for d in letters] == [0, 1] and letters[0].number == letters[1].number
+        assert letters[1].pdf_path is not None and "revisi 1" in pdf_text(Path(letters[1].pdf_path))
+        f = session.execute(select(Case).where(Case.number == played.outcome.numbers["F"])).scalar_one()
+        fours = (
+            session.execute(select(StepEvent.attempt).where(StepEvent.case_id == f.id, StepEvent.step == 4))
+            .scalars()
+            .all()
+        )
+        assert sorted(fours) == [1, 2]
+    asked = [
+        r for r in played.smtp.inbox("siti.rahma@gmail.com") if "sudah selesai" in str(r.message["Subject"])
+    ]
+    assert (
+        len(asked) == 1 and asked[0].at.astimezone(WITA).strftime("%d/%m %H.%M") == "19/11 10.00"
+    )  # 17/12 in the demo, 4 weeks on
+    assert str(asked[0].message["Reply-To"]).startswith("lapor+")
 
 
 # --- attacks, after the script -------------------------------------------------------------------

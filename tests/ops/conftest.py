@@ -74,11 +74,13 @@ def write_site(
     poll_interval: int = 2,
 ) -> tuple[Path, str]:
     """A site for `mailflow run`: the starter, pointed at these servers, LibreOffice off,
-    quick restarts; returns (config, the complaint mailbox's IMAP user)."""
+    quick restarts; returns (config, the complaint mailbox's IMAP user). These tests count every
+    step-2 mail as a mail of its own, so the IKP head's are not grouped here (grouping under
+    kill -9 and several senders: tests/ingest/test_exactly_once.py, tests/intake/test_grouping.py)."""
     user = dovecot.add_user(unique_address())
     config = write_config(
         root, user=user, dovecot=dovecot, smtp=smtp, database_url=database_url, poll_interval=poll_interval,
-        limits="max_mails_per_address_per_day = 1000\nmax_attempts = 50",
+        limits="max_mails_per_address_per_day = 1000\nmax_attempts = 50", sending="group_minutes = 0",
     )  # fmt: skip
     with config.open("a", encoding="utf-8") as handle:
         handle.write(

@@ -26,7 +26,7 @@ from tests.cli.helpers import run_cli
 from tests.ingest.builders import complaint, sample
 from tests.ingest.conftest import IngestEnv, make_env
 
-pytestmark = [pytest.mark.imap]
+pytestmark = [pytest.mark.slow, pytest.mark.imap]
 IKP = "ikp.kominfo@bontangkota.go.id"
 REFRESH_TOKEN = "rt-rahasia-yang-tidak-boleh-ikut"
 

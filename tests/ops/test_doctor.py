@@ -22,7 +22,7 @@ from tests.fixtures.mail_servers import unique_address
 from tests.fixtures.ports import free_port
 from tests.ops.doctor_site import delivering_smtp, doctor_site, root_certificate
 
-pytestmark = [pytest.mark.imap]
+pytestmark = [pytest.mark.slow, pytest.mark.imap]
 QUICK = {"converter"}  # LibreOffice takes seconds to start: only the full runs below include it
 
 

@@ -34,7 +34,7 @@ from tests.fixtures.oauth_servers import BearerSmtp
 from tests.ingest.builders import complaint
 from tests.ops.oauth_site import CLIENT_ID, oauth_env, store_grant
 
-pytestmark = [pytest.mark.imap, pytest.mark.usefixtures("trust_idp")]
+pytestmark = [pytest.mark.slow, pytest.mark.imap, pytest.mark.usefixtures("trust_idp")]
 FAST = PollTuning(backoff_base_seconds=0.2, backoff_max_seconds=0.5)
 
 

@@ -18,6 +18,8 @@ from mailflow.services.operations.starter import write_starter
 from mailflow.services.runtime.scheduler import DAILY_REPORT, WEEKLY_EMAIL
 from tests.reports.seed import at, seed_history
 
+pytestmark = [pytest.mark.slow]  # servers and subprocesses: outside the fast subset
+
 
 def site_app(tmp_path: Path, database: Database, extra: str) -> App:
     result = write_starter(tmp_path / "site")
@@ -86,3 +88,26 @@ def test_no_recipients_is_not_an_error(tmp_path: Path, sqlite_db: Database) -> N
         assert (weekly.status, weekly.detail) == ("done", "2026-W52: no recipients")
     finally:
         application.close()
+
+
+def test_the_follow_up_job_runs_with_the_reminders_unless_turned_off(
+    tmp_path: Path, database: Database
+) -> None:
+    from mailflow.bootstrap.jobs import FOLLOWUP, REMINDERS  # noqa: PLC0415
+
+    on = site_app(tmp_path / "on", database, "")
+    try:
+        assert sorted(build_scheduler(on, reminders=True).jobs) == sorted(
+            [DAILY_REPORT, WEEKLY_EMAIL, REMINDERS, FOLLOWUP]
+        )
+        outcomes = {
+            o.job: o for o in build_scheduler(on, reminders=True).run_pending(at("2026-12-28", "08:00"))
+        }
+        assert outcomes[FOLLOWUP].status == "done" and outcomes[FOLLOWUP].detail == "0 question(s)"
+    finally:
+        on.close()
+    off = site_app(tmp_path / "off", database, "\n[satisfaction]\nenabled = false\n")
+    try:
+        assert FOLLOWUP not in build_scheduler(off, reminders=True).jobs
+    finally:
+        off.close()

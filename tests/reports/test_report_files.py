@@ -53,7 +53,9 @@ def docx_tables(path: Path) -> list[list[list[str]]]:
 def test_monthly_xlsx_keeps_real_types(seeded_sqlite: Database, make_context: MakeContext) -> None:
     _docx, xlsx = generate(make_context, seeded_sqlite, "monthly", "2026-12")
     book = openpyxl.load_workbook(xlsx)
-    assert book.sheetnames == ["Ringkasan", "Per langkah", "Per OPD", "Kategori", "Kanal", "Terlambat"]
+    assert book.sheetnames == [
+        "Ringkasan", "Per langkah", "Per OPD", "Kategori", "Kanal", "Terlambat", "Cabang", "Cabang per OPD",
+    ]  # fmt: skip
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
         assert sheet["A1"].font.bold

@@ -128,6 +128,9 @@ class Case(Base):
     close_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 1, then 2, 3, ... each time a closed case is reopened (BUKA KEMBALI): a follow-up round
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    followup_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "sudah selesai?"
 
     complainant: Mapped[Complainant | None] = relationship()
     routes: Mapped[list[CaseRoute]] = relationship(back_populates="case", order_by="CaseRoute.id")
@@ -148,6 +151,8 @@ class CaseRoute(Base):
     response_text: Mapped[str | None] = mapped_column(Text)  # the drafted response (konsep)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # why the OPD declined (status returned) or why its answer was sent back for revision
+    note: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case] = relationship(back_populates="routes")
 
@@ -233,6 +238,8 @@ class Document(Base):
     signature_detail: Mapped[str | None] = mapped_column(Text)  # JSON
     source_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 0 for the first version; n for "revisi n" (same number, new document id) of a letter
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ReturnedFile(Base):
@@ -296,7 +303,7 @@ class OutboxMail(Base):
     html_body: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(2), default="id")
     raw: Mapped[bytes | None] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued/sending/sent/failed/held
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # domain.statuses.OutboxStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -304,6 +311,9 @@ class OutboxMail(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An action mail as one section of a grouped mail (JSON: the case, the step, the deadline, the
+    # commands with their own reply links), kept so the sender can bundle it (domain/pacing).
+    group_section: Mapped[str | None] = mapped_column(Text)
 
     attachments: Mapped[list[OutboxAttachment]] = relationship(
         back_populates="mail", order_by="OutboxAttachment.position", cascade="all, delete-orphan"
@@ -349,6 +359,42 @@ class MessageAttachment(Base):
     # is stored, but it is not the complete file and must not be used as one.
     damaged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     defects: Mapped[str | None] = mapped_column(Text)  # JSON list of this part's MIME defects
+
+
+class ComplainantReply(Base):
+    """A complainant's mail about their case (a reply token proved it is theirs): before closing
+    it is attached to the case and the current actor told; after closing it is forwarded to the
+    after-close actors. `verb` is the answer it gave (PUAS, BELUM, ...), if any."""
+
+    __tablename__ = "complainant_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    after_close: Mapped[bool] = mapped_column(Boolean, default=False)
+    verb: Mapped[str | None] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseAnswer(Base):
+    """The complainant's answer to one question about a case (satisfaction with the answer, or
+    whether the problem is solved): one row per case and question, the last answer counts."""
+
+    __tablename__ = "case_answers"
+    __table_args__ = (UniqueConstraint("case_id", "question"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    question: Mapped[str] = mapped_column(String(20))  # satisfaction / resolved
+    verb: Mapped[str] = mapped_column(String(30))
+    positive: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    changes: Mapped[int] = mapped_column(Integer, default=0)  # how often an earlier answer was replaced
 
 
 class AuditEntry(Base):

@@ -49,6 +49,18 @@ class Actors:
                 return holder
         return None
 
+    def after_close(self) -> tuple[Person, ...]:
+        """Who reads a complainant's words once the case is closed (the SOP's after_close actors)."""
+        roles = self.sop.after_close.actors if self.sop.after_close else ()
+        return tuple(dict.fromkeys(p for role in roles for p in self.holders(role, None)))
+
+    def acts_after_close(self, person: Person, claims: TokenClaims) -> Person | None:
+        """The after-close actor named by `claims` that `person` may act for (self or delegate)."""
+        for holder in self.after_close():
+            if claims.names_actor(holder.id) and self.directory.may_act_for(person, holder):
+                return holder
+        return None
+
     def superior(self, session: Session, event: StepEvent) -> Person | None:
         actors = self.of_event(session, event)
         if not actors:

@@ -8,7 +8,7 @@ change. OPD-facing mails of a confidential complaint are built from a redacted c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -17,7 +17,7 @@ from mailflow.domain.calendar import BusinessCalendar, format_local
 from mailflow.domain.commands import Verb
 from mailflow.domain.directory import Directory, Person
 from mailflow.domain.mail import AttachmentRef, OutgoingMail
-from mailflow.domain.sop import ALWAYS, ArgKind, CommandRule, Need, Sop, Step, Track
+from mailflow.domain.sop import ALWAYS, ArgKind, CommandRule, ComplainantRule, Need, Notify, Sop, Step, Track
 from mailflow.i18n import translate
 
 
@@ -107,6 +107,26 @@ class MailComposer:
             lines.append(CommandLine(label, desc, _mailto(reply_address, subject, verb.value)))
         return lines
 
+    def rule_lines(
+        self,
+        rules: Sequence[CommandRule | ComplainantRule],
+        lang: str,
+        reply_address: str,
+        subject: str,
+        values: Mapping[str, str] | None = None,
+    ) -> list[CommandLine]:
+        """One-click lines for commands outside a step (after closing, the complainant's answers)."""
+        lines = []
+        for rule in rules:
+            desc = _fill(rule.desc.get(lang), values or {}) if rule.desc else ""
+            if isinstance(rule, CommandRule):
+                label, prefill = command_label(rule, lang), _prefill(rule.verb, rule.args, rule.need, ())
+            else:
+                label = rule.verb.value
+                prefill = rule.verb.value + ("" if rule.notify is Notify.NEVER else "\n")
+            lines.append(CommandLine(label, desc, _mailto(reply_address, subject, prefill)))
+        return lines
+
     # --- the mails ------------------------------------------------------------------------------
 
     def action(
@@ -161,6 +181,7 @@ class MailComposer:
             dedup_key=dedup_key,
             language=lang,
             message_id_prefix=message_id_prefix,
+            group_section=_group_section(context, subject, reply_address),
             headers={
                 "X-Mailflow-Case": view.number,
                 "X-Mailflow-Step": str(step.number),
@@ -186,6 +207,7 @@ class MailComposer:
         reply_to: str | None = None,
         message_id_prefix: str | None = None,
         headers: Mapping[str, str] | None = None,
+        commands_intro: str | None = None,
     ) -> OutgoingMail:
         context = {
             "recipient": recipient,
@@ -193,7 +215,7 @@ class MailComposer:
             "paragraphs": list(paragraphs),
             "items": list(items),
             "commands": list(commands),
-            "commands_intro": translate("engine.explain.allowed", lang),
+            "commands_intro": commands_intro or translate("engine.explain.allowed", lang),
             "instance_name": self.instance_name,
         }
         text, html = self.renderer.render_mail("notice", lang, context)
@@ -224,8 +246,12 @@ class MailComposer:
         values: Mapping[str, Any],
         attachments: Sequence[AttachmentRef] = (),
         dedup_key: str,
+        reply_to: str | None = None,
+        message_id_prefix: str | None = None,
     ) -> OutgoingMail:
-        recipient = name or ("Bapak/Ibu Pelapor" if lang == "id" else "complainant")
+        """A mail to the complainant; `reply_to`/`message_id_prefix` carry their reply token so
+        that what they answer reaches their case."""
+        recipient = complainant_greeting(name, lang)
         context = {
             "recipient": recipient,
             "case": self._case_context(view, lang),
@@ -244,6 +270,8 @@ class MailComposer:
             case_id=view.case_id,
             dedup_key=dedup_key,
             language=lang,
+            reply_to=reply_to,
+            message_id_prefix=message_id_prefix,
         )
 
     def _case_context(self, view: CaseView, lang: str) -> dict[str, Any]:
@@ -256,6 +284,18 @@ class MailComposer:
             "complainant": view.complainant,
             "track_special": view.track is Track.SPECIAL,
         }
+
+
+def _group_section(context: Mapping[str, Any], subject: str, reply_address: str) -> dict[str, Any]:
+    """The action mail as one section of a grouped mail (domain/pacing): what it shows, and the
+    case's own reply address, so its commands still reach its step from inside the group."""
+    section = {key: value for key, value in context.items() if key != "instance_name"}
+    section["commands"] = [asdict(command) for command in context["commands"]]
+    return {**section, "subject": subject, "reply_address": reply_address}
+
+
+def complainant_greeting(name: str | None, lang: str) -> str:
+    return name or ("Bapak/Ibu Pelapor" if lang == "id" else "complainant")
 
 
 def _short(title: str, limit: int = 70) -> str:

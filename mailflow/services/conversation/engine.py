@@ -41,6 +41,15 @@ class Engine:
             self.transitions.apply(session, case, decision, now, act)
         return decision
 
+    def after_close(
+        self, session: Session, case: Case, command: Command, now: datetime, act: Act
+    ) -> Transition | Refusal:
+        """An after-close actor answered a closed case: tell the complainant, or reopen it."""
+        decision = self.workflow.on_after_close(self.records.state(session, case), command)
+        if isinstance(decision, Transition):
+            self.transitions.apply(session, case, decision, now, act)
+        return decision
+
     def letter_signed(
         self,
         session: Session,

@@ -9,24 +9,30 @@ get a redacted view, so a template cannot leak what it is not given.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from mailflow.adapters.db.models import Case, CaseRoute, Complainant, StepEvent
+from mailflow.adapters.db.models import Case, CaseRoute, Complainant, Message, StepEvent
 from mailflow.config.model import Settings
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.directory import Directory, Person
 from mailflow.domain.documents import Audience
 from mailflow.domain.mail import AttachmentRef, OutgoingMail
 from mailflow.domain.redaction import Identity, must_redact, redact
-from mailflow.domain.sop import ArgKind, Role, Sop, Track
+from mailflow.domain.sop import ArgKind, Question, Role, Sop, Track
 from mailflow.domain.statuses import RouteStatus
-from mailflow.domain.tokens import issue, reply_address
+from mailflow.domain.tokens import (
+    CASE_TOKEN_STEP,
+    COMPLAINANT_TOKEN_DAYS,
+    complainant_actor,
+    issue,
+    reply_address,
+)
 from mailflow.i18n import translate
 from mailflow.services.conversation.actors import Actors
-from mailflow.services.conversation.composer import CaseView, CommandLine, MailComposer
+from mailflow.services.conversation.composer import CaseView, CommandLine, MailComposer, complainant_greeting
 from mailflow.services.conversation.records import CaseRecords, suggested_opds
 from mailflow.services.outbound import outbox
 
@@ -96,6 +102,33 @@ class ConversationMails:
             attempt=event.attempt,
         )
 
+    def complainant_token(self, case: Case, complainant: Complainant, now: datetime) -> str:
+        """The complainant's token for `case`: every mail to them carries it (Reply-To and
+        Message-ID), so whatever they answer reaches their case."""
+        return issue(
+            self.settings.token_secret,
+            case_id=case.id,
+            step=CASE_TOKEN_STEP,
+            route_key=0,
+            actor=complainant_actor(complainant.id),
+            now=now,
+            valid_days=COMPLAINANT_TOKEN_DAYS,
+            attempt=min(case.round or 1, 255),
+        )
+
+    def case_token(self, case: Case, person: Person, now: datetime) -> str:
+        """An after-close actor's token for `case` in its current round."""
+        return issue(
+            self.settings.token_secret,
+            case_id=case.id,
+            step=CASE_TOKEN_STEP,
+            route_key=0,
+            actor=person.id,
+            now=now,
+            valid_days=self.settings.tokens.validity_days,
+            attempt=min(case.round or 1, 255),
+        )
+
     def reply_address(self, token: str | None) -> str | None:
         return reply_address(self.settings.tokens.reply_address, token) if token else None
 
@@ -107,14 +140,25 @@ class ConversationMails:
 
     # --- what a mail shows of a case ----------------------------------------------------------------
 
-    def case_view(self, session: Session, case: Case, audience: Audience, lang: str) -> CaseView:
+    def shown_text(self, session: Session, case: Case, audience: Audience, text: str) -> str:
+        """`text` (a note, a complainant's words) as `audience` may read it: without the
+        complainant's identity toward OPDs when the case is rahasia or anonim."""
+        if audience is Audience.OPD and must_redact(case.confidentiality, audience):
+            return redact(text, self._identity(session, case))
+        return text
+
+    def _identity(self, session: Session, case: Case) -> Identity:
         complainant = self.records.complainant(session, case)
-        identity = Identity(
+        return Identity(
             name=complainant.name if complainant else None,
             email=complainant.email if complainant else None,
             phone=complainant.phone if complainant else None,
             address=complainant.address if complainant else None,
         )
+
+    def case_view(self, session: Session, case: Case, audience: Audience, lang: str) -> CaseView:
+        complainant = self.records.complainant(session, case)
+        identity = self._identity(session, case)
         summary = (case.summary or case.body or "").strip()
         if len(summary) > SUMMARY_LIMIT:
             summary = summary[:SUMMARY_LIMIT].rstrip() + " …"
@@ -180,7 +224,10 @@ class ConversationMails:
             due=event.due_at,
             attachments=attachments,
             attachment_names=names,
-            extra_lines=self._extra_lines(case, event, lang),
+            extra_lines=[
+                self.shown_text(session, case, self.audience_of(event), line)
+                for line in self._extra_lines(session, case, event, route, lang)
+            ],
             bidang_codes=self.bidang_codes(route, event),
             dedup_key=f"action:{event.id}:{person.id}",
             step_event_id=event.id,
@@ -192,8 +239,10 @@ class ConversationMails:
     def _ask_values(
         self, session: Session, case: Case, route: CaseRoute | None, view: CaseView
     ) -> dict[str, str]:
-        routes = [r for r in self.records.routes(session, case) if r.status != RouteStatus.CANCELLED]
-        codes = [r.opd_code for r in routes] or list(suggested_opds(case))
+        every = self.records.routes(session, case)
+        routes = [r for r in every if r.status not in (RouteStatus.CANCELLED, RouteStatus.RETURNED)]
+        declined = {r.opd_code for r in every if r.status == RouteStatus.RETURNED}
+        codes = [r.opd_code for r in routes] or [c for c in suggested_opds(case) if c not in declined]
         values = {
             "title": view.title,
             "opds": ", ".join(self.opd_name(c) for c in codes) or "-",
@@ -206,11 +255,31 @@ class ConversationMails:
             values["bidang"] = bidang.name if bidang else route.bidang_code
         return values
 
-    def _extra_lines(self, case: Case, event: StepEvent, lang: str) -> list[str]:
-        if not self.sop.step(event.step).show_suggestion or not case.suggested_opds:
-            return []
-        names = ", ".join(f"{c} ({self.opd_name(c)})" for c in suggested_opds(case))
-        return [translate("engine.suggested_opds", lang, names=names)]
+    def _extra_lines(
+        self, session: Session, case: Case, event: StepEvent, route: CaseRoute | None, lang: str
+    ) -> list[str]:
+        step = self.sop.step(event.step)
+        lines = []
+        if step.show_suggestion and case.suggested_opds:
+            names = ", ".join(f"{c} ({self.opd_name(c)})" for c in suggested_opds(case))
+            lines.append(translate("engine.suggested_opds", lang, names=names))
+        if (case.round or 1) > 1 and event.attempt > 1 and route is None:
+            lines.append(translate("branches.line.round", lang, round=case.round))
+        if step.takes(ArgKind.OPDS):
+            # a disposition that came back: the OPDs already tried and why they declined
+            for row in self.records.routes(session, case):
+                if row.status == RouteStatus.RETURNED:
+                    lines.append(
+                        translate(
+                            "branches.line.declined",
+                            lang,
+                            opd=f"{row.opd_code} ({self.opd_name(row.opd_code)})",
+                            reason=row.note or "-",
+                        )
+                    )
+        if route is not None and route.note and event.attempt > 1 and step in self.sop.revision_steps():
+            lines.append(translate("branches.line.sent_back", lang, round=event.attempt, note=route.note))
+        return lines
 
     def commands_for(
         self,
@@ -311,14 +380,31 @@ class ConversationMails:
         reason: str = "",
         text: str = "",
         attachments: Sequence[AttachmentRef] = (),
+        key: str = "",
     ) -> None:
-        """The complainant is told the complaint was rejected (`notice` "rejected") or gets the
-        answer with the signed letters ("answer"). Nobody is written to for an anonymous case."""
+        """The complainant is told the complaint was rejected (`notice` "rejected"), gets the
+        answer with the signed letters and the satisfaction links ("answer"), or a message from
+        the admin after closing ("message"). Every such mail carries their reply token. Nobody
+        is written to for an anonymous case."""
         complainant = self.records.complainant(session, case)
         if complainant is None or not complainant.email or complainant.confidentiality == "anonim":
             return
         lang = case.language or self.settings.general.language
         view = self.case_view(session, case, Audience.PUBLIC, lang)
+        token = self.complainant_token(case, complainant, now)
+        reply = str(self.reply_address(token))
+        again = f":{case.round}" if (case.round or 1) > 1 else ""  # a reopened case is answered again
+        if notice == "message":
+            self.tell_complainant(
+                session,
+                case,
+                now,
+                kind="complainant.message",
+                subject_key="branches.subject.message",
+                paragraphs=[translate("branches.complainant.message", lang, number=case.number), text],
+                dedup_key=f"complainant:message:{case.id}:{key}",
+            )
+            return
         if notice == "rejected":
             mail = self.composer.complainant(
                 template="complainant_rejected",
@@ -328,11 +414,17 @@ class ConversationMails:
                 lang=lang,
                 subject_key="engine.subject.rejected",
                 values={"reason": reason},
-                dedup_key=f"complainant:rejected:{case.id}",
+                dedup_key=f"complainant:rejected:{case.id}{again}",
+                reply_to=reply,
+                message_id_prefix=token,
             )
         else:
             routes = self.records.routes(session, case)
-            opds = ", ".join(self.opd_name(r.opd_code) for r in routes if r.status != RouteStatus.CANCELLED)
+            opds = ", ".join(self.opd_name(r.opd_code) for r in routes if r.status == RouteStatus.DONE)
+            subject = f"[{view.number}] " + translate("engine.subject.answer", lang)
+            answers = self.composer.rule_lines(
+                self.sop.complainant_rules(Question.SATISFACTION), lang, reply, subject
+            )
             mail = self.composer.complainant(
                 template="complainant_answer",
                 view=view,
@@ -340,11 +432,67 @@ class ConversationMails:
                 name=complainant.name,
                 lang=lang,
                 subject_key="engine.subject.answer",
-                values={"text": text, "opds": opds},
+                values={"text": text, "opds": opds, "answers": answers},
                 attachments=attachments,
-                dedup_key=f"complainant:answer:{case.id}",
+                dedup_key=f"complainant:answer:{case.id}{again}",
+                reply_to=reply,
+                message_id_prefix=token,
             )
+        self.queue(session, self._threaded(session, case, mail), now)
+
+    @staticmethod
+    def _threaded(session: Session, case: Case, mail: OutgoingMail) -> OutgoingMail:
+        """The mail as an answer to the citizen's own complaint mail (In-Reply-To and References
+        name it, as the acknowledgement does), so their mail client shows it in that thread."""
+        original = session.get(Message, case.source_message_id) if case.source_message_id else None
+        if original is None or not original.message_id:
+            return mail
+        threading = {"In-Reply-To": original.message_id, "References": original.message_id}
+        return replace(mail, headers={**mail.headers, **threading})
+
+    def tell_complainant(
+        self,
+        session: Session,
+        case: Case,
+        now: datetime,
+        *,
+        kind: str,
+        subject_key: str,
+        paragraphs: Sequence[str],
+        dedup_key: str,
+        question: Question | None = None,
+    ) -> bool:
+        """A short notice to the complainant (with their token, and the one-click answers of
+        `question`); False when there is nobody to write to (anonymous, no address)."""
+        complainant = self.records.complainant(session, case)
+        if complainant is None or not complainant.email or complainant.confidentiality == "anonim":
+            return False
+        lang = case.language or self.settings.general.language
+        token = self.complainant_token(case, complainant, now)
+        reply = str(self.reply_address(token))
+        subject = f"[{case.number}] " + translate(subject_key, lang)
+        commands = (
+            self.composer.rule_lines(self.sop.complainant_rules(question), lang, reply, subject)
+            if question is not None
+            else []
+        )
+        mail = self.composer.notice(
+            kind=kind,
+            to_addr=complainant.email,
+            to_name=complainant.name,
+            recipient=complainant_greeting(complainant.name, lang),
+            subject=subject,
+            paragraphs=[p for p in paragraphs if p],
+            commands=commands,
+            commands_intro=translate("branches.complainant.click", lang),
+            lang=lang,
+            case_id=case.id,
+            dedup_key=dedup_key,
+            reply_to=reply,
+            message_id_prefix=token,
+        )
         self.queue(session, mail, now)
+        return True
 
 
 def _complainant_line(complainant: Complainant, lang: str) -> str:

@@ -7,7 +7,6 @@ instead of building their own queries.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,11 +14,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mailflow.adapters.db.models import AuditEntry, Case, CaseRoute, Complainant, Document, StepEvent
+from mailflow.adapters.db.models import Case, CaseRoute, Complainant, Document, StepEvent
 from mailflow.domain.documents import DocumentKind
 from mailflow.domain.sop import Track
-from mailflow.domain.statuses import StepOutcome
+from mailflow.domain.statuses import RouteStatus, StepOutcome
 from mailflow.domain.workflow import CaseState, OpenStep, RouteState
+from mailflow.services.audit import audit
 
 SYSTEM = "system"
 
@@ -47,7 +47,10 @@ class CaseRecords:
         events = self.events(session, case)
         routes = self.routes(session, case)
         finished: dict[int, set[int]] = {}
+        rounds: dict[int, list[tuple[int, int, datetime]]] = {}
         for event in events:
+            if event.route_id is not None:
+                rounds.setdefault(event.route_id, []).append((event.step, event.attempt, event.started_at))
             if (
                 event.finished_at is not None
                 and event.route_id is not None
@@ -62,13 +65,22 @@ class CaseRecords:
             track=Track(case.track),
             suggested_opds=suggested_opds(case),
             routes=tuple(
-                RouteState(r.id, r.opd_code, r.bidang_code, r.status, frozenset(finished.get(r.id, set())))
+                RouteState(
+                    r.id,
+                    r.opd_code,
+                    r.bidang_code,
+                    r.status,
+                    frozenset(finished.get(r.id, set())),
+                    r.note,
+                    tuple(sorted(rounds.get(r.id, []))),
+                )
                 for r in routes
             ),
             open_steps=tuple(open_step(e) for e in events if e.finished_at is None),
             complainant_email=complainant.email
             if complainant and complainant.confidentiality != "anonim"
             else None,
+            round=case.round or 1,
         )
 
     # --- step events ------------------------------------------------------------------------------
@@ -155,7 +167,18 @@ class CaseRecords:
         response of the case, else the newest letter of the route, else the newest case-wide one."""
         rows = self.letters(session, case, kind)
         if kind is DocumentKind.SIGNED_RESPONSE:
-            return sorted(rows, key=lambda d: d.id)
+            # the newest signed version per route: a letter revised and signed again replaces
+            # the one signed before, and a route that was returned sent none
+            newest: dict[int | None, Document] = {}
+            for row in rows:
+                newest.setdefault(row.route_id, row)
+            routes = {r.id: r.status for r in self.routes(session, case)}
+            kept = [
+                d
+                for d in newest.values()
+                if d.route_id is None or routes.get(d.route_id) != RouteStatus.RETURNED
+            ]
+            return sorted(kept, key=lambda d: d.id)
         if route is not None:
             for row in rows:
                 if row.route_id == route.id:
@@ -180,16 +203,15 @@ class CaseRecords:
         detail: Mapping[str, Any] | None = None,
     ) -> None:
         """One audit row: who (an address or "system") did what, from which message or document."""
-        session.add(
-            AuditEntry(
-                at=now,
-                actor=(actor or "-")[:320],
-                action=action,
-                case_id=case_id,
-                message_id=message_id,
-                document_id=document_id,
-                detail=json.dumps(dict(detail), ensure_ascii=False, default=str) if detail else None,
-            )
+        audit(
+            session,
+            now,
+            actor,
+            action,
+            case_id=case_id,
+            message_id=message_id,
+            document_id=document_id,
+            detail=detail,
         )
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -44,7 +45,7 @@ from mailflow.domain.quotes import first_meaningful_line, html_reply_text, reply
 from mailflow.domain.safe_text import escape
 from mailflow.domain.sender_auth import sender_authenticated
 from mailflow.domain.sop import ArgKind, Need, Sop
-from mailflow.domain.tokens import TokenError, plus_suffix, token_from_message_id, verify
+from mailflow.domain.tokens import TokenClaims, TokenError, plus_suffix, token_from_message_id, verify
 from mailflow.domain.workflow import Info, Refusal, Transition
 from mailflow.errors import QuarantineError
 from mailflow.i18n import translate
@@ -57,15 +58,26 @@ from mailflow.services.conversation.answers import (
     is_docx,
     is_pdf,
 )
+from mailflow.services.conversation.case_replies import CaseReplies
 from mailflow.services.conversation.composer import CommandLine
 from mailflow.services.conversation.engine import Engine
 from mailflow.services.conversation.mails import ConversationMails, Recipient
 from mailflow.services.conversation.records import CaseRecords
 from mailflow.services.conversation.transitions import Act
+from mailflow.services.outbound import outbox
 
 log = logging.getLogger("mailflow.services.replies")
 _SUBJECT_TAG = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9./_-]{2,48})\]")
 _INFO_VERBS = (Verb.STATUS, Verb.BANTUAN)
+
+
+@dataclass(frozen=True)
+class CaseMatch:
+    """A reply whose token names the case (the complainant's, an after-close actor's)."""
+
+    case: Case
+    claims: TokenClaims
+
 
 __all__ = ["ReplyOutcome", "ReplyProcessor", "ReturnedLetters", "sender_identity"]
 
@@ -91,6 +103,7 @@ class ReplyProcessor:
         answers: ReplyAnswers,
         returned: ReturnedLetters | None = None,
         docx_reader: Callable[[Path], str] | None = None,
+        case_replies: CaseReplies | None = None,
     ) -> None:
         self.settings = settings
         self.sop = sop
@@ -102,6 +115,7 @@ class ReplyProcessor:
         self.answers = answers
         self.returned = returned
         self.docx_reader = docx_reader
+        self.case_replies = case_replies  # replies with a case token (complainant, after close)
 
     # --- the pipeline --------------------------------------------------------------------------
 
@@ -111,6 +125,13 @@ class ReplyProcessor:
         found = self._match(session, inbound, person, now)
         if isinstance(found, ReplyOutcome):
             return self.answers.refuse(session, message, sender, person, None, found, now)
+        if isinstance(found, CaseMatch):
+            if self.case_replies is None:
+                outcome = ReplyOutcome("quarantined", "unmatched", found.case.number)
+                return self.answers.refuse(session, message, sender, person, None, outcome, now)
+            return self.case_replies.handle(
+                session, message, inbound, self._body(inbound), sender, person, found.case, found.claims, now
+            )
         match = found
         message.case_id = match.case.id
         body = self._body(inbound)
@@ -168,8 +189,10 @@ class ReplyProcessor:
 
     def _match(
         self, session: Session, inbound: InboundMail, person: Person | None, now: datetime
-    ) -> Match | ReplyOutcome:
+    ) -> Match | CaseMatch | ReplyOutcome:
         claimed = self._claimed_tokens(inbound)
+        if not claimed and outbox.answers_grouped_mail(session, (*inbound.in_reply_to, *inbound.references)):
+            return ReplyOutcome("quarantined", "grouped", "")  # it lists several cases: which one?
         if not claimed:
             return self._match_subject(session, inbound, person)
         how = claimed[0][1]
@@ -183,6 +206,10 @@ class ReplyProcessor:
         if session.get(Case, claims.case_id) is None:
             return ReplyOutcome("quarantined", "forged", f"{how}: unknown case")
         case = self.records.lock(session, claims.case_id)
+        if claims.for_case:
+            if claims.is_expired(now):
+                return ReplyOutcome("quarantined", "expired", case.number)
+            return CaseMatch(case, claims)
         event = self.records.event(session, case.id, claims.route_key, claims.step, claims.attempt)
         if event is None:
             return ReplyOutcome("quarantined", "forged", f"{how}: unknown step")
@@ -326,6 +353,7 @@ class ReplyProcessor:
             find_bidang=find_bidang if opd else None,
             bidang_choices=[b.code for b in opd.bidang] if opd else [],
             opds_optional=teruskan is not None and teruskan.need is not Need.REQUIRED,
+            aliases=self.sop.step(event.step).aliases(),
         )
 
     def _docx_response(

@@ -65,7 +65,7 @@ class StepLetters:
     ) -> Document | None:
         if self.maker is None:
             return None
-        extra = self._extra(case, letter, route, routes, now)
+        extra = self._extra(session, case, letter, route, routes, now)
         document = self.maker.create(session, letter.kind, case, route, letter.audience, now, extra)
         self.records.audit(
             session,
@@ -79,6 +79,7 @@ class StepLetters:
 
     def _extra(
         self,
+        session: Session,
         case: Case,
         letter: MakeLetter,
         route: CaseRoute | None,
@@ -105,6 +106,10 @@ class StepLetters:
             )
         elif letter.kind is DocumentKind.SURAT_TANGGAPAN and route is not None:
             extra["isi_tanggapan"] = route.response_text or ""
+            if letter.revision:  # sent back and drafted again: the same letter, next revision
+                earlier = self.records.letter_for(session, case, route, letter.kind)
+                if earlier:
+                    extra["revisi_dari"] = earlier[0].id
         return extra
 
     def attachments(

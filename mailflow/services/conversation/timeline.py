@@ -1,5 +1,9 @@
 """Case listings and one case's timeline, for `mailflow cases` and `mailflow case <number>`.
 
+A step done more than once (a misrouted disposition, an answer sent back, a reopened case) shows
+one row per round (`attempt`), with the note its command gave. The complainant's replies and
+answers follow the steps.
+
 A signature step's row also lists the signed PDFs refused for its route while it was open (returned_files
 rows naming that route), so a refusal is visible where the case waits, not only in quarantine.
 """
@@ -12,7 +16,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailflow.adapters.db.models import Case, Document, Message, ReturnedFile, StepEvent
+from mailflow.adapters.db.models import (
+    Case,
+    CaseAnswer,
+    ComplainantReply,
+    Document,
+    Message,
+    ReturnedFile,
+    StepEvent,
+)
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.directory import Directory
 from mailflow.domain.sop import Sop, Track
@@ -50,6 +62,30 @@ class StepRow:
     command: str | None
     source: str | None
     refusals: tuple[RefusedFile, ...] = ()
+    attempt: int = 1  # the round of this step (a step entered again: 2, 3, ...)
+    note: str | None = None  # the reason or note the command gave (a decline, a return)
+
+
+@dataclass(frozen=True)
+class ReplyRow:
+    """Something the complainant wrote about the case (a reply token proved it is theirs)."""
+
+    at: datetime
+    round: int
+    after_close: bool
+    answer: str | None  # PUAS, BELUM, ... when it answered a question
+    text: str  # as written (escape it before showing)
+    attachments: int
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    question: str  # satisfaction / resolved
+    answer: str
+    positive: bool
+    comment: str | None
+    at: datetime
+    changes: int
 
 
 @dataclass(frozen=True)
@@ -148,9 +184,27 @@ def timeline(
                 command=event.command,
                 source=source,
                 refusals=refused_files(session, event) if definition.waits_for_signature else (),
+                attempt=event.attempt,
+                note=event.note,
             )
         )
     return rows
+
+
+def complainant_replies(session: Session, case: Case) -> list[ReplyRow]:
+    query = select(ComplainantReply).where(ComplainantReply.case_id == case.id).order_by(ComplainantReply.id)
+    return [
+        ReplyRow(r.received_at, r.round, r.after_close, r.verb, r.text, r.attachments)
+        for r in session.execute(query).scalars()
+    ]
+
+
+def answers(session: Session, case: Case) -> list[AnswerRow]:
+    query = select(CaseAnswer).where(CaseAnswer.case_id == case.id).order_by(CaseAnswer.question)
+    return [
+        AnswerRow(a.question, a.verb, a.positive, a.comment, a.answered_at, a.changes)
+        for a in session.execute(query).scalars()
+    ]
 
 
 def refused_files(session: Session, event: StepEvent) -> tuple[RefusedFile, ...]:

@@ -90,6 +90,8 @@ class Transitions:
         close, notices."""
         for finish in transition.finish:
             self._finish(session, finish, now, act)
+        if transition.reopen:
+            self._reopen(session, case, transition.reopen_reason, now, act)
         self._update_case(session, case, transition, now, act)
         routes = self._routes(session, case, transition.new_routes, now)
         self._update_routes(session, transition, now)
@@ -117,6 +119,7 @@ class Transitions:
                 reason=transition.close_reason,
                 text=transition.answer_text,
                 attachments=attachments,
+                key=str(act.message_id or ""),
             )
         if transition.confirm and act.by != SYSTEM:
             self.mails.confirm(session, case, transition.confirm, act.by, act.message_id, now)
@@ -178,6 +181,35 @@ class Transitions:
             route(route_id).response_text = response
         for route_id in transition.route_done:
             route(route_id).status, route(route_id).finished_at = RouteStatus.DONE, now
+        for route_id, status, note in transition.route_status:
+            row = route(route_id)
+            row.status = status
+            row.finished_at = now if status is not RouteStatus.OPEN else None
+            if note:
+                row.note = note
+            self.records.audit(
+                session,
+                now,
+                SYSTEM,
+                f"route.{status.value}",
+                case_id=row.case_id,
+                detail={"route": row.opd_code, "note": note},
+            )
+
+    def _reopen(self, session: Session, case: Case, reason: str, now: datetime, act: Act) -> None:
+        """A closed case opens again as its next round (the steps it enters are new rounds)."""
+        previous = case.status
+        case.status, case.closed_at, case.round = CaseStatus.OPEN, None, (case.round or 1) + 1
+        case.followup_asked_at = None
+        self.records.audit(
+            session,
+            now,
+            act.by,
+            "case.reopened",
+            case_id=case.id,
+            message_id=act.message_id,
+            detail={"round": case.round, "reason": reason, "was": previous},
+        )
 
     def _close(
         self, session: Session, case: Case, status: CaseStatus, reason: str, now: datetime, act: Act

@@ -21,7 +21,6 @@ batch holding that message is then ingested one message per transaction.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
@@ -35,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
-from mailflow.adapters.db.models import AuditEntry, MailboxState, Message
+from mailflow.adapters.db.models import MailboxState, Message
 from mailflow.adapters.imap import Envelope, Fetched, FolderState, ImapAccount, ImapConnection, ImapLoginError
 from mailflow.adapters.inflight import InFlightMarkers
 from mailflow.clock import Clock
@@ -43,6 +42,7 @@ from mailflow.config.model import MailboxSection
 from mailflow.domain.backoff import backoff_delay
 from mailflow.errors import MailflowError
 from mailflow.logs import Outage
+from mailflow.services.audit import audit
 from mailflow.services.ingest.batch import GroupCommit
 from mailflow.services.ingest.rows import FINAL
 from mailflow.services.ingest.service import Incoming, IngestService, Outcome
@@ -325,13 +325,18 @@ class MailboxPoller:
                     "%s/%s: UIDVALIDITY changed %s -> %s; re-scanning (known mails are recognised)",
                     self.mailbox.name, self.mailbox.folder, row.uidvalidity, state.uidvalidity,
                 )  # fmt: skip
-                session.add(
-                    AuditEntry(
-                        at=now, actor="system", action="uidvalidity_changed",
-                        detail=json.dumps({"mailbox": self.mailbox.name, "folder": self.mailbox.folder,
-                                           "old": row.uidvalidity, "new": state.uidvalidity}),
-                    )
-                )  # fmt: skip
+                audit(
+                    session,
+                    now,
+                    "system",
+                    "uidvalidity_changed",
+                    detail={
+                        "mailbox": self.mailbox.name,
+                        "folder": self.mailbox.folder,
+                        "old": row.uidvalidity,
+                        "new": state.uidvalidity,
+                    },
+                )
                 row.uidvalidity, row.last_uid = state.uidvalidity, 0
             if row is not None:
                 row.updated_at = now

@@ -9,7 +9,6 @@ counts, and the CLI then moves the server copy out of the quarantine folder
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
-from mailflow.adapters.db.models import AuditEntry, Message, QuarantineItem
+from mailflow.adapters.db.models import Message, QuarantineItem
 from mailflow.errors import NotFoundError
 from mailflow.i18n import translate
+from mailflow.services.audit import audit
 
 REASON_LIMIT = 4000
 
@@ -50,14 +50,13 @@ def quarantine_message(session: Session, message: Message, *, code: str, reason:
         )
     else:
         open_item.reason_code, open_item.reason = code[:40], reason[:REASON_LIMIT]
-    session.add(
-        AuditEntry(
-            at=now,
-            actor="system",
-            action="message_quarantined",
-            message_id=message.id,
-            detail=json.dumps({"code": code, "reason": reason[:500]}, ensure_ascii=False),
-        )
+    audit(
+        session,
+        now,
+        "system",
+        "message_quarantined",
+        message_id=message.id,
+        detail={"code": code, "reason": reason[:500]},
     )
 
 
@@ -109,9 +108,7 @@ def release_for_retry(database: Database, item_id: int, now: datetime, lang: str
         message.status = "received"
         message.attempts = 0
         message.last_error = None
-        session.add(
-            AuditEntry(at=now, actor="admin", action="quarantine_retry", message_id=message.id, detail=None)
-        )
+        audit(session, now, "admin", "quarantine_retry", message_id=message.id)
         return message.id
 
 

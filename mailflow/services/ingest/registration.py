@@ -4,11 +4,15 @@ an acknowledgement mail to the complainant, all in the caller's transaction.
 Times follow docs/step-events.md: step 1 starts when the mail was received (the server's
 INTERNALDATE, stored as messages.received_at) and finishes at registration (now); its due time,
 business seconds and lateness come from the business calendar.
+
+The complainant (name, email, phone, address) comes from the mail as domain/complaint reads it,
+with the labels the rules declare for a site's own forms (`fields`). The language of what they
+wrote (domain/language) becomes the case's (`cases.language`): the acknowledgement and every
+later mail to them are written in it; officials' mails stay in the site's language.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -17,20 +21,34 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.counters import next_value
-from mailflow.adapters.db.models import AuditEntry, Case, Complainant, Message, StepEvent
+from mailflow.adapters.db.models import Case, Complainant, Message, StepEvent
 from mailflow.adapters.mail_templates import MailTemplates
 from mailflow.config.model import Settings
 from mailflow.domain.calendar import BusinessCalendar, format_local
-from mailflow.domain.complaint import ANONIM, clean_subject, extract_complainant, summarise
+from mailflow.domain.complaint import ANONIM, clean_subject, extract_complainant, summarise, written_text
 from mailflow.domain.directory import Directory
 from mailflow.domain.inbound import InboundMail
+from mailflow.domain.language import detect_language
 from mailflow.domain.mail import OutgoingMail
 from mailflow.domain.numbering import case_number
 from mailflow.domain.rules import ComplaintSettings
-from mailflow.domain.sop import Role, Sop, Track
+from mailflow.domain.sop import Sop, Track
+from mailflow.domain.tokens import (
+    CASE_TOKEN_STEP,
+    COMPLAINANT_TOKEN_DAYS,
+    complainant_actor,
+    issue,
+    reply_address,
+)
+from mailflow.services.audit import audit
 from mailflow.services.outbound.outbox import queue
 
 BODY_LIMIT = 100_000
+ADDRESS_LIMIT = 500
+# Channels whose mail is a portal's notification: only its labelled lines speak of the citizen
+# (its From and Reply-To are the portal's). A site's web form ("web") is read like any form mail:
+# its fields, then Reply-To, then From.
+OWN_IDENTITY_CHANNELS = ("email", "web")
 
 
 @dataclass(frozen=True)
@@ -66,35 +84,47 @@ class Registrar:
         ).scalar_one_or_none()
         if existing is not None:
             return existing
-        labels_first = (rule.channel or "email") != "email"
-        who = extract_complainant(mail, confidentiality=rule.confidentiality, labels_first=labels_first)
+        labels_first = (rule.channel or "email") not in OWN_IDENTITY_CHANNELS
+        who = extract_complainant(
+            mail, confidentiality=rule.confidentiality, labels_first=labels_first, fields=rule.fields
+        )
         track = Track(rule.track or "normal")
         received = min(message.received_at, now)
         complainant = Complainant(
             name=who.name,
             email=who.email,
             phone=who.phone,
+            address=who.address[:ADDRESS_LIMIT] if who.address else None,
             confidentiality=who.confidentiality,
             created_at=now,
         )
         session.add(complainant)
-        case = self._new_case(session, message, mail, rule, complainant, received, now)
+        language = detect_language(
+            f"{mail.subject}\n{written_text(mail.text, rule.fields)}", default=self.lang
+        ).language
+        case = self._new_case(session, message, mail, rule, complainant, received, now, language)
         session.add(case)
         session.flush()
         event = self._step_one(case, message, received, now, track)
         session.add(event)
         session.flush()
         message.case_id = case.id
-        session.add(
-            AuditEntry(
-                at=now, actor="system", action="case_registered", case_id=case.id, message_id=message.id,
-                detail=json.dumps(
-                    {"number": case.number, "confidentiality": who.confidentiality,
-                     "confidentiality_reason": who.confidentiality_reason, "channel": case.channel},
-                    ensure_ascii=False,
-                ),
-            )
-        )  # fmt: skip
+        audit(
+            session,
+            now,
+            "system",
+            "case_registered",
+            case_id=case.id,
+            message_id=message.id,
+            detail={
+                "number": case.number,
+                "confidentiality": who.confidentiality,
+                "confidentiality_reason": who.confidentiality_reason,
+                "channel": case.channel,
+                "identity_from": who.source,
+                "language": case.language,
+            },
+        )
         if who.email and rule.acknowledge is not False:
             self._acknowledge(session, case, event, mail, who.email, now, track)
         return case
@@ -108,6 +138,7 @@ class Registrar:
         complainant: Complainant,
         received: datetime,
         now: datetime,
+        language: str,
     ) -> Case:
         """The case row with its number: gapless per local year of receipt, taken inside this
         transaction (adapters/db/counters), so a rollback gives the number back."""
@@ -124,8 +155,8 @@ class Registrar:
             track=rule.track or "normal",
             confidentiality=complainant.confidentiality,
             status="open",
-            current_step=2,  # step 1 is done at registration; step 2 is next (the engine opens it)
-            language=self.lang,
+            current_step=None,  # the engine sets it when it opens the step after registration
+            language=language,
             complainant=complainant,
             source_message_id=message.id,
             received_at=received,
@@ -136,14 +167,14 @@ class Registrar:
     def _step_one(
         self, case: Case, message: Message, received: datetime, now: datetime, track: Track
     ) -> StepEvent:
-        step = self.sop.step(1)
+        step = self.sop.first  # the registration step, done by ingest
         due = self.calendar.add(received, step.limit_for(track))
-        admins = self.directory.holders(Role.ADMIN)
+        admins = self.directory.holders(step.actor)
         late = self.calendar.business_seconds(due, now) if now > due else 0
         return StepEvent(
             case_id=case.id,
             route_key=0,
-            step=1,
+            step=step.number,
             attempt=1,
             track=track.value,
             actor_role=step.actor.value,
@@ -174,22 +205,34 @@ class Registrar:
         zone = ZoneInfo(self.settings.general.timezone)
         label = self.settings.general.zone_label
         total = self.sop.total(track)
+        lang = case.language or self.lang  # the complainant's language
         context = {
             "instance_name": self.settings.general.instance_name,
             "office": self.directory.diskominfo.letterhead.name,
             "case_number": case.number,
             "complainant_name": case.complainant.name if case.complainant else None,
             "subject": case.subject,
-            "received": format_local(case.received_at, zone, self.lang, label),
-            "promised": total.format(self.lang),
-            "promised_due": format_local(self.calendar.add(case.received_at, total), zone, self.lang, label),
+            "received": format_local(case.received_at, zone, lang, label),
+            "promised": total.format(lang),
+            "promised_due": format_local(self.calendar.add(case.received_at, total), zone, lang, label),
             "special": track is Track.SPECIAL,
-            "special_limit": (self.sop.step(7).special_limit or self.sop.step(7).limit).format(self.lang),
+            "special_limit": _special_limit(self.sop, lang),
             "confidentiality": case.confidentiality,
             "anonymous": case.confidentiality == ANONIM,
         }
-        text, html = self.templates.render_mail("ack", self.lang, context)
-        subject = self.templates.render_subject("ack", self.lang, context) or f"[{case.number}]"
+        # the complainant's reply token (issue 13): what they answer reaches this case
+        token = issue(
+            self.settings.token_secret,
+            case_id=case.id,
+            step=CASE_TOKEN_STEP,
+            route_key=0,
+            actor=complainant_actor(case.complainant_id or 0),
+            now=now,
+            valid_days=COMPLAINANT_TOKEN_DAYS,
+            attempt=1,
+        )
+        text, html = self.templates.render_mail("ack", lang, context)
+        subject = self.templates.render_subject("ack", lang, context) or f"[{case.number}]"
         headers = {"Auto-Submitted": "auto-replied", "X-Mailflow-Case": case.number}
         if mail.message_id:
             headers["In-Reply-To"] = mail.message_id
@@ -203,13 +246,20 @@ class Registrar:
                 subject=subject,
                 text=text,
                 html=html,
-                reply_to=str(self.settings.tokens.reply_address),
+                reply_to=reply_address(str(self.settings.tokens.reply_address), token),
+                message_id_prefix=token,
                 headers=headers,
                 case_id=case.id,
                 step_event_id=event.id,
                 dedup_key=f"ack:{case.number}",
-                language=self.lang,
+                language=lang,
             ),
             now=now,
             domain=self.mail_domain,
         )
+
+
+def _special_limit(sop: Sop, lang: str) -> str:
+    """The longest limit the special track gives a step (Bontang: 14 hari to draft the answer)."""
+    limits = [s.special_limit for s in sop.special_steps() if s.special_limit is not None]
+    return max(limits).format(lang) if limits else "-"

@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
-from mailflow.adapters.db.models import AuditEntry, Case, Message, MessageAttachment, OutboxMail
+from mailflow.adapters.db.models import Case, Message, MessageAttachment, OutboxMail
 from mailflow.adapters.inflight import InFlight
 from mailflow.adapters.mailstore import ContentStore, StoredBlob
 from mailflow.adapters.mime_parse import ParseLimits, parse_message
@@ -52,11 +52,13 @@ from mailflow.domain.rules import Action, Decision, MailFacts, Rule, evaluate
 from mailflow.domain.safe_text import escape
 from mailflow.errors import NotFoundError, QuarantineError, StorageError
 from mailflow.i18n import translate
+from mailflow.services.audit import audit
 from mailflow.services.ingest.quarantine import quarantine_message
 from mailflow.services.ingest.registration import Registrar
 from mailflow.services.ingest.rows import FINAL, EarlierMails, defects_json, header_facts
 
 log = logging.getLogger("mailflow.ingest")
+TAKEN_IN = "as-complaint"  # the rule name of a mail an admin took in as a complaint
 
 
 class IngestHooks(Protocol):
@@ -80,11 +82,7 @@ class DefaultHooks:
 
     def handle_reply(self, session: Session, message: Message, inbound: InboundMail, now: datetime) -> None:
         message.status = "unhandled"
-        session.add(
-            AuditEntry(
-                at=now, actor=inbound.from_addr or "?", action="reply_unhandled", message_id=message.id
-            )
-        )
+        audit(session, now, inbound.from_addr or "?", "reply_unhandled", message_id=message.id)
 
 
 @dataclass(frozen=True)
@@ -137,6 +135,9 @@ class IngestService:
         self.own_domains = tuple(dict.fromkeys(a.rsplit("@", 1)[1].lower() for a in own))
         self.case_tag = case_tag_regex(settings.numbering.case_pattern)
         self.lang = settings.general.language
+        # every rule file's form labels: the web-form check in evaluate() reads them all, so the
+        # registrar does too (those of the rules that matched first)
+        self.form_fields = tuple(pair for rule in rules for pair in rule.settings.fields)
 
     # --- entry points ---------------------------------------------------------------------
 
@@ -334,10 +335,14 @@ class IngestService:
         if original is not None:
             row.kind, row.status, row.case_id = "duplicate", "duplicate", original.case_id
             row.rule = original.rule
-            session.add(
-                AuditEntry(at=now, actor="system", action="message_duplicate", message_id=row.id,
-                           detail=json.dumps({"original": original.id}))
-            )  # fmt: skip
+            audit(
+                session,
+                now,
+                "system",
+                "message_duplicate",
+                message_id=row.id,
+                detail={"original": original.id},
+            )
             return
         if mail.truncated:
             row.kind = "oversize"
@@ -387,9 +392,7 @@ class IngestService:
     ) -> None:
         row.rule = decision.rule
         if decision.action is Action.COMPLAINT:
-            case = self.registrar.register(session, message=row, mail=mail, rule=decision.settings, now=now)
-            row.kind, row.status, row.case_id = "complaint", "processed", case.id
-            self.hooks.case_registered(session, case, now)
+            self.register_complaint(session, row, mail, decision, now)
         elif decision.action is Action.REPLY and noise is None and mail.identity is None:
             # A From read out of a header without <...> is a guess: good for acknowledging a
             # complaint, never for advancing a step (InboundMail.identity).
@@ -417,6 +420,51 @@ class IngestService:
             reason = translate("ingest.reason.no_rule", self.lang)
             quarantine_message(session, row, code="no_rule", reason=reason, now=now)
 
+    # --- complaints (also taken in by an admin: services/ingest/take_in) ---------------------
+
+    def register_complaint(
+        self, session: Session, row: Message, mail: InboundMail, decision: Decision, now: datetime
+    ) -> Case:
+        """`row` becomes a case (step 1, acknowledgement) and the engine starts step 2. Ignore rules
+        that matched a mail looking like a complaint (a web form) are recorded with it."""
+        settings = replace(decision.settings, fields=(*decision.settings.fields, *self.form_fields))
+        case = self.registrar.register(session, message=row, mail=mail, rule=settings, now=now)
+        row.kind, row.status, row.case_id = "complaint", "processed", case.id
+        if decision.not_ignored:
+            detail = {"rules": list(decision.not_ignored), "signal": decision.complaint_signal}
+            audit(
+                session,
+                now,
+                "system",
+                "message_not_ignored",
+                case_id=case.id,
+                message_id=row.id,
+                detail=detail,
+            )
+        self.hooks.case_registered(session, case, now)
+        return case
+
+    def complaint_decision(self, mail: InboundMail, mailbox: str) -> Decision:
+        """The rules' settings for `mail` taken in as a complaint by an admin: ignore rules left out,
+        read as written by a person, and a complaint whatever else the rules say."""
+        signals = reply_signals(
+            mail,
+            reply_address=str(self.settings.tokens.reply_address),
+            own_domains=self.own_domains,
+            case_tag=self.case_tag,
+        )
+        rules = [rule for rule in self.rules if rule.action is not Action.IGNORE]
+        decision = evaluate(rules, MailFacts.of(mail, mailbox, signals, automated=False))
+        if decision.action is Action.COMPLAINT:
+            return decision
+        return replace(decision, action=Action.COMPLAINT, rule=TAKEN_IN, reason=None)
+
+    def parse_stored(self, row: Message) -> InboundMail:
+        """The stored raw mail of `row`, parsed again (its attachments are stored already)."""
+        return parse_message(
+            self.raw_store.read(row.raw_path), store=self.attachment_store, limits=self.limits
+        )
+
     def _record_noise(self, session: Session, row: Message, noise: Noise, now: datetime) -> None:
         row.kind, row.status, row.last_error = noise.kind.value, "processed", noise.reason
         failed: list[int] = []
@@ -427,12 +475,14 @@ class IngestService:
                 outbox.status = "failed"
                 outbox.last_error = f"bounced (message {row.id}): {noise.reason}"[:2000]
                 failed.append(outbox.id)
-        session.add(
-            AuditEntry(
-                at=now, actor=row.from_addr or "?", action=f"message_{noise.kind.value}", message_id=row.id,
-                detail=json.dumps({"reason": noise.reason, "outbox_failed": failed}),
-            )
-        )  # fmt: skip
+        audit(
+            session,
+            now,
+            row.from_addr or "?",
+            f"message_{noise.kind.value}",
+            message_id=row.id,
+            detail={"reason": noise.reason, "outbox_failed": failed},
+        )
 
     def earlier_mails(self, session: Session, rows: Sequence[Message]) -> EarlierMails:
         """The final rows that `rows` (one batch of one account) may repeat, in one query."""

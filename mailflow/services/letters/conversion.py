@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import queue
@@ -44,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from mailflow.adapters.converter import ConversionError, WarmConverter
 from mailflow.adapters.db.engine import Database
-from mailflow.adapters.db.models import AuditEntry, Case, Document
+from mailflow.adapters.db.models import Case, Document
 from mailflow.adapters.durable import write_atomic
 from mailflow.adapters.letter_store import move_into_place
 from mailflow.adapters.pdf_qr import page_text
@@ -54,6 +53,7 @@ from mailflow.config.model import Settings
 from mailflow.domain.documents import DocumentStatus
 from mailflow.errors import DependencyError, MailflowError
 from mailflow.logs import Outage
+from mailflow.services.audit import audit
 from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
 
 log = logging.getLogger(__name__)
@@ -337,15 +337,14 @@ class ConversionService:
         row.status = DocumentStatus.PDF_FAILED.value
         summary.failed.append(row.doc_uid)
         log.warning("letter %s: no PDF (%s); mails will carry the DOCX", row.doc_uid, outcome.reason)
-        session.add(
-            AuditEntry(
-                at=now,
-                actor="system",
-                action="letter.pdf_failed",
-                case_id=row.case_id,
-                document_id=row.id,
-                detail=json.dumps({"reason": outcome.reason, "at": _iso(now)}, ensure_ascii=False),
-            )
+        audit(
+            session,
+            now,
+            "system",
+            "letter.pdf_failed",
+            case_id=row.case_id,
+            document_id=row.id,
+            detail={"reason": outcome.reason, "at": _iso(now)},
         )
 
 

@@ -25,16 +25,17 @@ that attach the letter wait for it (services.outbox.resolve_attachments).
                    datetime of the reply that disposed), rujukan (PriorLetter; default: looked up)
     surat_tanggapan
                    isi_tanggapan (the drafted response; default route.response_text), lampiran,
-                   yth, alamat_tujuan, tembusan (sequence of str; default the mayor), rujukan
+                   yth, alamat_tujuan, tembusan (sequence of str; default the mayor), rujukan,
+                   revisi_dari (the id of the version it revises: same number, "revisi n")
 The audience decides redaction: Audience.OPD and Audience.PUBLIC never see a rahasia/anonim
 complainant's identity (DESIGN.md invariant 5).
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,7 +44,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.counters import next_value
-from mailflow.adapters.db.models import AuditEntry, Case, CaseRoute, Document
+from mailflow.adapters.db.models import Case, CaseRoute, Document
 from mailflow.adapters.docx_render import DocProperties, DocxRenderer, Image, LoadedTemplate
 from mailflow.adapters.letter_store import LetterStore, StoredFile, safe_component
 from mailflow.adapters.letter_templates import QR_CM, TEMPLATE_FILES
@@ -67,6 +68,7 @@ from mailflow.domain.letters import (
     strictest,
 )
 from mailflow.domain.numbering import format_number
+from mailflow.services.audit import audit
 
 KIND_TITLES = {
     DocumentKind.NOTA_DINAS: "Nota Dinas",
@@ -109,10 +111,12 @@ class LetterService:
         facts, route_facts = case_facts(case), route_facts_of(route)
         plan = plan_letter(kind, route_facts, self.directory, extra)
         local = now.astimezone(self.zone)
-        number = self._number(session, plan, local)
+        revision, number = self._revision(session, extra.get("revisi_dari"))
+        if number is None:
+            number = self._number(session, plan, local)
         doc_id = self._new_doc_id(session)
         prior = extra.get("rujukan") or self._prior(session, plan, case)
-        issue = self._issue(number, doc_id, now, prior)
+        issue = replace(self._issue(number, doc_id, now, prior), revision=revision)
         data, template = self.render(plan, facts, route_facts, audience, issue, extra)
         folder = self.store.folder(facts.received_at.astimezone(self.zone).year, facts.number)
         stored = self.store.write(folder / f"{kind.value}_{safe_component(number)}_{doc_id}.docx", data)
@@ -145,19 +149,25 @@ class LetterService:
             template_version=template.version,
             status=DocumentStatus.GENERATED.value,
             created_at=now,
+            revision=issue.revision,
         )
         session.add(document)
         session.flush()
-        detail = {"kind": kind.value, "number": number, "audience": audience.value, "level": plan.level}
-        session.add(
-            AuditEntry(
-                at=now,
-                actor="system",
-                action="letter.generated",
-                case_id=case.id,
-                document_id=document.id,
-                detail=json.dumps(detail, ensure_ascii=False),
-            )
+        detail = {
+            "kind": kind.value,
+            "number": number,
+            "audience": audience.value,
+            "level": plan.level,
+            "revision": issue.revision,
+        }
+        audit(
+            session,
+            now,
+            "system",
+            "letter.generated",
+            case_id=case.id,
+            document_id=document.id,
+            detail=detail,
         )
         return document
 
@@ -208,6 +218,17 @@ class LetterService:
             zone_label=self.settings.general.zone_label,
             prior=prior,
         )
+
+    @staticmethod
+    def _revision(session: Session, revises: Any) -> tuple[int, str | None]:
+        """A response letter drafted again after being sent back (issue 13: `revisi_dari`, the id
+        of the version it replaces) keeps that letter's number and is its next revision."""
+        if revises is None:
+            return 0, None
+        prior = session.get(Document, int(revises))
+        if prior is None or prior.number is None:
+            raise ValueError(f"revisi_dari: no numbered letter {revises}")
+        return (prior.revision or 0) + 1, prior.number
 
     def _number(self, session: Session, plan: LetterPlan, local: datetime) -> str:
         return self._format(plan, next_value(session, plan.counter_name, str(local.year)), local)
@@ -264,7 +285,8 @@ class LetterService:
         return DocProperties(
             title=title,
             subject=f"Aduan {facts.number}",
-            keywords=f"{issue.doc_id}; {issue.number}; {facts.number}",
+            keywords=f"{issue.doc_id}; {issue.number}; {facts.number}"
+            + (f"; revisi {issue.revision}" if issue.revision else ""),
             identifier=issue.doc_id,
             created=issue.now,
             author=self.settings.general.instance_name,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from mailflow.domain.outgoing import (
     one_line,
     valid_cc,
 )
+from mailflow.domain.pacing import GROUP_KIND
 from mailflow.domain.safe_text import escape, has_unsafe
 from mailflow.i18n import translate
 
@@ -74,6 +76,9 @@ def queue(session: Session, mail: OutgoingMail, *, now: datetime, domain: str) -
         text_body=mail.text,
         html_body=mail.html,
         language=mail.language,
+        group_section=(
+            json.dumps(mail.group_section, ensure_ascii=False) if mail.group_section is not None else None
+        ),
         status="queued",
         attempts=0,
         next_attempt_at=now,
@@ -173,6 +178,18 @@ def failed_mails(session: Session, case_id: int) -> list[OutboxMail]:
             .order_by(OutboxMail.id)
         ).scalars()
     )
+
+
+def answers_grouped_mail(session: Session, message_ids: Sequence[str]) -> bool:
+    """Whether one of `message_ids` (a reply's In-Reply-To and References) is a grouped mail's
+    (domain/pacing): such a mail lists several cases, so a reply to it names none."""
+    wanted = [m.strip() for m in message_ids if m.strip()][-50:]
+    if not wanted:
+        return False
+    found = session.execute(
+        select(OutboxMail.id).where(OutboxMail.message_id.in_(wanted), OutboxMail.kind == GROUP_KIND).limit(1)
+    ).first()
+    return found is not None
 
 
 def resolve_attachments(session: Session, mail: OutboxMail) -> list[ResolvedFile] | None:

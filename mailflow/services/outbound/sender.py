@@ -14,10 +14,15 @@
   or `sending.max_attempts` marks the row `failed`. A letter whose PDF is not converted yet
   (`resolve_attachments` returns None) is put back without counting an attempt.
 - **Rate limit and digest**: at most `limits.max_mails_per_address_per_day` mails are sent to
-  one address per local day; later ones are `held`. An address's mails are claimed by one
-  sender at a time, so several senders cannot each send the last allowed one. In the first pass
-  after local midnight the held mails of each address are bundled into one `digest` mail (never
-  held itself) and marked `digested`.
+  one address per local day; later ones are `held`. The limit is a loop guard (domain/pacing):
+  it holds mail to addresses outside the directory and answers to mail that could not act, never
+  a directory person's work. An address's mails are claimed by one sender at a time, so several
+  senders cannot each send the last allowed one. In the first pass after local midnight the held
+  mails of each address are bundled into one `digest` mail (never held itself) and marked
+  `digested`.
+- **Grouping**: action mails to one directory person go out at most once per
+  `sending.group_minutes`; those due meanwhile wait for the window's end and go out together as
+  one grouped mail (services/outbound/grouping). Only rows never handed to SMTP are bundled.
 - **One mail never stops the sender**: a row whose recipient is not a valid address (queued by an
   older version), or that raises anything while it is prepared or built, is marked `failed` with
   its reason (an unreadable attachment, an OSError, is an attempt retried with backoff) and the
@@ -50,17 +55,19 @@ from mailflow.adapters.smtp import PermanentDeliveryError, SmtpAccount, SmtpTran
 from mailflow.clock import Clock
 from mailflow.config.model import Settings
 from mailflow.domain.backoff import backoff_delay
+from mailflow.domain.directory import Directory
 from mailflow.domain.outgoing import Problem, envelope_problem, split_addresses, valid_cc
+from mailflow.domain.pacing import held_by_daily_cap, is_action
 from mailflow.domain.safe_text import escape
 from mailflow.errors import MailflowError, StorageError, TransientError
 from mailflow.logs import Outage
 from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
 from mailflow.services.outbound.accounts import SMTP_NAME, OAuthAccount, token_source
 from mailflow.services.outbound.digest import DigestBuilder
+from mailflow.services.outbound.grouping import GroupBuilder, Paced
 from mailflow.services.outbound.outbox import reason_text, resolve_attachments
 
 log = logging.getLogger("mailflow.sender")
-EXEMPT_FROM_LIMIT = ("digest",)
 MAX_BATCHES_PER_PASS = 1000
 
 
@@ -86,9 +93,11 @@ class SendStats:
     deferred: int = 0
     waiting: int = 0
     digests: int = 0
+    paced: int = 0  # action mails put back until their person's grouping window ends
+    grouped: int = 0  # grouped mails made
 
     def total(self) -> int:
-        return self.sent + self.held + self.failed + self.deferred + self.waiting
+        return self.sent + self.held + self.failed + self.deferred + self.waiting + self.paced + self.grouped
 
 
 def smtp_account(settings: Settings) -> SmtpAccount:
@@ -122,7 +131,10 @@ class OutboxSender:
         transport: Callable[[], SmtpTransport] | None = None,
         owner: str | None = None,
         tuning: SendTuning | None = None,
+        directory: Directory | None = None,
     ) -> None:
+        """`directory`: its people's addresses are "official" (domain/pacing): never held by the
+        daily cap for their work, and their action mails grouped."""
         self.settings = settings
         self.database = database
         self.clock = clock
@@ -132,6 +144,15 @@ class OutboxSender:
         self._transport = transport or (lambda: SmtpTransport(smtp_account(settings)))
         self.zone = ZoneInfo(settings.general.timezone)
         self.digests = DigestBuilder(settings=settings, templates=templates, zone=self.zone)
+        self.grouping = GroupBuilder(settings=settings, templates=templates)
+        self.officials = frozenset(
+            address
+            for person in (directory.people if directory is not None else ())
+            for address in person.addresses()
+        )
+        # Rows the last claim took from `queued`: never handed to SMTP, so they may be grouped
+        # (a row taken over from an expired lease may have been delivered just before).
+        self._fresh: frozenset[int] = frozenset()
         self.observe: Callable[[SendStats], None] = lambda _stats: None  # metrics, after each pass
         self.repeat_log_seconds = 60.0
         # Mails the server accepted (250) whose `sent` could not be recorded because the database
@@ -232,40 +253,29 @@ class OutboxSender:
         )
         due = due & OutboxMail.to_addr.not_in(busy)
         batch = self.settings.sending.batch_size
+        pick = (
+            select(OutboxMail.id, OutboxMail.status)
+            .where(due)
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+            .limit(batch)
+        )
         with self.database.transaction() as session:
             if self.database.is_postgres:
                 # Claims are short; serialising them is what makes the `busy` test above exact
-                # under READ COMMITTED (SQLite's single writer does the same by itself).
+                # under READ COMMITTED (SQLite's single writer does the same by itself, and its
+                # BEGIN IMMEDIATE keeps the rows picked here unchanged until the update).
                 session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK_KEY)))
-                ids = list(
-                    session.execute(
-                        select(OutboxMail.id)
-                        .where(due)
-                        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-                        .limit(batch)
-                        .with_for_update(skip_locked=True)
-                    ).scalars()
+                pick = pick.with_for_update(skip_locked=True)
+            picked = session.execute(pick).all()
+            ids = [row.id for row in picked] if self.database.is_postgres else sorted(r.id for r in picked)
+            if ids:
+                session.execute(
+                    update(OutboxMail)
+                    .where(OutboxMail.id.in_(ids))
+                    .values(status="sending", lease_owner=self.owner, lease_until=lease)
                 )
-                if ids:
-                    session.execute(
-                        update(OutboxMail)
-                        .where(OutboxMail.id.in_(ids))
-                        .values(status="sending", lease_owner=self.owner, lease_until=lease)
-                    )
-                return ids
-            pick = (
-                select(OutboxMail.id)
-                .where(due)
-                .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-                .limit(batch)
-            )
-            result = session.execute(
-                update(OutboxMail)
-                .where(OutboxMail.id.in_(pick.scalar_subquery()))
-                .values(status="sending", lease_owner=self.owner, lease_until=lease)
-                .returning(OutboxMail.id)
-            )
-            return sorted(result.scalars())
+            self._fresh = frozenset(row.id for row in picked if row.status == "queued")
+            return ids
 
     def _orphaned_leases(self) -> list[str]:
         """Lease owners on this machine whose process is gone (killed or crashed): their rows
@@ -322,8 +332,19 @@ class OutboxSender:
                 stats.failed += 1
                 log.warning("outbox %s failed: %s", outbox_id, row.last_error)
                 return None
-            if row.kind not in EXEMPT_FROM_LIMIT and self._sent_today(session, row.to_addr, now) >= (
-                self.settings.limits.max_mails_per_address_per_day
+            official = row.to_addr in self.officials
+            if official and is_action(row.kind) and self.grouping.window:
+                paced = self.grouping.pace(session, row, now, owner=self.owner, fresh=self._fresh)
+                if paced is Paced.WAIT:
+                    stats.paced += 1
+                    return None
+                if paced is Paced.GROUPED:  # the grouped mail is queued: a later claim sends it
+                    stats.grouped += 1
+                    return None
+            if (
+                held_by_daily_cap(row.kind, official=official)
+                and self._sent_today(session, row.to_addr, now)
+                >= self.settings.limits.max_mails_per_address_per_day
             ):
                 row.status, row.lease_owner, row.lease_until = "held", None, None
                 row.next_attempt_at = now

@@ -1,5 +1,6 @@
 """Laporan Identifikasi Permasalahan Aduan Perhari: the complaints received on one day, their
-problem, category, OPD and status, with counts per category and channel."""
+problem, category, OPD and status, with counts per category and channel, and the mails the
+inbox rules ignored that day (services/reports/ignored)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.models import Case, CaseRoute
 from mailflow.domain.periods import Period
+from mailflow.services.ingest.ignored import ignored_mails
 from mailflow.services.reports.context import ReportContext
 from mailflow.services.reports.figures import Bounds, case_counts, in_bounds
+from mailflow.services.reports.ignored import ignored_table
 from mailflow.services.reports.model import Report, Table, columns, t
 from mailflow.services.reports.tables import category_name, channel_name, counts_table
 
@@ -23,6 +26,7 @@ def build_daily(ctx: ReportContext, period: Period) -> Report:
         complaints = cases_received(session, bounds)
         categories = case_counts(session, Case.category, bounds)
         channels = case_counts(session, Case.channel, bounds)
+        ignored = ignored_mails(session, since=bounds[0], until=bounds[1])
     total = len(complaints)
     return Report(
         kind="daily",
@@ -35,6 +39,7 @@ def build_daily(ctx: ReportContext, period: Period) -> Report:
             complaints_table(ctx, complaints),
             counts_table(ctx, categories, total, what="categories"),
             counts_table(ctx, channels, total, what="channels"),
+            ignored_table(ctx, ignored),
         ),
         lang=ctx.lang,
         landscape=True,

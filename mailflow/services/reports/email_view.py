@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from mailflow.domain.safe_text import escape
+from mailflow.services.reports.branches import BranchFigures
 from mailflow.services.reports.context import ReportContext
 from mailflow.services.reports.figures import OverdueItem, StepFigures
 from mailflow.services.reports.model import format_datetime, format_duration, format_int, format_percent, t
@@ -70,6 +71,50 @@ def email_context(ctx: ReportContext, data: WeeklyData, *, chart_src: str, attac
         "overdue": [_overdue(ctx, item) for item in figures.overdue],
         "overdue_total": figures.overdue_total,
         "overdue_more": figures.overdue_total - len(figures.overdue),
+        "branches": branches_view(ctx, data.branches),
+    }
+
+
+def branches_view(ctx: ReportContext, branches: BranchFigures) -> dict[str, Any]:
+    """The week's misrouted dispositions, revisions, reopened cases and satisfaction (issue 13)."""
+    lang = ctx.lang
+    return {
+        "title": t("table.branches", lang),
+        "labels": {
+            key: t(f"col.{key}", lang)
+            for key in (
+                "misrouted",
+                "revisions",
+                "reopened",
+                "satisfaction_answers",
+                "satisfied_share",
+                "resolved_answers",
+                "resolved_share",
+                "opd_code",
+            )
+        },
+        "misrouted": format_int(branches.misrouted, lang),
+        "revisions": format_int(branches.revisions, lang),
+        "reopened": format_int(branches.reopened, lang),
+        "satisfaction_answers": format_int(branches.satisfaction.answers, lang),
+        "satisfied_share": format_percent(branches.satisfaction.share, lang),
+        "satisfied_tone": tone(branches.satisfaction.share),
+        "resolved_answers": format_int(branches.resolved.answers, lang),
+        "resolved_share": format_percent(branches.resolved.share, lang),
+        "resolved_tone": tone(branches.resolved.share),
+        "opds": [
+            {
+                "code": item.opd_code,
+                "short": ctx.opd_short(item.opd_code),
+                "misrouted": format_int(item.misrouted, lang),
+                "revisions": format_int(item.revisions, lang),
+                "satisfaction_answers": format_int(item.satisfaction.answers, lang),
+                "satisfied_share": format_percent(item.satisfaction.share, lang),
+                "resolved_answers": format_int(item.resolved.answers, lang),
+                "resolved_share": format_percent(item.resolved.share, lang),
+            }
+            for item in branches.opds
+        ],
     }
 
 

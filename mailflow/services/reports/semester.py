@@ -4,6 +4,7 @@ finished within limit, month by month, and the on-time share of each OPD step.""
 from __future__ import annotations
 
 from mailflow.domain.periods import Period
+from mailflow.services.reports.branches import branch_tables, compute_branches
 from mailflow.services.reports.context import ReportContext
 from mailflow.services.reports.figures import (
     Figures,
@@ -38,6 +39,7 @@ def build_semester(ctx: ReportContext, period: Period) -> Report:
             opd_months_table(ctx, figures, [m.short_label(ctx.lang) for m in months], received),
             opd_steps_table(ctx, figures, route_steps, per_step),
             overdue_table(ctx, figures),
+            *branch_tables(ctx, compute_branches(ctx, period.bounds(ctx.zone))),
         ),
         lang=ctx.lang,
         landscape=True,

@@ -5,10 +5,11 @@ and per OPD over the recent weeks."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from mailflow.domain.periods import Period
+from mailflow.services.reports.branches import BranchFigures, branch_figures, branch_tables
 from mailflow.services.reports.context import ReportContext
 from mailflow.services.reports.figures import Figures, Key, Timing, compute_figures, share_history
 from mailflow.services.reports.model import Cell, Column, Report, Table, columns, t
@@ -31,6 +32,7 @@ class WeeklyData:
     report: Report
     figures: Figures
     trend: Trend
+    branches: BranchFigures = field(default_factory=BranchFigures)
 
 
 def build_weekly(ctx: ReportContext, period: Period, *, as_of: datetime | None = None) -> WeeklyData:
@@ -42,6 +44,7 @@ def build_weekly(ctx: ReportContext, period: Period, *, as_of: datetime | None =
         )
         by_step = share_history(session, weeks, ctx.calendar, "step")
         by_opd = share_history(session, weeks, ctx.calendar, "opd_code")
+        branches = branch_figures(session, ctx.sop, period.bounds(ctx.zone))
     trend = Trend(
         weeks=weeks,
         steps={s.number: _series(by_step, s.number, len(weeks)) for s in ctx.sop.steps},
@@ -57,11 +60,11 @@ def build_weekly(ctx: ReportContext, period: Period, *, as_of: datetime | None =
         period_label=period.label(ctx.lang),
         generated_at=ctx.now,
         as_of=figures.as_of,
-        tables=(*standard_tables(ctx, figures), *trend_tables(ctx, trend)),
+        tables=(*standard_tables(ctx, figures), *branch_tables(ctx, branches), *trend_tables(ctx, trend)),
         lang=ctx.lang,
         landscape=True,
     )
-    return WeeklyData(report=report, figures=figures, trend=trend)
+    return WeeklyData(report=report, figures=figures, trend=trend, branches=branches)
 
 
 def _series(history: Mapping[Key, Timing], key: object, count: int) -> list[Timing]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from mailflow.adapters.db.models import Case
 from mailflow.domain.periods import Period
+from mailflow.services.reports.branches import branch_tables, compute_branches
 from mailflow.services.reports.context import ReportContext
 from mailflow.services.reports.figures import (
     Key,
@@ -34,7 +35,12 @@ def build_yearly(ctx: ReportContext, period: Period) -> Report:
         period_label=period.label(ctx.lang),
         generated_at=ctx.now,
         as_of=figures.as_of,
-        tables=(summary, months_table(ctx, months, received, finished), *rest),
+        tables=(
+            summary,
+            months_table(ctx, months, received, finished),
+            *rest,
+            *branch_tables(ctx, compute_branches(ctx, period.bounds(ctx.zone))),
+        ),
         lang=ctx.lang,
         landscape=True,
     )

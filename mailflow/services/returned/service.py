@@ -35,7 +35,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.models import (
-    AuditEntry,
     Document,
     Message,
     QuarantineItem,
@@ -54,6 +53,7 @@ from mailflow.domain.safe_text import escape
 from mailflow.domain.sop import Sop
 from mailflow.domain.workflow import Refusal, Transition
 from mailflow.i18n import translate
+from mailflow.services.audit import audit
 from mailflow.services.conversation.answers import ReplyOutcome
 from mailflow.services.conversation.mails import ConversationMails
 from mailflow.services.returned.finder import EMPTY_VALUES, LetterFinder, LetterMatch, signature_detail
@@ -467,16 +467,15 @@ class ReturnedLetterService:
         detail: dict[str, Any],
         case_id: int | None = None,
     ) -> None:
-        session.add(
-            AuditEntry(
-                at=now,
-                actor=actor[:320],
-                action=action,
-                case_id=case_id or (letter.case.id if letter else None),
-                message_id=source.message_id,
-                document_id=document_id or (letter.document.id if letter else None),
-                detail=json.dumps({"source": source.kind, **detail}, ensure_ascii=False, default=str),
-            )
+        audit(
+            session,
+            now,
+            actor[:320],
+            action,
+            case_id=case_id or (letter.case.id if letter else None),
+            message_id=source.message_id,
+            document_id=document_id or (letter.document.id if letter else None),
+            detail={"source": source.kind, **detail},
         )
 
 

@@ -23,7 +23,6 @@ transaction, so the failing file counts its attempt alone and its neighbours are
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,13 +32,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
-from mailflow.adapters.db.models import AuditEntry, QuarantineItem, ReturnedFile
+from mailflow.adapters.db.models import QuarantineItem, ReturnedFile
 from mailflow.adapters.durable import SyncRound
 from mailflow.adapters.watcher import Disposition
 from mailflow.clock import Clock
 from mailflow.config.model import Settings
 from mailflow.domain import signatures as sig
 from mailflow.i18n import translate
+from mailflow.services.audit import audit
 from mailflow.services.returned.finder import EMPTY_VALUES
 from mailflow.services.returned.inspection import Inspection
 from mailflow.services.returned.outcome import ReturnedOutcome
@@ -179,14 +179,7 @@ class ReturnedFolderHandler:
                     retries=0,
                 )
             )
-            session.add(
-                AuditEntry(
-                    at=now,
-                    actor="folder",
-                    action="signature.failed",
-                    detail=json.dumps({"file": path.name, "error": error}, ensure_ascii=False),
-                )
-            )
+            audit(session, now, "folder", "signature.failed", detail={"file": path.name, "error": error})
             return Disposition(False, note, row.id)
 
     def decided(self, path: Path) -> bool:
@@ -220,15 +213,7 @@ class ReturnedFolderHandler:
                 for item in items:
                     item.released_at = now
                 detail = {"file": path.name, "returned_file": row.id, "sha256": row.sha256}
-                session.add(
-                    AuditEntry(
-                        at=now,
-                        actor="folder",
-                        action="signature.reconsidered",
-                        case_id=row.case_id,
-                        detail=json.dumps(detail, ensure_ascii=False),
-                    )
-                )
+                audit(session, now, "folder", "signature.reconsidered", case_id=row.case_id, detail=detail)
 
     def moved(self, disposition: Disposition, source: Path, destination: Path) -> None:
         """Keep the rows pointing at the file where it now lies."""
