@@ -247,8 +247,14 @@ class MailboxPoller:
         box = self.mailbox
         with self.database.transaction() as session:
             self._state_row(session)
+            # Locked here in UID order, as a batch claims them (IngestService.claim_many): the UPDATE
+            # below would take them in the table's order, and a second poller claiming the same
+            # batch meanwhile would deadlock with it on PostgreSQL.
             rows = session.execute(
-                select(Message.uid, Message.status).where(*self._where(uidvalidity), Message.uid.in_(uids))
+                select(Message.uid, Message.status)
+                .where(*self._where(uidvalidity), Message.uid.in_(uids))
+                .order_by(Message.uid)
+                .with_for_update()
             ).all()
             final = [(int(uid), status) for uid, status in rows if uid is not None and status in FINAL]
             quarantined = [uid for uid, status in final if status == "quarantined"]
@@ -280,9 +286,12 @@ class MailboxPoller:
         run that stopped before recording it."""
         with self.database.transaction() as session:
             pending = session.execute(
-                select(Message.id, Message.uid).where(
+                select(Message.id, Message.uid)
+                .where(
                     *self._where(uidvalidity), Message.server_state == "pending", Message.status.in_(FINAL)
                 )
+                .order_by(Message.uid)
+                .with_for_update()  # in UID order, as a batch claims them (see _mark)
             ).all()
             gone = [row_id for row_id, uid in pending if uid not in present]
             if gone:
