@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailflow.adapters.durable import ensure_dir, fsync_dir, write_atomic
+from mailflow.adapters.durable import SyncRound, ensure_dir, fsync_dir, write_atomic, write_temporary
 from mailflow.errors import StorageError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -34,11 +34,15 @@ class LetterStore:
     def folder(self, year: int, case_number: str) -> Path:
         return self.root / str(year) / safe_component(case_number)
 
-    def write(self, path: Path, data: bytes) -> StoredFile:
-        """Write `data` to `path` via a temporary file, fsynced, then renamed into place."""
+    def write(self, path: Path, data: bytes, round_: SyncRound | None = None) -> StoredFile:
+        """Write `data` to `path` via a temporary file, fsynced, then renamed into place (with
+        `round_`: fsynced and renamed when that round runs, with the rest of a batch)."""
         try:
-            ensure_dir(path.parent)
-            write_atomic(path, data)
+            ensure_dir(path.parent, round_)
+            if round_ is not None:
+                round_.add(write_temporary(path, data, sync=False), path)
+            else:
+                write_atomic(path, data)
         except OSError as exc:
             raise StorageError(f"cannot write {path}: {exc.strerror}") from exc
         return StoredFile(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))

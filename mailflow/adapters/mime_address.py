@@ -30,10 +30,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email import policy
 from email.headerregistry import AddressHeader
 
 from mailflow.adapters.mime_decode import decode_words, repair
+from mailflow.adapters.mime_policy import DEFAULT
 from mailflow.domain.addresses import is_valid_addr_spec
 from mailflow.domain.safe_text import escape, has_unsafe
 
@@ -126,7 +126,7 @@ def parse_mailboxes(raw_value: str) -> _Parsed:
     if simple is not None:
         return simple
     try:
-        header = policy.default.header_factory("to", value)
+        header = DEFAULT.header_factory("to", value)
         if not isinstance(header, AddressHeader):  # pragma: no cover - "to" is always one
             return _fallback(value)
         boxes = tuple(Mailbox(str(a.addr_spec), str(a.display_name or "")) for a in header.addresses)

@@ -7,11 +7,11 @@ import mimetypes
 from collections.abc import Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime
 
 from mailflow.adapters.db.models import OutboxMail
 from mailflow.adapters.mime_fold import fold_header
+from mailflow.adapters.mime_policy import SMTP
 from mailflow.domain.mail import ResolvedFile
 from mailflow.domain.outgoing import clean_headers, display_name, one_line, split_addresses, valid_cc
 

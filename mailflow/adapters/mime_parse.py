@@ -29,7 +29,6 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import policy
 from email.errors import CloseBoundaryNotFoundDefect
 from email.message import Message
 from email.parser import BytesParser
@@ -48,6 +47,7 @@ from mailflow.adapters.mime_decode import (
     repair,
     stream_payload,
 )
+from mailflow.adapters.mime_policy import DEFAULT
 from mailflow.domain.inbound import AttachmentInfo, DeliveryReport, InboundMail, LoopHeaders, PartDefects
 
 _MSGID = re.compile(r"<[^<>\s]{1,990}>")
@@ -58,7 +58,7 @@ _MAX_DEPTH = 40  # real mail nests 3-5 deep; forwarded chains a few more
 _MAX_BOUNDARIES = 50  # boundary parameters in one message; each forwarded mail adds one to three
 _MAX_LINES = 2_000_000  # 30 MB of base64 is 400,000 lines
 _BOUNDARY_PARAM = re.compile(rb"boundary\s*(?:\*\d*\*?)?\s*=", re.IGNORECASE)
-_PARSER = BytesParser(policy=policy.default)
+_PARSER = BytesParser(policy=DEFAULT)
 _ATTACHED_MAIL = ("message/rfc822", "message/global")
 CUT_SHORT = "PartCutShortDefect"  # the input ended inside this part (closing boundary missing)
 TOO_DEEP, TOO_MANY_PARTS = "too_deep", "too_many_parts"
@@ -124,7 +124,7 @@ def parse_message(raw: bytes, *, store: ContentStore | None, limits: ParseLimits
 
 
 def _too_complex(raw: bytes) -> str | None:
-    if max(raw.count(b"\n"), raw.count(b"\r")) > _MAX_LINES:
+    if len(raw) > _MAX_LINES and max(raw.count(b"\n"), raw.count(b"\r")) > _MAX_LINES:
         return "too_many_lines"
     if raw.lower().count(b"boundary") <= _MAX_BOUNDARIES:  # the usual case, without a regex scan
         return None

@@ -8,14 +8,14 @@ returned message or headers), never by walking the whole tree: a hostile report 
 from __future__ import annotations
 
 import re
-from email import policy
 from email.message import Message
 from email.parser import BytesParser
 
 from mailflow.adapters.mime_decode import decode_text, header_text, raw_payload_bytes
+from mailflow.adapters.mime_policy import DEFAULT
 from mailflow.domain.inbound import DeliveryReport
 
-_PARSER = BytesParser(policy=policy.default)
+_PARSER = BytesParser(policy=DEFAULT)
 _MSGID = re.compile(r"<[^<>\s]{1,990}>")
 _MAX_BLOCKS = 200
 

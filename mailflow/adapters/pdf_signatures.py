@@ -107,10 +107,10 @@ def check_pdf_bytes(data: bytes, *, max_bytes: int | None = None) -> None:
     check_pdf_limits(data)
 
 
-def read_signed_pdf(data: bytes, trust: TrustStore) -> SignedPdf:
+def read_signed_pdf(data: bytes, trust: TrustStore, *, max_bytes: int | None = None) -> SignedPdf:
     """Every signature of `data` judged against `trust`. Raises QuarantineError with code
-    not_pdf, corrupt or encrypted when there is nothing to judge."""
-    check_pdf_bytes(data)
+    too_large, not_pdf, corrupt or encrypted when there is nothing to judge."""
+    check_pdf_bytes(data, max_bytes=max_bytes)
     reader = _reader(data)
     if reader.encrypted:
         raise QuarantineError("the PDF is encrypted (password protected)", code=sig.ENCRYPTED)

@@ -10,9 +10,10 @@ replacing its content) is moved back for a new decision (`changed_after_note`, `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from mailflow.adapters.durable import fsync_dir, write_atomic
+from mailflow.adapters.durable import SyncRound, fsync_dir, write_atomic, write_temporary
 from mailflow.errors import StorageError
 
 PROCESSED, REJECTED = "processed", "rejected"
@@ -44,6 +45,36 @@ def move_with_note(path: Path, folder: Path, note: str) -> Path:
     except OSError as exc:
         raise StorageError(f"cannot move {path} to {folder}: {exc.strerror}") from exc
     return destination
+
+
+def move_many(moves: Sequence[tuple[Path, Path, str]]) -> list[Path | StorageError]:
+    """`move_with_note` for several (path, folder, note) at once: every file renamed, every note
+    written, then one sync round for the notes and the folders. Per move, where the file went or
+    why it could not be moved; a round that fails raises StorageError (the files have moved, some
+    notes may be missing: such a refusal is decided again from its hash)."""
+    round_ = SyncRound()
+    results: list[Path | StorageError] = []
+    for path, folder, note in moves:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            destination = _free_name(folder, path.name)
+            path.replace(destination)
+        except OSError as exc:
+            results.append(StorageError(f"cannot move {path} to {folder}: {exc.strerror}"))
+            continue
+        results.append(destination)
+        round_.add_directory(folder)
+        round_.add_directory(path.parent)
+        try:
+            note_path = note_of(destination)
+            round_.add(write_temporary(note_path, (note.rstrip() + "\n").encode(), sync=False), note_path)
+        except OSError as exc:  # the file is moved; without its note a refusal is looked at again
+            results[-1] = StorageError(f"cannot write the note of {destination}: {exc.strerror}")
+    try:
+        round_.run()
+    except OSError as exc:
+        raise StorageError(f"cannot make the moved files durable: {exc.strerror}") from exc
+    return results
 
 
 def note_of(path: Path) -> Path:

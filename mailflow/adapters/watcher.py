@@ -27,6 +27,11 @@ its content) is seen in `rejected/` (watched too, and rescanned by the time of i
 back for a new decision: a valid letter never stays in `rejected/` under a refusal of other bytes.
 A handler failure leaves the file in place for a later retry; after `max_attempts` failures the
 handler's `give_up` decides instead, so one poisoned file never blocks the folder.
+
+A burst (files queued faster than they are decided) is taken up to `batch_size` files at a time
+when the handler offers `handle_many` and `moved_many` (group commit: one transaction and one
+fsync round for the batch's decisions, one sync round for its moves and notes, one transaction
+for the rows' new paths); each file keeps its own outcome, failure count and checks above.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 from watchdog.events import (
     FileClosedEvent,
@@ -61,6 +66,7 @@ from mailflow.adapters.watch_files import (
     changed_after_note,
     is_temporary,
     move_back,
+    move_many,
     move_with_note,
 )
 from mailflow.errors import StorageError
@@ -107,6 +113,18 @@ class FileHandler(Protocol):
         ...
 
 
+class BatchHandler(FileHandler, Protocol):
+    """A handler that can decide a burst together (optional: the watcher asks for it)."""
+
+    def handle_many(self, paths: Sequence[Path]) -> Sequence[Disposition | Exception]:
+        """`handle` for each of `paths`, in order: its decision or what it raised."""
+        ...
+
+    def moved_many(self, moves: Sequence[tuple[Disposition, Path, Path]]) -> None:
+        """`moved` for each (disposition, source, destination)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Done:
     """One file finished: where it went; `ready_at` is when it was seen complete (wall clock)."""
@@ -149,6 +167,7 @@ class FolderWatcher:
         rescan_seconds: float = 300.0,
         use_polling: bool = False,
         max_attempts: int = 5,
+        batch_size: int = 50,
         on_done: Callable[[Done], None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -158,6 +177,7 @@ class FolderWatcher:
         self.rescan_seconds = rescan_seconds
         self.use_polling = use_polling
         self.max_attempts = max_attempts
+        self.batch_size = batch_size
         self.on_done = on_done
         self.stats = WatchStats()
         self._now = monotonic
@@ -328,10 +348,30 @@ class FolderWatcher:
             path = self._queue.get()
             if path is None or self._stop.is_set():
                 return
+            batch = [path]
+            while len(batch) < self.batch_size:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)  # stopping: this batch first, then the worker ends
+                    break
+                batch.append(more)
             try:
-                self.process(path)
-            except Exception:  # a file that cannot even be moved must not stop the worker
-                log.exception("%s: cannot be processed or moved; retried at the next rescan", path.name)
+                if len(batch) > 1 and _batching(self.handler):
+                    self.process_many(batch)
+                else:
+                    for one in batch:
+                        self._process_logged(one)
+            except Exception:  # a bug here must not stop the worker; the files are retried
+                log.exception("a batch of %d files failed; retried at the next rescan", len(batch))
+
+    def _process_logged(self, path: Path) -> None:
+        try:
+            self.process(path)
+        except Exception:  # a file that cannot even be moved must not stop the worker
+            log.exception("%s: cannot be processed or moved; retried at the next rescan", path.name)
 
     def process(self, path: Path) -> Done | None:
         """Run the handler on one file and move it; None when it stays (for a retry, or because
@@ -354,19 +394,99 @@ class FolderWatcher:
             changed = done is None
             return done
         finally:
-            with self._lock:
-                self._in_flight.discard(path)
-                self._ready_at.pop(path, None)
-                self._lock.notify_all()
-            if changed:  # events while it was in flight were not noted: start its period now
-                self._observe(path, restart=True)
+            self._release(path, changed=changed)
+
+    def _release(self, path: Path, *, changed: bool = False) -> None:
+        with self._lock:
+            self._in_flight.discard(path)
+            self._ready_at.pop(path, None)
+            self._lock.notify_all()
+        if changed:  # events while it was in flight were not noted: start its period now
+            self._observe(path, restart=True)
+
+    def process_many(self, paths: Sequence[Path]) -> list[Done]:
+        """`process` for a burst, with the handler's group commit (see the module text)."""
+        handler = self.handler
+        if not _batching(handler):
+            raise TypeError("the handler decides one file at a time")
+        pending: list[tuple[Path, Signature]] = []
+        alone: list[Path] = []
+        for path in paths:
+            if path.parent in self.rejected_folders:
+                alone.append(path)
+                continue
+            before = _signature(path) if path.is_file() else None
+            if before is None:
+                self._release(path)
+            else:
+                pending.append((path, before))
+        finishing: list[tuple[Path, Disposition, Signature]] = []
+        try:
+            try:
+                results: Sequence[Disposition | Exception] = handler.handle_many([p for p, _ in pending])
+            except Exception as exc:  # noqa: BLE001 - each file counts the failure, as alone
+                results = [exc] * len(pending)
+            for (path, before), result in zip(pending, results, strict=True):
+                decided = self._failed(path, result) if isinstance(result, Exception) else result
+                if decided is None:
+                    self._release(path)
+                else:
+                    finishing.append((path, decided, before))
+        except BaseException:
+            for path, _before in pending:
+                self._release(path)
+            raise
+        done = self._finish_many(handler, finishing)
+        for path in alone:
+            self._process_logged(path)
+        return done
+
+    def _finish_many(
+        self, handler: BatchHandler, items: Sequence[tuple[Path, Disposition, Signature]]
+    ) -> list[Done]:
+        moving: list[tuple[Path, Disposition, Signature, Path]] = []
+        for path, disposition, before in items:
+            if _signature(path) != before:
+                log.info("%s changed while it was decided; deciding its new content again", path.name)
+                self._reopened(disposition.record_id, path)
+                self._release(path, changed=True)
+            else:
+                moving.append((path, disposition, before, path.parent / _folder_for(disposition)))
+        try:
+            destinations = move_many([(path, folder, d.note) for path, d, _b, folder in moving])
+        except Exception:
+            log.exception("%d decided files could not be moved; retried at the next rescan", len(moving))
+            for path, *_rest in moving:
+                self._release(path)
+            return []
+        done: list[Done] = []
+        moved: list[tuple[Disposition, Path, Path]] = []
+        for (path, disposition, before, _folder), destination in zip(moving, destinations, strict=True):
+            if isinstance(destination, Exception):
+                log.error("%s: %s; retried at the next rescan", path.name, destination)
+                self._release(path)
+                continue
+            moved.append((disposition, path, destination))
+            done.append(self._moved(path, disposition, before, destination))
+        with contextlib.suppress(Exception):
+            handler.moved_many(moved)
+        for path, *_rest in moving:
+            self._release(path)
+        if self.on_done is not None:
+            for item in done:
+                self.on_done(item)
+        return done
 
     def _failed(self, path: Path, exc: Exception) -> Disposition | None:
         attempts = self._attempts.get(path, 0) + 1
         self._attempts[path] = attempts
         self.stats.failures += 1
         log.warning(
-            "%s: attempt %d failed: %s", path.name, attempts, exc, exc_info=not isinstance(exc, OSError)
+            "%s: attempt %d failed: %s",
+            path.name,
+            attempts,
+            exc,
+            exc_info=None if isinstance(exc, OSError) else exc,
         )
         if attempts < self.max_attempts:
             retry = threading.Timer(self.stable_seconds, self._observe, (path,))
@@ -382,16 +502,23 @@ class FolderWatcher:
             log.info("%s changed while it was decided; deciding its new content again", path.name)
             self._reopened(disposition.record_id, path)
             return None
-        ready_at = self._ready_at.get(path, time.time())
-        folder = path.parent / (PROCESSED if disposition.accepted else REJECTED)
+        folder = path.parent / _folder_for(disposition)
         destination = move_with_note(path, folder, disposition.note)
+        with contextlib.suppress(Exception):
+            self.handler.moved(disposition, path, destination)
+        done = self._moved(path, disposition, before, destination)
+        if self.on_done is not None:
+            self.on_done(done)
+        return done
+
+    def _moved(self, path: Path, disposition: Disposition, before: Signature, destination: Path) -> Done:
+        """Count a file moved to `destination`; a refused one is remembered as set aside."""
+        ready_at = self._ready_at.get(path, time.time())
         self._attempts.pop(path, None)
         if disposition.accepted:
             self.stats.accepted += 1
         else:
             self.stats.rejected += 1
-        with contextlib.suppress(Exception):
-            self.handler.moved(disposition, path, destination)
         moved = _signature(destination)
         if not disposition.accepted and moved is not None:
             with self._lock:
@@ -401,10 +528,7 @@ class FolderWatcher:
                     del self._pending[destination]
             if moved != before:  # written between the check and the rename: back it goes
                 self._observe(destination, restart=True)
-        done = Done(path, destination, disposition, ready_at, time.time())
-        if self.on_done is not None:
-            self.on_done(done)
-        return done
+        return Done(path, destination, disposition, ready_at, time.time())
 
     def _reconsider(self, path: Path) -> Done | None:
         """A refused file changed in rejected/: unless its bytes are still those decided, move it
@@ -505,6 +629,14 @@ class _Events(FileSystemEventHandler):
     def on_deleted(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
             self.watcher._forget(_path(event.src_path))
+
+
+def _folder_for(disposition: Disposition) -> str:
+    return PROCESSED if disposition.accepted else REJECTED
+
+
+def _batching(handler: FileHandler) -> TypeGuard[BatchHandler]:
+    return callable(getattr(handler, "handle_many", None)) and callable(getattr(handler, "moved_many", None))
 
 
 def _path(value: str | bytes) -> Path:

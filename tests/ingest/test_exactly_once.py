@@ -6,6 +6,7 @@ send a mail twice (beyond the documented SMTP window), and it must lose nothing.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import re
@@ -21,11 +22,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from mailflow.adapters.db.models import Case, Message, OutboxMail, StepEvent
+from mailflow.adapters.db.models import Case, Message, MessageAttachment, OutboxMail, StepEvent
 from mailflow.adapters.db.models import Counter as SerialCounter
 from tests.fixtures.smtp import SmtpServer
 from tests.ingest.builders import complaint
 from tests.ingest.conftest import IngestEnv, make_env
+from tests.ingest.realistic import realistic_complaint
 
 pytestmark = [pytest.mark.imap, pytest.mark.slow]
 
@@ -137,6 +139,48 @@ def test_kill_9_at_random_moments_registers_every_message_exactly_once(
         repeats = sum(n - 1 for n in delivered.values())
         assert repeats <= send_kills, f"{repeats} repeated deliveries with {send_kills} kills"
         assert_each_case_in_one_mail(env, smtp)
+    finally:
+        env.app.close()
+
+
+def test_a_kill_between_the_batch_commit_and_the_move_repeats_only_the_move(
+    tmp_path, dovecot, smtp, clock
+) -> None:
+    # group commit: a whole batch is committed before its one MOVE; a kill right there must
+    # leave it committed once, and the next pass must only move it
+    env = make_env(tmp_path, dovecot, smtp, clock, batch_size=10,
+                   limits="max_mails_per_address_per_day = 1000")  # fmt: skip
+    try:
+        raws = [realistic_complaint(i) for i in range(25)]  # photos and PDFs: files to keep
+        dovecot.append_many(env.user, raws)
+        ids = {env_message_id(raw) for raw in raws}
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("MAILFLOW_")}
+        child = subprocess.run(
+            [sys.executable, "-m", "tests.ingest.kill_before_move_child", str(env.config)],
+            capture_output=True, env=environ, timeout=300, check=False,
+        )  # fmt: skip
+        assert child.returncode == -signal.SIGKILL, child.stderr.decode(errors="replace")
+
+        first = env.rows(Message)
+        assert len(first) == 10  # the first batch, committed whole
+        assert {(m.status, m.server_state) for m in first} == {("processed", "pending")}
+        assert env.count(Case) == 10
+        assert len(dovecot.uids(env.user, "INBOX")) == 25  # and not moved
+        assert dovecot.uids(env.user, "Diproses") == []
+        stored = env.rows(MessageAttachment)
+        assert stored  # every file a committed row names is there, whole
+        for attachment in stored:
+            data = Path(attachment.stored_path).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == attachment.sha256
+        for message in first:
+            assert hashlib.sha256(Path(message.raw_path).read_bytes()).hexdigest() == message.sha256
+
+        final = mailflow(env.config, "poll", "--once")
+        _, err = final.communicate(timeout=300)
+        assert final.returncode == 0, err.decode(errors="replace")
+        assert_registered_exactly_once(env, ids)
+        # the first batch was only moved, not ingested again
+        assert [(m.id, m.case_id) for m in env.rows(Message)[:10]] == [(m.id, m.case_id) for m in first]
     finally:
         env.app.close()
 

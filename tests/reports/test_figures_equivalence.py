@@ -157,6 +157,23 @@ def every_figure(module: Any, database: Database, calendar: BusinessCalendar, so
     return result
 
 
+def year_and_months(database: Database, calendar: BusinessCalendar) -> tuple[Any, Any]:
+    """The yearly report's cases' timing, whole year and per month: read once and ranked in
+    Python by the new figures, two window queries in the previous ones."""
+    period = parse_period("yearly", "2026", TODAY)
+    bounds = period.bounds(calendar.zone)
+    months = [m.bounds(calendar.zone) for m in period.months()]
+    with database.reader() as session:
+        now = plain(new.case_timing_and_buckets(session, bounds, months))
+        before = plain(
+            (
+                old.case_timing(session, bounds).get((), old.Timing()),
+                old.case_timing(session, bounds, buckets=months),
+            )
+        )
+    return now, before
+
+
 def test_the_new_figures_equal_the_previous_ones(
     database: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
@@ -166,8 +183,12 @@ def test_the_new_figures_equal_the_previous_ones(
     yearly = before["yearly 2026"]
     assert yearly["cases"]["timing"]["finished"] > 1000 and yearly["overdue_total"] > 0  # a real test
     assert len(yearly["opds"]) >= 15 and any(s["timing"]["median_seconds"] for s in yearly["steps"])
+    now, legacy = year_and_months(database, calendar)
+    assert now == legacy and len(legacy[1]) == 12
 
     late_events(database)
     after = every_figure(old, database, calendar, sop)
     assert after != before  # the late rows count in February, November, S1, S2 and the year
     assert every_figure(new, database, calendar, sop) == after
+    now, legacy = year_and_months(database, calendar)
+    assert now == legacy

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import AuditEntry, QuarantineItem, ReturnedFile
@@ -356,3 +356,61 @@ def test_watch_once_after_a_restart_reconsiders_a_refused_file_written_after_its
     later = make_watcher(s).run_once()
     assert [d.disposition.accepted for d in later] == [True]
     assert pdfs_in(folder / PROCESSED) == ["lama.pdf"] and pdfs_in(folder / REJECTED) == []
+
+
+# --- issue 16: a burst is decided with group commit ------------------------------------------------
+
+
+def test_a_burst_is_recorded_in_one_transaction_and_a_failing_file_alone(
+    s: Step8, folder: Path, pki: TestPki
+) -> None:
+    """Five files at once: one transaction records them all. Then a real fault in one file (its
+    case's letter folder is blocked by a plain file, so keeping the signed copy fails) rolls that
+    batch back; the others are decided one at a time and only the failing file is retried."""
+    watcher = make_watcher(s, max_attempts=2)
+    inserting: list[int] = []
+    current = [0]
+
+    def begin(_conn: object) -> None:
+        current[0] += 1
+
+    def execute(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if (
+            statement.lstrip().upper().startswith("INSERT INTO RETURNED_FILES")
+            and current[0] not in inserting
+        ):
+            inserting.append(current[0])
+
+    event.listen(s.database.engine, "begin", begin)
+    event.listen(s.database.engine, "before_cursor_execute", execute)
+    try:
+        first = [folder / f"bukan-ttd-{n}.pdf" for n in range(5)]
+        for n, path in enumerate(first):
+            path.write_bytes(s.pdf + f"%{n}\n".encode())  # unsigned copies: refused, nothing stored
+        assert len(watcher.process_many(first)) == 5
+        assert len(inserting) == 1 and watcher.stats.rejected == 5
+
+        letters = s.h.settings.paths.letters
+        (case_folder,) = [p for p in (letters / "2026").iterdir() if p.name == s.number]
+        case_folder.rename(case_folder.with_name(case_folder.name + ".moved"))
+        case_folder.write_text("bukan folder")
+        signed = folder / "ttd.pdf"
+        signed.write_bytes(pki.sign(s.pdf, pki.hendra))
+        second = [folder / f"rusak-{n}.pdf" for n in range(3)]
+        for n, path in enumerate(second):
+            path.write_bytes(b"%PDF-1.7 rusak " + bytes([n]))
+        inserting.clear()
+        assert [d.source.name for d in watcher.process_many([signed, *second])] == [p.name for p in second]
+        assert len(inserting) == 1 + 1 + 3  # the batch, rolled back; then each file alone
+        assert watcher.stats.failures == 1 and signed.exists()
+        done = watcher.process_many([signed])  # the second attempt is the last: set aside
+    finally:
+        event.remove(s.database.engine, "begin", begin)
+        event.remove(s.database.engine, "before_cursor_execute", execute)
+    assert [d.disposition.accepted for d in done] == [False] and watcher.stats.failures == 2
+    with s.database.reader() as session:
+        reasons = dict(session.execute(select(ReturnedFile.original_name, ReturnedFile.reason)).all())
+    assert reasons["ttd.pdf"].startswith(sig.PROCESSING_FAILED)
+    assert all(reasons[p.name].startswith(sig.CORRUPT) for p in second)
+    assert all(reasons[p.name].startswith(sig.UNSIGNED) for p in first)
+    assert {e.step: e for e in s.h.events(s.number)}[8].finished_at is None  # nothing half-done

@@ -9,10 +9,25 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailflow.errors import ConfigError, StorageError
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was chosen to give
+# way and may simply be run again.
+LOCK_CONFLICTS = frozenset({"40P01", "40001"})
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """True when `exc` (or what it wraps) is the database ending a transaction to break a
+    deadlock or a serialization conflict."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DBAPIError) and getattr(seen.orig, "sqlstate", None) in LOCK_CONFLICTS:
+            return True
+        seen = seen.__cause__
+    return False
 
 
 class Database:

@@ -165,6 +165,7 @@ STEP_VALUE_INDEX = "ix_step_events_step_value"  # percentiles walk it in value o
 _TIMING = ("business_seconds", "on_time")
 REPORT_FINISHED_COVER = ("finished_at", "step", "outcome", "route_key", "opd_code", *_TIMING)
 REPORT_CASE_COVER = ("case_id", "route_key", "outcome", "step", "finished_at", *_TIMING, "opd_code")
+REPORT_LATER_ROUNDS = ("step", "attempt", "started_at", "route_key", "route_id", "opd_code")
 
 
 class StepEvent(Base):
@@ -186,6 +187,11 @@ class StepEvent(Base):
         Index("ix_step_events_finished_cover", *REPORT_FINISHED_COVER),
         Index("ix_step_events_case_cover", *REPORT_CASE_COVER),
         Index(STEP_VALUE_INDEX, "step", "business_seconds", "outcome", "finished_at", "on_time"),
+        # The branch figures (services/reports/branches.py): a round joined to the round before it
+        # on its route, the rounds after the first, the misrouted dispositions (migration 0007).
+        Index("ix_step_events_route_rounds", "route_id", "step", "started_at", "attempt"),
+        Index("ix_step_events_later_rounds", *REPORT_LATER_ROUNDS),
+        Index("ix_step_events_commands", "step", "command", "finished_at", "opd_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,11 +9,14 @@ A pass (`sync`) over the folder:
 2. search the UIDs still there (move mode: all; flag mode: those without the processed keyword);
 3. messages whose rows are already final only need their server marking (a crash came between
    commit and move); the others are fetched in batches of `batch_size` (BODY.PEEK[]; header only
-   when over the size limit) and ingested one transaction each;
-4. each batch is then marked on the server (moved to the processed or quarantine folder, or
-   flagged) and `server_state` recorded.
-While a message is processed, an in-flight marker names it (adapters.inflight); a marker left by
-a dead process counts as a failed attempt at the start of the next pass.
+   when over the size limit) and ingested with group commit: one fsync round and one
+   transaction per batch (services.ingest.batch);
+4. each batch is then marked on the server (one MOVE to the processed folder, or one STORE of
+   the processed keyword; quarantined messages one MOVE to the quarantine folder) and
+   `server_state` recorded.
+While a message is parsed or processed, an in-flight marker names it (adapters.inflight); a
+marker left by a dead process counts as a failed attempt at the start of the next pass, and the
+batch holding that message is then ingested one message per transaction.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, select, update
@@ -31,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import MailboxState, Message
-from mailflow.adapters.imap import Envelope, FolderState, ImapAccount, ImapConnection, ImapLoginError
+from mailflow.adapters.imap import Envelope, Fetched, FolderState, ImapAccount, ImapConnection, ImapLoginError
 from mailflow.adapters.inflight import InFlightMarkers
 from mailflow.clock import Clock
 from mailflow.config.model import MailboxSection
@@ -39,7 +43,9 @@ from mailflow.domain.backoff import backoff_delay
 from mailflow.errors import MailflowError
 from mailflow.logs import Outage
 from mailflow.services.audit import audit
-from mailflow.services.ingest.service import FINAL, Incoming, IngestService, Outcome
+from mailflow.services.ingest.batch import GroupCommit
+from mailflow.services.ingest.rows import FINAL
+from mailflow.services.ingest.service import Incoming, IngestService, Outcome
 from mailflow.services.loop_errors import TRANSIENT_ERRORS, failure_kind, short
 from mailflow.services.outbound.accounts import OAuthAccount, token_source
 
@@ -116,6 +122,9 @@ class MailboxPoller:
         self.thread: threading.Thread | None = None  # set by bootstrap.ingest.run_pollers
         self._folders_ready = False
         self.inflight = InFlightMarkers(ingest.settings.data_dir / "inflight", mailbox.name, mailbox.folder)
+        self.group = GroupCommit(ingest, self.inflight)
+        # UIDs a dead process was working on: their batches go one message per transaction
+        self.suspects: set[int] = set()
         self.last_synced: float | None = None  # time.monotonic() of the last complete pass (health)
         self.observe: Callable[[Outcome], None] = lambda _outcome: None  # metrics
         self.repeat_log_seconds = 60.0
@@ -147,46 +156,77 @@ class MailboxPoller:
         envelopes = conn.envelopes(todo, chunk=self.tuning.envelope_chunk) if todo else []
         normal = [e for e in envelopes if e.size <= limit]
         large = [e for e in envelopes if e.size > limit]
-        for start in range(0, len(normal), box.batch_size):
-            self._batch(conn, state, normal[start : start + box.batch_size], header_only=False)
+        self._batches(
+            conn, state, [normal[i : i + box.batch_size] for i in range(0, len(normal), box.batch_size)]
+        )
         for envelope in large:
-            self._batch(conn, state, [envelope], header_only=True)
+            fetched = conn.fetch([envelope.uid], header_only=True)
+            self._mark(conn, state.uidvalidity, self._ingest(state, [envelope], fetched, header_only=True))
         self.stats.cycles += 1
         self.last_synced = time.monotonic()
 
-    def _batch(
-        self, conn: ImapConnection, state: FolderState, batch: Sequence[Envelope], *, header_only: bool
+    def _batches(
+        self, conn: ImapConnection, state: FolderState, batches: Sequence[Sequence[Envelope]]
     ) -> None:
+        """Ingest and mark each batch, the next one being fetched meanwhile: the server sends it
+        and imapclient reads it (mostly outside the GIL) while this thread parses and commits.
+        The connection serves one command at a time: the fetch ahead ends before the MOVE."""
+        if not batches:
+            return
+        fetched = conn.fetch([e.uid for e in batches[0]])
+        if len(batches) == 1:
+            self._mark(conn, state.uidvalidity, self._ingest(state, batches[0], fetched, header_only=False))
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix=f"fetch-{self.mailbox.name}") as reader:
+            for index, batch in enumerate(batches):
+                ahead = None
+                if index + 1 < len(batches):
+                    ahead = reader.submit(conn.fetch, [e.uid for e in batches[index + 1]])
+                try:
+                    done = self._ingest(state, batch, fetched, header_only=False)
+                except BaseException:
+                    if ahead is not None:
+                        wait([ahead])  # never leave the connection mid-command
+                    raise
+                fetched = ahead.result() if ahead is not None else []
+                self._mark(conn, state.uidvalidity, done)
+
+    def _ingest(
+        self, state: FolderState, batch: Sequence[Envelope], fetched: Sequence[Fetched], *, header_only: bool
+    ) -> list[int]:
+        """Ingest one fetched batch; returns the UIDs that are final (to be marked)."""
         sizes = {e.uid: e.size for e in batch}
         items = [
             Incoming(
                 mailbox=self.mailbox,
                 folder=self.mailbox.folder,
                 uidvalidity=state.uidvalidity,
-                uid=fetched.uid,
-                raw=fetched.raw,
-                internaldate=fetched.internaldate,
-                truncated_size=sizes[fetched.uid] if header_only else None,
+                uid=message.uid,
+                raw=message.raw,
+                internaldate=message.internaldate,
+                truncated_size=sizes[message.uid] if header_only else None,
             )
-            for fetched in conn.fetch([e.uid for e in batch], header_only=header_only)
+            for message in fetched
         ]
+        if self.suspects.intersection(item.uid for item in items if item.uid is not None):
+            outcomes = self.group.ingest_each(items)
+        else:
+            outcomes = self.group.ingest(items)
         done: list[int] = []
-        try:
-            for item, blob in zip(items, self.ingest.store(items), strict=True):
-                self.inflight.begin(item.uidvalidity, item.uid, blob.sha256, str(blob.path))
-                outcome = self.ingest.ingest(item, blob)
-                self.stats.add(outcome)
-                self.observe(outcome)
-                if outcome.status in FINAL and item.uid is not None:
-                    done.append(item.uid)
-        finally:  # only a process that dies leaves its marker behind
-            self.inflight.clear()
-        self._mark(conn, state.uidvalidity, done)
+        for item, outcome in zip(items, outcomes, strict=True):
+            self.stats.add(outcome)
+            self.observe(outcome)
+            if outcome.status in FINAL and item.uid is not None:
+                done.append(item.uid)
+        return done
 
     def _count_crashes(self, uidvalidity: int) -> None:
-        """Messages a dead poller of this machine was processing count one failed attempt each."""
+        """Messages a dead poller of this machine was processing count one failed attempt each
+        (not when its raw file never reached the disk: then it is only taken alone next)."""
         for path, marker in self.inflight.orphans():
             if marker is not None and marker.uidvalidity == uidvalidity:
+                if marker.uid is not None:
+                    self.suspects.add(marker.uid)
                 outcome = self.ingest.record_crash(self.mailbox, marker)
                 if outcome is not None and outcome.status == "quarantined":
                     self.stats.quarantined += 1
@@ -207,8 +247,14 @@ class MailboxPoller:
         box = self.mailbox
         with self.database.transaction() as session:
             self._state_row(session)
+            # Locked here in UID order, as a batch claims them (IngestService.claim_many): the UPDATE
+            # below would take them in the table's order, and a second poller claiming the same
+            # batch meanwhile would deadlock with it on PostgreSQL.
             rows = session.execute(
-                select(Message.uid, Message.status).where(*self._where(uidvalidity), Message.uid.in_(uids))
+                select(Message.uid, Message.status)
+                .where(*self._where(uidvalidity), Message.uid.in_(uids))
+                .order_by(Message.uid)
+                .with_for_update()
             ).all()
             final = [(int(uid), status) for uid, status in rows if uid is not None and status in FINAL]
             quarantined = [uid for uid, status in final if status == "quarantined"]
@@ -224,6 +270,7 @@ class MailboxPoller:
                 .values(server_state="done")
             )
         self.stats.marked += len(quarantined) + len(processed)
+        self.suspects.difference_update(uids)
 
     def _ensure_folders(self, conn: ImapConnection) -> None:
         if self._folders_ready:
@@ -239,9 +286,12 @@ class MailboxPoller:
         run that stopped before recording it."""
         with self.database.transaction() as session:
             pending = session.execute(
-                select(Message.id, Message.uid).where(
+                select(Message.id, Message.uid)
+                .where(
                     *self._where(uidvalidity), Message.server_state == "pending", Message.status.in_(FINAL)
                 )
+                .order_by(Message.uid)
+                .with_for_update()  # in UID order, as a batch claims them (see _mark)
             ).all()
             gone = [row_id for row_id, uid in pending if uid not in present]
             if gone:

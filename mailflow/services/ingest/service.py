@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -41,7 +42,7 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import Case, Message, MessageAttachment, OutboxMail
 from mailflow.adapters.inflight import InFlight
 from mailflow.adapters.mailstore import ContentStore, StoredBlob
-from mailflow.adapters.mime_parse import ParseLimits, parse_header_only, parse_message, split_header
+from mailflow.adapters.mime_parse import ParseLimits, parse_message
 from mailflow.clock import Clock
 from mailflow.config.model import MailboxSection, Settings
 from mailflow.domain.inbound import InboundMail
@@ -54,11 +55,10 @@ from mailflow.i18n import translate
 from mailflow.services.audit import audit
 from mailflow.services.ingest.quarantine import quarantine_message
 from mailflow.services.ingest.registration import Registrar
+from mailflow.services.ingest.rows import FINAL, EarlierMails, defects_json, header_facts
 
 log = logging.getLogger("mailflow.ingest")
-FINAL = ("processed", "ignored", "duplicate", "unhandled", "quarantined")
 TAKEN_IN = "as-complaint"  # the rule name of a mail an admin took in as a complaint
-DEFECTS_LIMIT = 8000  # characters of the JSON kept in messages.defects
 
 
 class IngestHooks(Protocol):
@@ -145,26 +145,23 @@ class IngestService:
         """Write the raw bytes of a fetched batch durably (one directory fsync per directory)."""
         return self.raw_store.put_many([item.raw for item in items])
 
-    def ingest(self, item: Incoming, stored: StoredBlob | None = None) -> Outcome:
-        """Store (unless `stored` says it is), then process `item` exactly once."""
+    def ingest(
+        self, item: Incoming, stored: StoredBlob | None = None, mail: InboundMail | None = None
+    ) -> Outcome:
+        """Store (unless `stored` says it is), then process `item` exactly once in its own
+        transaction (`mail`: already parsed, e.g. when a batch is retried one by one)."""
         blob = stored or self.raw_store.put(item.raw)
-        try:
-            mail = self._parse(item.raw, item.truncated_size)
-        except Exception as exc:
-            # Parsing is deterministic: another attempt would fail the same way, so the message is
-            # decided now and this traceback is the only one it ever logs.
-            log.error("parsing %s uid %s failed; quarantined", item.mailbox.name, item.uid, exc_info=True)
-            reason = translate("ingest.reason.parse_failed", self.lang, error=f"{type(exc).__name__}: {exc}")
-            return self._record_failure(
-                item, blob.sha256, str(blob.path), _header_facts(item.raw), exc,
-                quarantine=True, code="parse_failed", reason=reason,
-            )  # fmt: skip
+        if mail is None:
+            try:
+                mail = self.parse(item)
+            except Exception as exc:  # noqa: BLE001 - logged with its traceback by parse_failed
+                return self.parse_failed(item, blob, exc)
         try:
             with self.database.transaction() as session:
-                row, fresh = self._claim(session, item, blob.sha256, str(blob.path), mail)
+                row, fresh = self.claim(session, item, blob, mail)
                 if not fresh:
                     return Outcome(row.id, row.status, row.kind, row.case_id, skipped=True)
-                self._process(session, row, mail, item.mailbox)
+                self.process(session, row, mail, item.mailbox)
                 return Outcome(row.id, row.status, row.kind, row.case_id)
         except QuarantineError as exc:
             return self._record_failure(item, blob.sha256, str(blob.path), mail, exc, quarantine=True)
@@ -173,6 +170,17 @@ class IngestService:
         except Exception as exc:
             log.warning("processing %s uid %s failed: %s", item.mailbox.name, item.uid, exc, exc_info=True)
             return self._record_failure(item, blob.sha256, str(blob.path), mail, exc, quarantine=False)
+
+    def parse_failed(self, item: Incoming, blob: StoredBlob, exc: Exception) -> Outcome:
+        """Quarantine a message whose parsing raised. Parsing is deterministic: another attempt
+        would fail the same way, so the message is decided now and this traceback is the only
+        one it ever logs."""
+        log.error("parsing %s uid %s failed; quarantined", item.mailbox.name, item.uid, exc_info=exc)
+        reason = translate("ingest.reason.parse_failed", self.lang, error=f"{type(exc).__name__}: {exc}")
+        return self._record_failure(
+            item, blob.sha256, str(blob.path), header_facts(item.raw), exc,
+            quarantine=True, code="parse_failed", reason=reason,
+        )  # fmt: skip
 
     def record_crash(self, mailbox: MailboxSection, marker: InFlight) -> Outcome | None:
         """Count the attempt a dead process was making on the message `marker` names (it never
@@ -190,7 +198,7 @@ class IngestService:
         )  # fmt: skip
         reason = translate("ingest.reason.crashed", self.lang)
         return self._record_failure(
-            item, marker.sha256, marker.raw_path, _header_facts(raw), None,
+            item, marker.sha256, marker.raw_path, header_facts(raw), None,
             quarantine=False, code="crashed", reason=reason,
         )  # fmt: skip
 
@@ -206,16 +214,60 @@ class IngestService:
 
     # --- steps ----------------------------------------------------------------------------
 
-    def _parse(self, raw: bytes, truncated_size: int | None) -> InboundMail:
-        mail = parse_message(raw, store=self.attachment_store, limits=self.limits)
-        if truncated_size is not None:
-            mail = replace(mail, truncated=True, size=truncated_size)
+    def parse(self, item: Incoming, attachments: ContentStore | None = None) -> InboundMail:
+        """Parse `item`, its attachments written to `attachments` (default: the durable store;
+        a batch passes the store deferred to its sync round)."""
+        store = self.attachment_store if attachments is None else attachments
+        mail = parse_message(item.raw, store=store, limits=self.limits)
+        if item.truncated_size is not None:
+            mail = replace(mail, truncated=True, size=item.truncated_size)
         return mail
+
+    def claim(
+        self, session: Session, item: Incoming, blob: StoredBlob, mail: InboundMail
+    ) -> tuple[Message, bool]:
+        """The row of this message, locked; `fresh` is False when it needs no processing."""
+        return self._claim(session, item, blob.sha256, str(blob.path), mail)
+
+    def claim_many(
+        self, session: Session, entries: Sequence[tuple[Incoming, StoredBlob, InboundMail]]
+    ) -> list[tuple[Message, bool]]:
+        """`claim` for a batch of one folder, in the order of `entries` (ascending UIDs): one
+        query locks the rows that exist, one insert adds the others. When another poller
+        inserted one of them meanwhile (its insert waits for that poller's commit, then fails),
+        the batch is claimed row by row like single messages."""
+        keys = {(item.mailbox.name, item.folder, item.uidvalidity) for item, _blob, _mail in entries}
+        if len(keys) != 1 or any(item.uid is None for item, _blob, _mail in entries):
+            return [self.claim(session, *entry) for entry in entries]
+        first = entries[0][0]
+        uids = [item.uid for item, _blob, _mail in entries]
+        query = select(Message).where(
+            Message.account == first.mailbox.name,
+            Message.folder == first.folder,
+            Message.uidvalidity == first.uidvalidity,
+            Message.uid.in_(uids),
+        )
+        locked = session.execute(query.order_by(Message.uid).with_for_update()).scalars()
+        rows = {row.uid: row for row in locked}
+        new = [
+            self._new_row(item, blob.sha256, str(blob.path), mail)
+            for item, blob, mail in entries
+            if item.uid not in rows
+        ]
+        if new:
+            try:
+                with session.begin_nested():
+                    session.add_all(new)
+                    session.flush()
+            except IntegrityError:
+                return [self.claim(session, *entry) for entry in entries]
+            rows.update((row.uid, row) for row in new)
+        claimed = [rows[item.uid] for item, _blob, _mail in entries]
+        return [(row, row.status == "received") for row in claimed]
 
     def _claim(
         self, session: Session, item: Incoming, sha256: str, path: str, mail: InboundMail
     ) -> tuple[Message, bool]:
-        """The row of this message, locked; `fresh` is False when it needs no processing."""
         row = self._find(session, item)
         if row is None:
             row = self._new_row(item, sha256, path, mail)
@@ -255,7 +307,7 @@ class IngestService:
             from_addr=mail.from_addr[:320] if mail.from_addr else None,
             subject=mail.subject[:2000],
             date_header=mail.date,
-            defects=_defects_json(mail),
+            defects=defects_json(mail),
             # the server's arrival time, but never later than ours (a server clock running ahead
             # would otherwise give step 1 a negative duration)
             received_at=min(item.internaldate or now, now),
@@ -264,12 +316,22 @@ class IngestService:
             server_state="pending",
         )
 
-    def _process(self, session: Session, row: Message, mail: InboundMail, mailbox: MailboxSection) -> None:
+    def process(
+        self,
+        session: Session,
+        row: Message,
+        mail: InboundMail,
+        mailbox: MailboxSection,
+        earlier: EarlierMails | None = None,
+    ) -> None:
+        """Classify the claimed, fresh `row` and carry out the decision in `session` (`earlier`:
+        a batch's view of the mails it may repeat, instead of one query per message)."""
         now = self.clock.now()
+        original = earlier.original_of(row) if earlier is not None else self._duplicate_of(session, row)
+        first_attempt = row.attempts == 0
         row.attempts += 1
         row.processed_at = now
-        self._attachments(session, row, mail)
-        original = self._duplicate_of(session, row)
+        self._attachments(session, row, mail, first_attempt=first_attempt)
         if original is not None:
             row.kind, row.status, row.case_id = "duplicate", "duplicate", original.case_id
             row.rule = original.rule
@@ -399,7 +461,9 @@ class IngestService:
 
     def parse_stored(self, row: Message) -> InboundMail:
         """The stored raw mail of `row`, parsed again (its attachments are stored already)."""
-        return self._parse(self.raw_store.read(row.raw_path), None)
+        return parse_message(
+            self.raw_store.read(row.raw_path), store=self.attachment_store, limits=self.limits
+        )
 
     def _record_noise(self, session: Session, row: Message, noise: Noise, now: datetime) -> None:
         row.kind, row.status, row.last_error = noise.kind.value, "processed", noise.reason
@@ -420,6 +484,10 @@ class IngestService:
             detail={"reason": noise.reason, "outbox_failed": failed},
         )
 
+    def earlier_mails(self, session: Session, rows: Sequence[Message]) -> EarlierMails:
+        """The final rows that `rows` (one batch of one account) may repeat, in one query."""
+        return EarlierMails(session, rows)
+
     def _duplicate_of(self, session: Session, row: Message) -> Message | None:
         """An earlier row of the same mail (same account, Message-ID and bytes), e.g. after a
         UIDVALIDITY change or a message copied back into the folder."""
@@ -433,14 +501,15 @@ class IngestService:
             query = query.where(Message.message_id == row.message_id)
         return session.execute(query.order_by(Message.id).limit(1)).scalar_one_or_none()
 
-    def _attachments(self, session: Session, row: Message, mail: InboundMail) -> None:
+    def _attachments(self, session: Session, row: Message, mail: InboundMail, *, first_attempt: bool) -> None:
         if not mail.attachments:
             return
-        exists = session.execute(
-            select(MessageAttachment.id).where(MessageAttachment.message_id == row.id).limit(1)
-        ).first()
-        if exists is not None:
-            return
+        if not first_attempt:  # only an attempt adds them: a row never attempted has none yet
+            exists = session.execute(
+                select(MessageAttachment.id).where(MessageAttachment.message_id == row.id).limit(1)
+            ).first()
+            if exists is not None:
+                return
         for info in mail.attachments:
             session.add(
                 MessageAttachment(
@@ -483,26 +552,3 @@ class IngestService:
             if quarantine or row.attempts >= self.settings.limits.max_attempts:
                 quarantine_message(session, row, code=code, reason=reason, now=now)
             return Outcome(row.id, row.status, row.kind, row.case_id)
-
-
-def _defects_json(mail: InboundMail) -> str | None:
-    """The parser's defects for messages.defects: the whole list and where each part had which."""
-    if not mail.defects:
-        return None
-    defects = list(mail.defects)[:200]
-    parts = [{"part": p.path, "type": p.content_type, "defects": list(p.defects)} for p in mail.part_defects]
-    text = json.dumps({"defects": defects, "parts": parts}, ensure_ascii=False)
-    while len(text) > DEFECTS_LIMIT and parts:  # a mail of hundreds of broken parts: keep the first
-        parts = parts[: len(parts) // 2]
-        text = json.dumps({"defects": defects, "parts": parts}, ensure_ascii=False)
-    return text if len(text) <= DEFECTS_LIMIT else json.dumps({"defects": defects[:20], "parts": []})
-
-
-def _header_facts(raw: bytes) -> InboundMail:
-    """Sender, subject and Message-ID for the quarantine list, from the header alone: the body is
-    what may have killed the process."""
-    try:
-        return parse_header_only(split_header(raw), size=len(raw))
-    except Exception:  # a header too broken to read still gets its row
-        log.warning("cannot read the header of a crashed-on message", exc_info=True)
-        return InboundMail(message_id=None, subject="", from_addr=None, from_name=None, size=len(raw))

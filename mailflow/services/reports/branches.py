@@ -141,6 +141,7 @@ def _revisions(session: Session, sop: Sop, start: datetime, end: datetime) -> di
         )
         .where(
             StepEvent.step.in_(revision_steps),
+            StepEvent.attempt > 1,  # implied by the join; lets the index skip every first round
             StepEvent.started_at >= start,
             StepEvent.started_at < end,
             ~entered_between.exists(),

@@ -40,7 +40,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     and_,
     bindparam,
     case,
@@ -171,9 +170,11 @@ def compute_figures(
     as_of: datetime | None = None,
     overdue_limit: int = 200,
     top_categories: int = 10,
+    cases_timing: Timing | None = None,
 ) -> Figures:
     """All figures of one period. Open/overdue items are taken at `as_of` (default: the period's
-    end, or `now` while the period is still running)."""
+    end, or `now` while the period is still running). `cases_timing`: the period's finished
+    cases' timing when the caller computed it already (see case_timing_and_buckets)."""
     start, end = period.bounds(calendar.zone)
     moment = as_of or min(now, end)
     route_steps = [s.number for s in sop.route_steps()]
@@ -182,7 +183,7 @@ def compute_figures(
         start=start,
         end=end,
         as_of=moment,
-        cases=case_figures(session, (start, end), moment),
+        cases=case_figures(session, (start, end), moment, cases_timing),
         steps=step_figures(session, (start, end), moment, [s.number for s in sop.steps]),
         opds=opd_figures(session, (start, end), moment, route_steps) if route_steps else (),
         overdue=overdue_items(session, moment, calendar, limit=overdue_limit),
@@ -212,33 +213,19 @@ def bucket_of(column: Any, buckets: Sequence[Bounds]) -> ColumnElement[int]:
     return case(*[(in_bounds(column, b), literal(i)) for i, b in enumerate(buckets)], else_=None)
 
 
-def ranked_timing(source: Subquery, group: Sequence[str]) -> Select[Any]:
+def _timings(session: Session, source: Subquery, group: Sequence[str]) -> dict[Key, Timing]:
     """Timing per group of `source` (columns: the group columns, ``v`` = seconds, ``ok`` = 0/1).
 
-    Nearest rank k = ceil(P * n / 100) = (P * n + 99) / 100 in integer arithmetic, which both
-    databases evaluate alike; the row numbered k within its group is the percentile.
+    The database returns the group's (v, ok) pairs and they are ranked here: numbering every row
+    of a long period in a window (ROW_NUMBER and COUNT over the group) made SQLite sort them on
+    disk, slower than reading them. The nearest rank is the same: k = ceil(P * n / 100) =
+    (P * n + 99) // 100, the k-th smallest value of the group (mailflow.domain.periods).
     """
-    parts = [source.c[name] for name in group]
-    rn = func.row_number().over(partition_by=parts or None, order_by=source.c.v).label("rn")
-    n = func.count().over(partition_by=parts or None).label("n")
-    ranked = select(*parts, source.c.v, source.c.ok, rn, n).subquery("ranked")
-    keys = [ranked.c[name] for name in group]
-    rank = ranked.c.n
-
-    def at(percent: int) -> Any:
-        return func.max(case((ranked.c.rn == (percent * rank + 99) // 100, ranked.c.v), else_=None))
-
-    stmt = select(*keys, func.count(), func.sum(ranked.c.ok), at(50), at(90))
-    return stmt.group_by(*keys) if keys else stmt
-
-
-def _timings(session: Session, source: Subquery, group: Sequence[str]) -> dict[Key, Timing]:
-    result: dict[Key, Timing] = {}
-    for row in session.execute(ranked_timing(source, group)):
-        *key, finished, on_time, p50, p90 = row
-        if finished:
-            result[tuple(key)] = Timing(int(finished), int(on_time or 0), _int(p50), _int(p90))
-    return result
+    keys = [source.c[name] for name in group]
+    grouped: dict[Key, list[tuple[int, int]]] = {}
+    for *key, value, ok in session.execute(select(*keys, source.c.v, source.c.ok)):
+        grouped.setdefault(tuple(key), []).append((int(value or 0), int(ok or 0)))
+    return {key: _ranked(values) for key, values in grouped.items()}
 
 
 def _int(value: Any) -> int | None:
@@ -370,6 +357,47 @@ def case_timing(
     session: Session, bounds: Bounds, *, buckets: Sequence[Bounds] | None = None
 ) -> dict[Key, Timing]:
     """Finished (closed or rejected) cases; key () or (bucket,) of ``closed_at``."""
+    per_case = _per_case(bounds, buckets)
+    columns: list[Any] = [per_case.c.v, per_case.c.ok]
+    names: list[str] = []
+    if buckets is not None:
+        columns.insert(0, bucket_of(per_case.c.closed_at, buckets).label("bucket"))
+        names.append("bucket")
+    return _timings(session, select(*columns).subquery("src"), names)
+
+
+def case_timing_and_buckets(
+    session: Session, bounds: Bounds, buckets: Sequence[Bounds]
+) -> tuple[Timing, dict[Key, Timing]]:
+    """`case_timing` of the whole period and per bucket at once, for buckets that divide the
+    period (a year's months): the cases' sums are read once (the costly part: every step event
+    of the period's closed cases) and ranked here, with the same nearest-rank rule."""
+    if (buckets[0][0], buckets[-1][1]) != bounds:
+        raise ValueError("the buckets must divide the period")
+    per_case = _per_case(bounds, buckets)
+    rows = session.execute(
+        select(bucket_of(per_case.c.closed_at, buckets), per_case.c.v, per_case.c.ok)
+    ).all()
+    grouped: dict[Key, list[tuple[int, int]]] = {}
+    for bucket, value, ok in rows:
+        grouped.setdefault((bucket,), []).append((int(value), int(ok)))
+    per_bucket = {key: _ranked(values) for key, values in grouped.items()}
+    return _ranked([pair for values in grouped.values() for pair in values]), per_bucket
+
+
+def _ranked(values: list[tuple[int, int]]) -> Timing:
+    """Timing of (seconds, ok) pairs with the nearest-rank percentiles (see `_timings`)."""
+    if not values:
+        return Timing()
+    ordered = sorted(v for v, _ok in values)
+    n = len(ordered)
+    p50, p90 = (ordered[(percent * n + 99) // 100 - 1] for percent in PERCENTILES)
+    return Timing(n, sum(ok for _v, ok in values), p50, p90)
+
+
+def _per_case(bounds: Bounds, buckets: Sequence[Bounds] | None) -> Subquery:
+    """One row per case closed in the window: ``closed_at``, ``v`` (its business seconds: the
+    case-level steps plus the longest route) and ``ok`` (no finished step late)."""
     window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
     where_closed = (Case.status != CASE_OPEN, in_bounds(Case.closed_at, window))
     closed = select(Case.id.label("case_id"), Case.closed_at.label("closed_at")).where(*where_closed)
@@ -399,7 +427,7 @@ def case_timing(
         .group_by(per_route.c.case_id)
         .subquery("case_sums")
     )
-    per_case = (
+    return (
         select(
             closed_cases.c.closed_at,
             func.coalesce(case_sums.c.v, 0).label("v"),
@@ -409,12 +437,6 @@ def case_timing(
         .outerjoin(case_sums, case_sums.c.case_id == closed_cases.c.case_id)
         .subquery("per_case")
     )
-    columns: list[Any] = [per_case.c.v, per_case.c.ok]
-    names: list[str] = []
-    if buckets is not None:
-        columns.insert(0, bucket_of(per_case.c.closed_at, buckets).label("bucket"))
-        names.append("bucket")
-    return _timings(session, select(*columns).subquery("src"), names)
 
 
 def _open_at(moment: datetime) -> ColumnElement[bool]:
@@ -518,7 +540,9 @@ def cases_by_bucket(session: Session, column: Any, buckets: Sequence[Bounds]) ->
     return {int(bucket): int(count) for bucket, count in session.execute(stmt) if bucket is not None}
 
 
-def case_figures(session: Session, bounds: Bounds, moment: datetime) -> CaseFigures:
+def case_figures(
+    session: Session, bounds: Bounds, moment: datetime, timing: Timing | None = None
+) -> CaseFigures:
     received = session.execute(
         select(func.count()).select_from(Case).where(in_bounds(Case.received_at, bounds))
     ).scalar_one()
@@ -534,7 +558,8 @@ def case_figures(session: Session, bounds: Bounds, moment: datetime) -> CaseFigu
     closed_later = select(Case.id).where(Case.closed_at > moment, Case.received_at < moment)
     halves = union_all(unclosed, closed_later).subquery("open_cases")
     still_open = session.execute(select(func.count()).select_from(halves)).scalar_one()
-    timing = case_timing(session, bounds).get((), Timing())
+    if timing is None:
+        timing = case_timing(session, bounds).get((), Timing())
     return CaseFigures(
         received=int(received),
         closed=int(by_status.get("closed", 0)),

@@ -7,7 +7,13 @@ from mailflow.adapters.db.models import Case
 from mailflow.domain.periods import Period
 from mailflow.services.reports.branches import branch_tables, compute_branches
 from mailflow.services.reports.context import ReportContext
-from mailflow.services.reports.figures import Key, Timing, case_timing, cases_by_bucket, compute_figures
+from mailflow.services.reports.figures import (
+    Key,
+    Timing,
+    case_timing_and_buckets,
+    cases_by_bucket,
+    compute_figures,
+)
 from mailflow.services.reports.model import Cell, Report, Table, columns, t
 from mailflow.services.reports.tables import standard_tables
 
@@ -16,9 +22,11 @@ def build_yearly(ctx: ReportContext, period: Period) -> Report:
     months = period.months()
     buckets = [m.bounds(ctx.zone) for m in months]
     with ctx.database.reader() as session:
-        figures = compute_figures(session, period, now=ctx.now, calendar=ctx.calendar, sop=ctx.sop)
+        year, finished = case_timing_and_buckets(session, period.bounds(ctx.zone), buckets)
+        figures = compute_figures(
+            session, period, now=ctx.now, calendar=ctx.calendar, sop=ctx.sop, cases_timing=year
+        )
         received = cases_by_bucket(session, Case.received_at, buckets)
-        finished = case_timing(session, period.bounds(ctx.zone), buckets=buckets)
     summary, *rest = standard_tables(ctx, figures)
     return Report(
         kind="yearly",

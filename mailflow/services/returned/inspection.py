@@ -29,7 +29,6 @@ from mailflow.adapters.pdf_qr import page_text, qr_payloads
 from mailflow.adapters.pdf_signatures import (
     SignedPdf,
     TrustStore,
-    check_pdf_bytes,
     read_signed_pdf,
     revision_info,
 )
@@ -67,8 +66,7 @@ class Inspection:
 def inspect_pdf(data: bytes, trust: TrustStore, *, max_bytes: int | None = None) -> Inspection:
     digest, size = hashlib.sha256(data).hexdigest(), len(data)
     try:
-        check_pdf_bytes(data, max_bytes=max_bytes)
-        signed = read_signed_pdf(data, trust)
+        signed = read_signed_pdf(data, trust, max_bytes=max_bytes)  # its checks come first
         if signed.signatures:
             return _signed(digest, size, signed)
         return _unsigned(digest, size, data)

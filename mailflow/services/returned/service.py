@@ -41,6 +41,7 @@ from mailflow.adapters.db.models import (
     ReturnedFile,
     StepEvent,
 )
+from mailflow.adapters.durable import SyncRound
 from mailflow.adapters.letter_store import LetterStore, safe_component
 from mailflow.adapters.pdf_signatures import TrustStore
 from mailflow.config.model import Settings
@@ -209,9 +210,16 @@ class ReturnedLetterService:
     # --- the one path ------------------------------------------------------------------------
 
     def record(
-        self, session: Session, source: Source, inspection: Inspection, data: bytes, now: datetime
+        self,
+        session: Session,
+        source: Source,
+        inspection: Inspection,
+        data: bytes,
+        now: datetime,
+        round_: SyncRound | None = None,
     ) -> ReturnedOutcome:
-        """Decide about one inspected file and carry the decision out, in `session`."""
+        """Decide about one inspected file and carry the decision out, in `session` (`round_`: the
+        signed copy is made durable by that round, which the caller runs before committing)."""
         prior = session.execute(
             select(ReturnedFile).where(ReturnedFile.sha256 == inspection.sha256)
         ).scalar_one_or_none()
@@ -249,7 +257,7 @@ class ReturnedLetterService:
         if problem is not None:
             return self._refuse(session, row, source, sig.Verdict(False, problem), letter, now)
         matched = replace(inspection, matched_by=how)
-        return self._accept(session, row, source, matched, data, letter, verdict, now)
+        return self._accept(session, row, source, matched, data, letter, verdict, now, round_)
 
     def _facts(self, inspection: Inspection, letter: LetterMatch | None, found: int, how: str) -> sig.Facts:
         missing: tuple[str, ...] = ()
@@ -277,13 +285,14 @@ class ReturnedLetterService:
         letter: LetterMatch,
         verdict: sig.Verdict,
         now: datetime,
+        round_: SyncRound | None = None,
     ) -> ReturnedOutcome:
         doc_uid = self._new_doc_id(session)
         year = letter.case.received_at.astimezone(self.zone).year
         number = safe_component(letter.document.number or "")
         name = f"{DocumentKind.SIGNED_RESPONSE.value}_{number}_{doc_uid}.pdf"
         kept = inspection.kept(data)
-        stored = self.store.write(self.store.folder(year, letter.case.number) / name, kept)
+        stored = self.store.write(self.store.folder(year, letter.case.number) / name, kept, round_)
         signer_person = verdict.signer
         sender_person = self.directory.person_by_email(source.sender) if source.sender else None
         if verdict.code == "scan":
@@ -336,6 +345,8 @@ class ReturnedLetterService:
         if isinstance(result, Refusal):  # the checks above make this a race lost to another worker
             session.delete(document)
             session.flush()
+            if round_ is not None:
+                round_.forget(stored.path)
             stored.path.unlink(missing_ok=True)
             return self._refuse(session, row, source, sig.Verdict(False, result.code), letter, now)
         letter.document.signature_status = "signed"

@@ -12,19 +12,28 @@ Two processes racing on the same bytes meet at the unique hash: the loser sees t
 A refused file whose bytes change afterwards is decided again (adapters.watcher): `decided` tells
 the watcher whether a set-aside file still holds the bytes of its decision, and `reopened` closes
 the quarantine entry of the earlier bytes (with an audit entry), which no longer exist anywhere.
+
+A burst is decided with group commit (`handle_many`): every file read and inspected, then one
+transaction records every decision, the signed copies kept beside their cases made durable in
+one sync round before it commits; `moved_many` records the files' new places in one transaction.
+A file whose recording raises rolls the batch back, and the batch is recorded again one file per
+transaction, so the failing file counts its attempt alone and its neighbours are decided.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import QuarantineItem, ReturnedFile
+from mailflow.adapters.durable import SyncRound
 from mailflow.adapters.watcher import Disposition
 from mailflow.clock import Clock
 from mailflow.config.model import Settings
@@ -63,8 +72,9 @@ class ReturnedFolderHandler:
             ).scalar_one_or_none()
             if prior is not None:
                 return _disposition(self.service.duplicate(prior))
-        if inspection.error_code != sig.TOO_LARGE:
-            inspection = self.service.inspect(data)
+        return self._record(path, data, self._inspect(data, inspection))
+
+    def _record(self, path: Path, data: bytes, inspection: Inspection) -> Disposition:
         for attempt in (1, 2):
             try:
                 with self.database.transaction() as session:
@@ -76,6 +86,63 @@ class ReturnedFolderHandler:
                     raise
                 log.info("%s: recorded concurrently by another process; reading its decision", path.name)
         raise AssertionError("unreachable")
+
+    def handle_many(self, paths: Sequence[Path]) -> list[Disposition | Exception]:
+        """`handle` for a burst, in order (see the module text): a decision or what it raised."""
+        results: dict[int, Disposition | Exception] = {}
+        read: list[tuple[int, Path, bytes, Inspection]] = []
+        for index, path in enumerate(paths):
+            try:
+                data, inspection = self._read(path)
+            except Exception as exc:  # noqa: BLE001 - that file's failure, counted by the watcher
+                results[index] = exc
+            else:
+                read.append((index, path, data, inspection))
+        with self.database.reader() as session:
+            hashes = {inspection.sha256 for _i, _p, _d, inspection in read}
+            known = session.execute(select(ReturnedFile).where(ReturnedFile.sha256.in_(hashes))).scalars()
+            priors = {row.sha256: row for row in known}
+            for index, _path, _data, inspection in read:
+                if inspection.sha256 in priors:
+                    results[index] = _disposition(self.service.duplicate(priors[inspection.sha256]))
+        todo = [
+            (index, path, data, self._inspect(data, inspection))
+            for index, path, data, inspection in read
+            if index not in results
+        ]
+        results.update(self._record_all(todo))
+        return [results[index] for index in range(len(paths))]
+
+    def _inspect(self, data: bytes, inspection: Inspection) -> Inspection:
+        return inspection if inspection.error_code == sig.TOO_LARGE else self.service.inspect(data)
+
+    def _record_all(
+        self, todo: Sequence[tuple[int, Path, bytes, Inspection]]
+    ) -> dict[int, Disposition | Exception]:
+        if not todo:
+            return {}
+        round_ = SyncRound()
+        decided: dict[int, Disposition | Exception] = {}
+        try:
+            with self.database.transaction() as session:
+                for index, path, data, inspection in todo:
+                    source = Source("folder", path, path.name)
+                    outcome = self.service.record(session, source, inspection, data, self.clock.now(), round_)
+                    decided[index] = _disposition(outcome)
+                round_.run()  # the kept copies are on disk before the rows naming them commit
+        except Exception as exc:  # noqa: BLE001 - each file is recorded alone next, logged there
+            round_.discard()
+            what = f"{type(exc).__name__}: {exc}"
+            log.warning("a batch of %d files failed (%s); one file at a time", len(todo), what)
+        else:
+            return decided
+        alone: dict[int, Disposition | Exception] = {}
+        for index, path, data, inspection in todo:
+            try:
+                alone[index] = self._record(path, data, inspection)
+            except Exception as exc:  # noqa: BLE001 - that file's failure, counted by the watcher
+                alone[index] = exc
+        return alone
 
     def give_up(self, path: Path, error: str) -> Disposition:
         """Record a file that failed every attempt (quarantine + audit) so it leaves the folder."""
@@ -150,22 +217,32 @@ class ReturnedFolderHandler:
 
     def moved(self, disposition: Disposition, source: Path, destination: Path) -> None:
         """Keep the rows pointing at the file where it now lies."""
-        if disposition.record_id is None:
+        self.moved_many([(disposition, source, destination)])
+
+    def moved_many(self, moves: Sequence[tuple[Disposition, Path, Path]]) -> None:
+        """`moved` for several files, in one transaction."""
+        moves = [move for move in moves if move[0].record_id is not None]
+        if not moves:
             return
         with self.database.transaction() as session:
-            session.execute(
-                update(ReturnedFile)
-                .where(ReturnedFile.id == disposition.record_id, ReturnedFile.stored_path == str(source))
-                .values(stored_path=str(destination))
+            for disposition, source, destination in moves:
+                self._point(session, disposition, source, destination)
+
+    @staticmethod
+    def _point(session: Session, disposition: Disposition, source: Path, destination: Path) -> None:
+        session.execute(
+            update(ReturnedFile)
+            .where(ReturnedFile.id == disposition.record_id, ReturnedFile.stored_path == str(source))
+            .values(stored_path=str(destination))
+        )
+        session.execute(
+            update(QuarantineItem)
+            .where(
+                QuarantineItem.returned_file_id == disposition.record_id,
+                QuarantineItem.path == str(source),
             )
-            session.execute(
-                update(QuarantineItem)
-                .where(
-                    QuarantineItem.returned_file_id == disposition.record_id,
-                    QuarantineItem.path == str(source),
-                )
-                .values(path=str(destination))
-            )
+            .values(path=str(destination))
+        )
 
     def _read(self, path: Path) -> tuple[bytes, Inspection]:
         """The file's bytes (or none, when over the size limit: then only its hash is computed)."""
