@@ -188,7 +188,7 @@ class StepEvent(Base):
         Index("ix_step_events_case_cover", *REPORT_CASE_COVER),
         Index(STEP_VALUE_INDEX, "step", "business_seconds", "outcome", "finished_at", "on_time"),
         # The branch figures (services/reports/branches.py): a round joined to the round before it
-        # on its route, the rounds after the first, the misrouted dispositions (migration 0007).
+        # on its route, the rounds after the first, the misrouted dispositions (migration 0008).
         Index("ix_step_events_route_rounds", "route_id", "step", "started_at", "attempt"),
         Index("ix_step_events_later_rounds", *REPORT_LATER_ROUNDS),
         Index("ix_step_events_commands", "step", "command", "finished_at", "opd_code"),

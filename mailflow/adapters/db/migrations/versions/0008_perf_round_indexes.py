@@ -1,7 +1,7 @@
 """indexes for the branch figures' rounds and misrouted dispositions
 
-Revision ID: 0006_perf_rounds
-Revises: 0005_branches
+Revision ID: 0007_perf_rounds
+Revises: 0006_special_reason
 Create Date: 2026-11-30 22:30:00.000000
 
 Issue 16: the branch figures (issue 13, services/reports/branches.py) join a step's round to the
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0006_perf_rounds"
-down_revision: str | None = "0005_branches"
+revision: str = "0007_perf_rounds"
+down_revision: str | None = "0006_special_reason"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
