@@ -122,7 +122,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Pelapor aduan {number} mengirim tambahan berikut. Tambahan ini tersimpan bersama aduan.",
         "The complainant of {number} sent the following. It is stored with the complaint.",
     ),
-    "branches.attachment": ("Lampiran: {name}", "Attachment: {name}"),
     "branches.subject.forward": (
         "Balasan pelapor setelah aduan ditutup: {title}",
         "The complainant wrote after closing: {title}",
