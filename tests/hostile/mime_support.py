@@ -16,10 +16,9 @@ import pytest
 import yaml
 
 from mailflow.clock import ManualClock
-from tests.conftest import new_pg_database
 from tests.fixtures.dovecot import DovecotServer
 from tests.fixtures.smtp import SmtpServer
-from tests.ingest.conftest import IngestEnv, make_env
+from tests.ingest.conftest import BACKENDS, IngestEnv, env_on_backend
 
 MAILS = Path(__file__).parent / "mails"
 REPLY_ADDRESS = "lapor@diskominfo.bontangkota.go.id"
@@ -36,7 +35,7 @@ def corpus() -> dict[str, dict[str, Any]]:
     return index
 
 
-@pytest.fixture(name="mime_env", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(name="mime_env", params=BACKENDS)
 def mime_env_fixture(
     request: pytest.FixtureRequest,
     tmp_path: Path,
@@ -45,14 +44,8 @@ def mime_env_fixture(
     clock: ManualClock,
 ) -> Iterator[IngestEnv]:
     """An ingest environment (starter config and rules) on each database backend."""
-    url = None
-    if request.param == "postgres":
-        url = new_pg_database(request.getfixturevalue("pg_cluster"), request.getfixturevalue("pg_template"))
-    environment = make_env(tmp_path, dovecot, smtp, clock, database_url=url)
-    try:
+    with env_on_backend(request, tmp_path, dovecot, smtp, clock) as environment:
         yield environment
-    finally:
-        environment.app.close()
 
 
 def tracebacks(records: list[logging.LogRecord]) -> list[str]:

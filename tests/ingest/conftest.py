@@ -3,6 +3,7 @@ Dovecot and aiosmtpd of the session), its own IMAP user, a database, and helpers
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -144,6 +145,29 @@ def make_env(
     app = App(settings=load_config(config), clock=clock)
     upgrade(app.database)
     return IngestEnv(tmp_path, config, user, dovecot, smtp, app)
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextlib.contextmanager
+def env_on_backend(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    dovecot: DovecotServer,
+    smtp: SmtpServer,
+    clock: Clock,
+    **options: Any,
+) -> Iterator[IngestEnv]:
+    """An ingest environment on the backend a fixture parametrised with BACKENDS names."""
+    url = None
+    if request.param == "postgres":
+        url = new_pg_database(request.getfixturevalue("pg_cluster"), request.getfixturevalue("pg_template"))
+    environment = make_env(tmp_path, dovecot, smtp, clock, database_url=url, **options)
+    try:
+        yield environment
+    finally:
+        environment.app.close()
 
 
 @pytest.fixture

@@ -25,12 +25,11 @@ from mailflow.bootstrap import ingest as ingest_app
 from mailflow.clock import ManualClock
 from mailflow.domain.complaint import written_text
 from mailflow.domain.language import detect_language
-from tests.conftest import new_pg_database
 from tests.fixtures.dovecot import DovecotServer
 from tests.fixtures.smtp import SmtpServer
 from tests.hostile.reply_mails import reply
 from tests.ingest.builders import complaint
-from tests.ingest.conftest import IngestEnv, make_env
+from tests.ingest.conftest import BACKENDS, IngestEnv, env_on_backend
 from tests.intake import mails
 
 IKP = "ikp.kominfo@bontangkota.go.id"
@@ -53,7 +52,7 @@ def test_written_text_leaves_out_the_forms_labels_and_footer() -> None:
     assert "nobody has come" in written_text(divided)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def env(
     request: pytest.FixtureRequest,
     tmp_path: Path,
@@ -61,14 +60,8 @@ def env(
     smtp: SmtpServer,
     clock: ManualClock,
 ) -> Iterator[IngestEnv]:
-    url = None
-    if request.param == "postgres":
-        url = new_pg_database(request.getfixturevalue("pg_cluster"), request.getfixturevalue("pg_template"))
-    environment = make_env(tmp_path, dovecot, smtp, clock, database_url=url)
-    try:
+    with env_on_backend(request, tmp_path, dovecot, smtp, clock) as environment:
         yield environment
-    finally:
-        environment.app.close()
 
 
 def received(env: IngestEnv, address: str) -> list[EmailMessage]:

@@ -39,7 +39,7 @@ from tests.conftest import new_pg_database
 from tests.fixtures.dovecot import DovecotServer
 from tests.fixtures.smtp import Delivery, SmtpServer
 from tests.ingest.builders import complaint
-from tests.ingest.conftest import IngestEnv, make_env
+from tests.ingest.conftest import BACKENDS, IngestEnv, env_on_backend, make_env
 
 pytestmark = [pytest.mark.imap, pytest.mark.slow]
 
@@ -48,7 +48,7 @@ DOMAIN = "diskominfo.bontangkota.go.id"
 CASE = re.compile(r"LPR-2026-\d{5}")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def env(
     request: pytest.FixtureRequest,
     tmp_path: Path,
@@ -56,14 +56,8 @@ def env(
     smtp: SmtpServer,
     clock: ManualClock,
 ) -> Iterator[IngestEnv]:
-    url = None
-    if request.param == "postgres":
-        url = new_pg_database(request.getfixturevalue("pg_cluster"), request.getfixturevalue("pg_template"))
-    environment = make_env(tmp_path, dovecot, smtp, clock, database_url=url)
-    try:
+    with env_on_backend(request, tmp_path, dovecot, smtp, clock) as environment:
         yield environment
-    finally:
-        environment.app.close()
 
 
 def text_of(delivery: Delivery) -> str:

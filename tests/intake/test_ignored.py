@@ -24,11 +24,10 @@ import pytest
 from mailflow.adapters.db.models import AuditEntry, Case, Complainant, Message, OutboxMail, StepEvent
 from mailflow.clock import ManualClock
 from tests.cli.helpers import run_cli
-from tests.conftest import new_pg_database
 from tests.fixtures.dovecot import DovecotServer
 from tests.fixtures.smtp import SmtpServer
 from tests.ingest.builders import complaint
-from tests.ingest.conftest import IngestEnv, make_env
+from tests.ingest.conftest import BACKENDS, IngestEnv, env_on_backend
 from tests.intake import mails
 
 pytestmark = [pytest.mark.imap, pytest.mark.slow]
@@ -50,7 +49,7 @@ rules:
 """
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def env(
     request: pytest.FixtureRequest,
     tmp_path: Path,
@@ -58,18 +57,12 @@ def env(
     smtp: SmtpServer,
     clock: ManualClock,
 ) -> Iterator[IngestEnv]:
-    url = None
-    if request.param == "postgres":
-        url = new_pg_database(request.getfixturevalue("pg_cluster"), request.getfixturevalue("pg_template"))
-    environment = make_env(tmp_path, dovecot, smtp, clock, database_url=url)
-    (environment.root / "inbox_rules" / "15-formulir-kelurahan.yaml").write_text(
-        SITE_FORM_RULE, encoding="utf-8"
-    )
-    (environment.root / "inbox_rules" / "05-karantina.yaml").write_text(QUARANTINE_RULE, encoding="utf-8")
-    try:
+    with env_on_backend(request, tmp_path, dovecot, smtp, clock) as environment:
+        (environment.root / "inbox_rules" / "15-formulir-kelurahan.yaml").write_text(
+            SITE_FORM_RULE, encoding="utf-8"
+        )
+        (environment.root / "inbox_rules" / "05-karantina.yaml").write_text(QUARANTINE_RULE, encoding="utf-8")
         yield environment
-    finally:
-        environment.app.close()
 
 
 def cli_json(env: IngestEnv, *args: str) -> object:
