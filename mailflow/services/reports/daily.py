@@ -10,14 +10,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailflow.adapters.db.models import Case, CaseRoute
+from mailflow.adapters.db.models import Case
 from mailflow.domain.periods import Period
 from mailflow.services.ingest.ignored import ignored_mails
 from mailflow.services.reports.context import ReportContext
 from mailflow.services.reports.figures import Bounds, case_counts, in_bounds
 from mailflow.services.reports.ignored import ignored_table
 from mailflow.services.reports.model import Report, Table, columns, t
-from mailflow.services.reports.special import special_cases, special_table
+from mailflow.services.reports.special import routed_opds, special_cases, special_table
 from mailflow.services.reports.tables import category_name, channel_name, counts_table
 
 
@@ -133,16 +133,7 @@ def cases_received(session: Session, bounds: Bounds, *, limit: int = 5000) -> tu
         .order_by(Case.received_at, Case.id)
         .limit(limit)
     ).all()
-    routes: dict[int, list[str]] = {}
-    ids = [row.id for row in rows]
-    for chunk in range(0, len(ids), 500):
-        stmt = (
-            select(CaseRoute.case_id, CaseRoute.opd_code)
-            .where(CaseRoute.case_id.in_(ids[chunk : chunk + 500]))
-            .order_by(CaseRoute.case_id, CaseRoute.id)
-        )
-        for case_id, code in session.execute(stmt):
-            routes.setdefault(case_id, []).append(code)
+    routes = routed_opds(session, [row.id for row in rows])
     result = []
     for row in rows:
         routed = tuple(routes.get(row.id, ()))

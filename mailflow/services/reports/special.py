@@ -29,6 +29,20 @@ class SpecialRow:
     opd_codes: tuple[str, ...]
 
 
+def routed_opds(session: Session, case_ids: list[int]) -> dict[int, list[str]]:
+    """The OPD codes each case was routed to, in routing order (read in chunks of 500 ids)."""
+    routes: dict[int, list[str]] = {}
+    for chunk in range(0, len(case_ids), 500):
+        stmt = (
+            select(CaseRoute.case_id, CaseRoute.opd_code)
+            .where(CaseRoute.case_id.in_(case_ids[chunk : chunk + 500]))
+            .order_by(CaseRoute.case_id, CaseRoute.id)
+        )
+        for case_id, code in session.execute(stmt):
+            routes.setdefault(case_id, []).append(code)
+    return routes
+
+
 def special_cases(session: Session, bounds: Bounds, *, limit: int = 5000) -> tuple[SpecialRow, ...]:
     """The cases whose special track was declared in the period, in that order."""
     rows = session.execute(
@@ -43,16 +57,7 @@ def special_cases(session: Session, bounds: Bounds, *, limit: int = 5000) -> tup
         .order_by(Case.special_at, Case.received_at, Case.id)
         .limit(limit)
     ).all()
-    routes: dict[int, list[str]] = {}
-    ids = [row.id for row in rows]
-    for chunk in range(0, len(ids), 500):
-        stmt = (
-            select(CaseRoute.case_id, CaseRoute.opd_code)
-            .where(CaseRoute.case_id.in_(ids[chunk : chunk + 500]))
-            .order_by(CaseRoute.case_id, CaseRoute.id)
-        )
-        for case_id, code in session.execute(stmt):
-            routes.setdefault(case_id, []).append(code)
+    routes = routed_opds(session, [row.id for row in rows])
     return tuple(
         SpecialRow(
             number=row.number,
