@@ -79,7 +79,14 @@ class Stripped:
     reason: str = ""  # why no copy was made: "unsupported", "unreadable", "encrypted"
 
 
-def strip_metadata(source: Path, target: Path, content_type: str, name: str = "") -> Stripped:
+def strip_metadata(
+    source: Path,
+    target: Path,
+    content_type: str,
+    name: str = "",
+    *,
+    max_office_unpacked: int = MAX_OFFICE_UNPACKED,
+) -> Stripped:
     """Write `source` without its identifying metadata to `target`, durably.
 
     The copy is fsynced before it takes its name (and the folder after), because an outbox row
@@ -97,7 +104,7 @@ def strip_metadata(source: Path, target: Path, content_type: str, name: str = ""
         elif kind == "pdf":
             result = _pdf(source, partial)
         elif kind == "office":
-            result = _office(source, partial)
+            result = _office(source, partial, max_office_unpacked)
         else:
             result = _image(source, partial, kind)
     except (OSError, ValueError, zipfile.BadZipFile, UnidentifiedImageError, Image.DecompressionBombError):
@@ -180,13 +187,13 @@ def _pdf(source: Path, target: Path) -> Stripped:
     return Stripped(True)
 
 
-def _office(source: Path, target: Path) -> Stripped:
+def _office(source: Path, target: Path, max_unpacked: int) -> Stripped:
     with zipfile.ZipFile(source) as package, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         names = package.namelist()
         if "[Content_Types].xml" not in names:
             return Stripped(False, "unreadable")
         # a hostile package may inflate to gigabytes: judge it by its declared sizes first
-        if sum(info.file_size for info in package.infolist()) > MAX_OFFICE_UNPACKED:
+        if sum(info.file_size for info in package.infolist()) > max_unpacked:
             return Stripped(False, "unreadable")
         for info in package.infolist():
             data = package.read(info.filename)

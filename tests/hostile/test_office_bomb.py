@@ -5,10 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import pytest
-
-from mailflow.adapters import metadata_strip
-from mailflow.adapters.metadata_strip import strip_metadata
+from mailflow.adapters.metadata_strip import MAX_OFFICE_UNPACKED, strip_metadata
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -22,19 +19,18 @@ def _package(path: Path, filler: int) -> None:
         package.writestr("word/document.xml", "<w:document>" + " " * filler + "</w:document>")
 
 
-def test_a_package_that_inflates_past_the_limit_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # the real limit is 200 MB; a lower one keeps the test small, the check is the same
-    monkeypatch.setattr(metadata_strip, "MAX_OFFICE_UNPACKED", 64 * 1024)
+def test_a_package_that_inflates_past_the_limit_is_refused(tmp_path: Path) -> None:
+    # the shipped limit is 200 MB; a lower one keeps the test's files small, the check is the same
+    assert MAX_OFFICE_UNPACKED == 200 * 1024 * 1024
+    limit = 64 * 1024
     bomb, small = tmp_path / "bom.docx", tmp_path / "biasa.docx"
     _package(bomb, 1024 * 1024)  # 1 MB of spaces: a few KB on disk
     _package(small, 1024)
-    assert bomb.stat().st_size < 64 * 1024
-    refused = strip_metadata(bomb, tmp_path / "out" / "bom.docx", DOCX)
+    assert bomb.stat().st_size < limit
+    refused = strip_metadata(bomb, tmp_path / "out" / "bom.docx", DOCX, max_office_unpacked=limit)
     assert not refused.ok and refused.reason == "unreadable"
     assert not (tmp_path / "out" / "bom.docx").exists()
-    kept = strip_metadata(small, tmp_path / "out" / "biasa.docx", DOCX)
+    kept = strip_metadata(small, tmp_path / "out" / "biasa.docx", DOCX, max_office_unpacked=limit)
     assert kept.ok
     with zipfile.ZipFile(tmp_path / "out" / "biasa.docx") as copy:
         assert b"Budi" not in copy.read("docProps/core.xml")
