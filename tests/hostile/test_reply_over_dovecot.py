@@ -19,7 +19,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from mailflow.adapters.db.models import Case, Message, OutboxMail, QuarantineItem, StepEvent
+from mailflow.adapters.db.models import (
+    Case,
+    CaseRoute,
+    Document,
+    Message,
+    OutboxMail,
+    QuarantineItem,
+    StepEvent,
+)
 from mailflow.clock import ManualClock
 from tests.cli.helpers import run_cli
 from tests.conftest import new_pg_database
@@ -47,6 +55,24 @@ class Site:
 
     def poll(self) -> None:
         self.env.poll_once(self.env.app.hooks)
+
+    def sign_response(self, opd: str, signer: str, by: str) -> None:
+        """The head signs the newest surat tanggapan of `opd`'s route (the engine's own entry)."""
+        app = self.env.app
+        with app.database.transaction() as session:
+            route = session.execute(select(CaseRoute).where(CaseRoute.opd_code == opd)).scalar_one()
+            letter = (
+                session.execute(
+                    select(Document)
+                    .where(Document.route_id == route.id, Document.kind == "surat_tanggapan")
+                    .order_by(Document.id.desc())
+                )
+                .scalars()
+                .first()
+            )
+            assert letter is not None
+            result = app.engine.letter_signed(session, letter, signer, self.clock.now(), by=by)
+            assert type(result).__name__ == "Transition"
 
     def complaint(self) -> str:
         self.env.append(complaint(1, subject="Lampu jalan mati di Jl. Ahmad Yani"))

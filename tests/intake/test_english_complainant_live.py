@@ -14,7 +14,7 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import select
 
-from mailflow.adapters.db.models import Case, CaseRoute, Document, OutboxMail
+from mailflow.adapters.db.models import Case, OutboxMail
 from mailflow.bootstrap.ingest import build_sender
 from tests.hostile.test_reply_over_dovecot import IKP, KADIS, SEK_DISHUB, Site
 from tests.hostile.test_reply_over_dovecot import site as site  # noqa: PLC0414  (the fixture)
@@ -53,24 +53,6 @@ def body(message: EmailMessage) -> str:
     return str(part.get_content())  # type: ignore[attr-defined]
 
 
-def sign(site: Site, opd: str, by: str) -> None:
-    app = site.env.app
-    with app.database.transaction() as session:
-        route = session.execute(select(CaseRoute).where(CaseRoute.opd_code == opd)).scalar_one()
-        letter = (
-            session.execute(
-                select(Document)
-                .where(Document.route_id == route.id, Document.kind == "surat_tanggapan")
-                .order_by(Document.id.desc())
-            )
-            .scalars()
-            .first()
-        )
-        assert letter is not None
-        result = app.engine.letter_signed(session, letter, "Kepala Dinas", site.clock.now(), by=by)
-        assert type(result).__name__ == "Transition"
-
-
 def test_an_english_complainant_is_answered_in_english(site: Site) -> None:
     # a rejected one: the rejection is in English, the reason as the official wrote it
     rejected = english(
@@ -105,7 +87,7 @@ def test_an_english_complainant_is_answered_in_english(site: Site) -> None:
     site.answer(site.mail("action.5", SEK_DISHUB), "TERIMA")
     site.answer(site.mail("action.6", KADIS_DISHUB), "DISPOSISI PJU: mohon dicek")
     site.answer(site.mail("action.7", KABID_PJU), "TANGGAPAN\nLampu sudah diganti pada 3 Desember 2026.")
-    sign(site, "DISHUB", KADIS_DISHUB)
+    site.sign_response("DISHUB", "Kepala Dinas", KADIS_DISHUB)
     site.answer(site.mail("action.10", IKP), "SETUJU")
     site.answer(site.mail("action.11", ADMIN), "KIRIM\nThank you for your report.")
     answer = site.mail("complainant_answer", EXPAT)

@@ -22,7 +22,6 @@ from mailflow.adapters.db.models import (
     CaseAnswer,
     CaseRoute,
     ComplainantReply,
-    Document,
     Message,
     OutboxMail,
 )
@@ -37,24 +36,6 @@ ADMIN = "admin.lapor@bontangkota.go.id"
 SEK_DPUPR = "sekretaris.dpupr@bontangkota.go.id"
 KADIS_DPUPR = "kadis.dpupr@bontangkota.go.id"
 KABID_BM = "binamarga.dpupr@bontangkota.go.id"
-
-
-def sign(site: Site, number: str, opd: str) -> None:
-    app = site.env.app
-    with app.database.transaction() as session:
-        route = session.execute(select(CaseRoute).where(CaseRoute.opd_code == opd)).scalar_one()
-        letter = (
-            session.execute(
-                select(Document)
-                .where(Document.route_id == route.id, Document.kind == "surat_tanggapan")
-                .order_by(Document.id.desc())
-            )
-            .scalars()
-            .first()
-        )
-        assert letter is not None
-        result = app.engine.letter_signed(session, letter, "Kepala DPUPR", site.clock.now(), by=KADIS_DPUPR)
-        assert type(result).__name__ == "Transition"
 
 
 def sent_to(site: Site, address: str) -> list[bytes]:
@@ -109,13 +90,13 @@ def test_every_branch_over_dovecot_and_smtp(site: Site) -> None:
     site.answer(site.mail("action.5", SEK_DPUPR), "TERIMA")
     site.answer(site.mail("action.6", KADIS_DPUPR), "DISPOSISI BM: mohon dicek")
     site.answer(site.mail("action.7", KABID_BM), "TANGGAPAN\nJalan sudah ditambal.")
-    sign(site, number, "DPUPR")
+    site.sign_response("DPUPR", "Kepala DPUPR", KADIS_DPUPR)
     back = site.answer(site.mail("action.10", IKP), "KEMBALIKAN: mohon sebutkan tanggal penambalan.")
     assert back.status == "processed"
     redo = site.mail("action.7", KABID_BM)
     assert "mohon sebutkan tanggal penambalan" in redo.text_body
     site.answer(redo, "TANGGAPAN\nJalan sudah ditambal pada 2 Desember 2026.")
-    sign(site, number, "DPUPR")
+    site.sign_response("DPUPR", "Kepala DPUPR", KADIS_DPUPR)
     site.answer(site.mail("action.10", IKP), "SETUJU")
     site.answer(site.mail("action.11", ADMIN), "KIRIM\nTerima kasih atas laporan Bapak/Ibu.")
 
