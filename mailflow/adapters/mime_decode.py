@@ -62,7 +62,7 @@ def _charset(charset: str | None) -> str | None:
     name = _ALIASES.get(name, name)
     try:
         return codecs.lookup(name).name if name != "us-ascii" else name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL or a raw 8-bit byte in the name
         return "utf-8"
 
 
