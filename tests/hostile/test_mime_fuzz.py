@@ -113,10 +113,14 @@ def _run(raw: bytes, store: ContentStore) -> None:
     evaluate(RULES, MailFacts.of(mail, "diskominfo", signals, automated=noise is not None))
 
 
+# Derandomized like the reply fuzz, so one CI run is the same as the next; to search further,
+# set derandomize=False locally and run it a few times (a random run found the broken charset
+# names fixed in mime_decode, now pinned in test_mime_charset_names.py).
 @settings(
     max_examples=2500,
     deadline=None,
     database=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(seed=st.sampled_from(SEEDS), mutations=MUTATIONS)
