@@ -19,12 +19,15 @@ starts it). Then times, best of --repeat runs:
 
 Prints seconds, the ratio to the baseline, and how each grows from the smallest to the largest
 size. Speed is measured here, never asserted in tests. --huge generates the 1 M-case history in
-memory (about 8 GB) and takes the better part of an hour; run it once, not in a loop.
+memory (about 8 GB) and takes the better part of an hour; run it once, not in a loop. With
+--keep DIR the loaded databases stay in DIR (PostgreSQL as a cluster there) and a later run with the
+same DIR only upgrades them (new migrations) and times the reports again.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import sys
 import tempfile
@@ -247,20 +250,26 @@ def tasks(ctx: ReportContext) -> dict[str, Callable[[], object]]:
 def run_size(
     size: int, backends: list[str], cluster: PostgresCluster | None, repeat: int, work: Path
 ) -> dict:
-    started = time.perf_counter()
-    history = History(size)
-    print(f"\n{size:,} cases: {len(history.events):,} step events, {len(history.routes):,} routes "
-          f"(generated in {time.perf_counter() - started:.1f} s)")  # fmt: skip
+    history: History | None = None
     calendar, sop = build_calendar(Settings()), load_sop(None)
     directory = load_directory(starter("directory.yaml"), "id")
     results: dict[tuple[str, str], float] = {}
+    print(f"\n{size:,} cases:")
     for backend in backends:
         url = _database(backend, size, cluster, work)
         database = Database(url)
         upgrade(database)
-        started = time.perf_counter()
-        (load_sqlite if backend == "sqlite" else load_postgres)(url, history)
-        print(f"  {backend}: loaded in {time.perf_counter() - started:.1f} s")
+        if _loaded(database):
+            print(f"  {backend}: kept from an earlier run in {work} ({_count(database)})")
+        else:
+            if history is None:
+                started = time.perf_counter()
+                history = History(size)
+                print(f"  {len(history.events):,} step events, {len(history.routes):,} routes "
+                      f"(generated in {time.perf_counter() - started:.1f} s)")  # fmt: skip
+            started = time.perf_counter()
+            (load_sqlite if backend == "sqlite" else load_postgres)(url, history)
+            print(f"  {backend}: loaded in {time.perf_counter() - started:.1f} s ({_count(database)})")
         ctx = ReportContext(database=database, calendar=calendar, sop=sop, directory=directory, lang="id",
                             now=NOW, output_root=work / f"out-{backend}-{size}")  # fmt: skip
         base = None
@@ -269,9 +278,22 @@ def run_size(
             seconds = best_of(repeat, action)
             base = base or seconds
             results[(backend, name)] = seconds
-            print(f"  {backend:9s} {name:22s} {seconds:8.3f} s   {seconds / base:8.1f} x baseline")
+            print(
+                f"  {backend:9s} {name:22s} {seconds:8.3f} s   {seconds / base:8.1f} x baseline", flush=True
+            )
         database.dispose()
     return results
+
+
+def _loaded(database: Database) -> bool:
+    with database.reader() as session:
+        return session.execute(text("SELECT count(*) FROM cases")).scalar_one() > 0
+
+
+def _count(database: Database) -> str:
+    with database.reader() as session:
+        events = session.execute(text("SELECT count(*) FROM step_events")).scalar_one()
+    return f"{events:,} step events"
 
 
 def _database(backend: str, size: int, cluster: PostgresCluster | None, work: Path) -> str:
@@ -280,7 +302,11 @@ def _database(backend: str, size: int, cluster: PostgresCluster | None, work: Pa
     assert cluster is not None
     admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE bench_{size}"))
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": f"bench_{size}"}
+        )
+        if exists.first() is None:
+            conn.execute(text(f"CREATE DATABASE bench_{size}"))
     admin.dispose()
     return cluster.url(f"bench_{size}")
 
@@ -293,19 +319,29 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     parser.add_argument("--huge", action="store_true", help="add 1,000,000 cases on PostgreSQL")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the databases (and the PostgreSQL cluster) in DIR and reuse them in later runs",
+    )
     args = parser.parse_args()
     backends = [args.only] if args.only else ["sqlite", "postgres"]
     if args.huge:
         backends = ["postgres"]
         args.sizes = sorted({*args.sizes, 1_000_000})
-    cluster = PostgresCluster() if "postgres" in backends else None
+    cluster = (
+        PostgresCluster(args.keep / "postgres" if args.keep else None) if "postgres" in backends else None
+    )
     if cluster:
         cluster.start()
     try:
-        with tempfile.TemporaryDirectory(prefix="mailflow-bench-") as folder:
-            by_size = {
-                size: run_size(size, backends, cluster, args.repeat, Path(folder)) for size in args.sizes
-            }
+        with contextlib.ExitStack() as stack:
+            folder = args.keep or Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="mailflow-bench-"))
+            )
+            folder.mkdir(parents=True, exist_ok=True)
+            by_size = {size: run_size(size, backends, cluster, args.repeat, folder) for size in args.sizes}
     finally:
         if cluster:
             cluster.stop()
