@@ -4,8 +4,8 @@ Photos carry EXIF (GPS position, camera owner, serial number, the phone's name),
 creator and producer in their info dictionary and XMP packet, Office files the author and the
 last editor in docProps. For a rahasia or anonim complaint the officials get a copy without them:
 
-* images (JPEG, PNG, WebP, GIF, TIFF; HEIC when pillow-heif is installed): decoded and written
-  again with the pixels only (turned upright first, since the EXIF orientation goes too);
+* images (JPEG, PNG, WebP, GIF, TIFF; HEIC through pillow-heif, written as JPEG): decoded and
+  written again with the pixels only (turned upright first, since the EXIF orientation goes too);
 * PDF: the pages copied into a new file, without the info dictionary, the XMP metadata of the
   document and of its pages, and the application data (PieceInfo);
 * DOCX/XLSX/PPTX: the package rewritten with empty core properties (creator, last modified by),
@@ -13,8 +13,8 @@ last editor in docProps. For a rahasia or anonim complaint the officials get a c
   comments and tracked changes blanked;
 * plain text: copied as it is (it has no metadata).
 
-Anything else (video, HEIC without pillow-heif, an encrypted PDF, a file that does not parse) is
-not copied: `strip_metadata` says why, and the caller leaves the file out of the mail.
+Anything else (video, HEIC where pillow-heif is missing, an encrypted PDF, a file that does not
+parse) is not copied: `strip_metadata` says why, and the caller leaves the file out of the mail.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def _image(source: Path, target: Path, fmt: str) -> Stripped:
 
 def _heif_available() -> bool:
     try:
-        from pillow_heif import register_heif_opener  # type: ignore[import-not-found]  # noqa: PLC0415
+        from pillow_heif import register_heif_opener  # noqa: PLC0415
     except ImportError:
         return False
     register_heif_opener()

@@ -35,6 +35,21 @@ def jpeg_bytes(*, owner: str = OWNER, size: tuple[int, int] = (320, 240), noise:
     return out.getvalue()
 
 
+def heic_bytes(*, owner: str = OWNER) -> bytes:
+    """A photo as an iPhone writes it by default: HEIC, with the owner and GPS in its EXIF."""
+    from pillow_heif import register_heif_opener  # noqa: PLC0415
+
+    register_heif_opener()
+    exif = Image.Exif()
+    exif[0x013B] = owner  # Artist
+    exif[0x010F] = "Apple"  # Make
+    exif[0x0110] = "iPhone 13"  # Model
+    exif[0x8825] = GPS
+    out = io.BytesIO()
+    Image.new("RGB", (160, 120), (40, 120, 200)).save(out, format="HEIF", exif=exif.tobytes(), quality=80)
+    return out.getvalue()
+
+
 def pdf_bytes(*, author: str = OWNER) -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(595, 842)

@@ -28,6 +28,7 @@ from tests.engine.evidence_files import (
     docx_bytes,
     docx_people,
     exif_of,
+    heic_bytes,
     jpeg_bytes,
     pdf_bytes,
     pdf_info,
@@ -147,8 +148,11 @@ def test_a_confidential_complaint_sends_copies_without_metadata(database: Databa
         stored(folder, "budi_santoso_lampu.jpg", jpeg_bytes(), JPEG, position=1),
         stored(folder, "laporan.pdf", pdf_bytes(), PDF, position=2),
         stored(folder, "surat-budi.s.docx", docx_bytes(), DOCX, position=3),
-        stored(folder, "rekaman.heic", b"ftypheic not really", "image/heic", position=4),
+        stored(folder, "IMG_4521.HEIC", heic_bytes(), "image/heic", position=4),
+        stored(folder, "rekaman.mov", b"\x00\x00\x00\x14ftypqt  ", "video/quicktime", position=5),
+        stored(folder, "rusak.heic", b"ftypheic not really", "image/heic", position=6),
     )
+    assert exif_of(Path(str(originals[3].stored_path)))[0x8825] == GPS
     assert exif_of(Path(str(originals[0].stored_path)))[0x8825] == GPS  # the phone wrote the position
     number = h.register(
         name=OWNER,
@@ -162,7 +166,10 @@ def test_a_confidential_complaint_sends_copies_without_metadata(database: Databa
         row = mail(h, kind, to)
         sent = evidence(files_of(h, row))
         # the names that gave the complainant away are neutral; the others stay
-        assert sorted(sent) == ["lampiran-1.jpg", "lampiran-3.docx", "laporan.pdf"], kind
+        assert sorted(sent) == ["IMG_4521.jpg", "lampiran-1.jpg", "lampiran-3.docx", "laporan.pdf"], kind
+        iphone = sent["IMG_4521.jpg"]  # the HEIC travels as the JPEG its copy is, without EXIF
+        assert iphone.content_type == "image/jpeg" and iphone.path.read_bytes()[:3] == b"\xff\xd8\xff"
+        assert exif_of(iphone.path) == {}
         photo = sent["lampiran-1.jpg"].path
         assert photo != Path(str(originals[0].stored_path))  # a copy, the original is kept as received
         assert exif_of(photo) == {}  # no GPS, owner, phone or time
@@ -172,7 +179,12 @@ def test_a_confidential_complaint_sends_copies_without_metadata(database: Databa
         assert OWNER not in people and "Santoso" not in people
         if to != IKP:  # Diskominfo may read who complained; an OPD may not, not even in a file name
             assert "budi" not in row.text_body.lower() and "santoso" not in row.text_body.lower()
-        assert "metadata identitas tidak dapat dihapus" in row.text_body  # the HEIC stays out
+        # a video's metadata cannot be removed, a broken HEIC cannot be read: named, not sent
+        assert (
+            "metadata identitas tidak dapat dihapus dari jenis berkas ini; aduan rahasia): rekaman.mov"
+            in (" ".join(row.text_body.split()))
+        )
+        assert "tidak dapat dibaca untuk menghapus metadata): rusak.heic" in row.text_body
     assert exif_of(Path(str(originals[0].stored_path)))[0x8825] == GPS  # the stored original untouched
 
 

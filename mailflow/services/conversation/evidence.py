@@ -159,7 +159,11 @@ class Evidence:
         source = Path(row.stored_path)
         if not confidential:
             return EvidenceFile(row.id, name, row.size or 0, content_type, source)
-        copy = self.copies / str(case.id) / f"{row.id}-{(row.sha256 or 'x')[:16]}{Path(name).suffix.lower()}"
+        # an iPhone's HEIC is sent as the JPEG its copy becomes, under that name
+        sent_type = _CONVERTED.get(content_type, content_type)
+        sent_name = str(Path(name).with_suffix(".jpg")) if sent_type != content_type else name
+        suffix = Path(sent_name).suffix.lower()
+        copy = self.copies / str(case.id) / f"{row.id}-{(row.sha256 or 'x')[:16]}{suffix}"
         if not copy.exists():
             stripped = strip_metadata(source, copy, content_type, row.original_name or name)
             if not stripped.ok:
@@ -167,14 +171,17 @@ class Evidence:
                     "evidence: attachment %s of case %s not sent: %s", row.id, case.number, stripped.reason
                 )
                 return EvidenceFile(row.id, name, row.size or 0, content_type, None, stripped.reason)
-        out_type = "image/jpeg" if content_type in ("image/heic", "image/heif") else content_type
-        return EvidenceFile(row.id, name, copy.stat().st_size, out_type, copy)
+        return EvidenceFile(row.id, sent_name, copy.stat().st_size, sent_type, copy)
 
     def _identity(self, session: Session, case: Case) -> Identity:
         complainant = self.records.complainant(session, case)
         if complainant is None:
             return Identity()
         return Identity(name=complainant.name, email=complainant.email, phone=complainant.phone)
+
+
+# formats whose stripped copy is written in another one (adapters.metadata_strip)
+_CONVERTED = {"image/heic": "image/jpeg", "image/heif": "image/jpeg"}
 
 
 def _candidate(row: MessageAttachment) -> Candidate:
