@@ -82,6 +82,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- the complainant ------------------------------------------------------------------------
     "branches.subject.message": ("Pesan tentang aduan Anda", "A message about your complaint"),
     "branches.subject.recorded": ("Terima kasih atas penilaian Anda", "Thank you for your rating"),
+    "branches.subject.status": ("Perkembangan aduan Anda", "Progress of your complaint"),
+    "branches.status.open": (
+        "Aduan Anda nomor {number} (diterima {received}) sedang ditindaklanjuti, pada tahap:",
+        "Your complaint {number} (received {received}) is being handled, at this stage:",
+    ),
+    "branches.status.line": ("{stage} - {office}", "{stage} - {office}"),
+    "branches.status.add": (
+        "Jawaban resmi akan dikirimkan kepada Anda melalui email ini. Bila ingin menambahkan "
+        "keterangan, cukup balas email ini.",
+        "The official answer will be sent to you at this address. To add information, simply reply "
+        "to this email.",
+    ),
+    "branches.status.closed": (
+        "Aduan Anda nomor {number} (diterima {received}) sudah selesai ditangani pada {closed}; "
+        "jawabannya telah dikirimkan ke alamat email ini.",
+        "Your complaint {number} (received {received}) was answered on {closed}; the answer was "
+        "sent to this address.",
+    ),
+    "branches.status.rejected": (
+        "Aduan Anda nomor {number} (diterima {received}) tidak dapat ditindaklanjuti; alasannya "
+        "telah dikirimkan ke alamat email ini pada {closed}.",
+        "Your complaint {number} (received {received}) could not be taken up; the reason was sent "
+        "to this address on {closed}.",
+    ),
     "branches.subject.followup": (
         "Apakah masalahnya sudah selesai?",
         "Has the problem been solved?",

@@ -23,6 +23,7 @@ from mailflow.adapters.db.models import (
     CaseRoute,
     ComplainantReply,
     Document,
+    Message,
     OutboxMail,
     QuarantineItem,
 )
@@ -308,6 +309,45 @@ def test_rahasia_complainant_reply_reaches_the_opd_without_identity(h: Harness) 
     for secret in ("Budi", "Santoso", "0813-1111-2222", "budi.s@gmail.com"):
         assert secret not in told.text_body and secret not in (told.html_body or "")
     assert "lampunya masih mati" in told.text_body
+
+
+def test_complainant_asks_status_and_is_told_the_stage_without_troubling_anyone(h: Harness) -> None:
+    number = h.register()
+    h.reply(only(h.mails(), IKP), "VALID DISHUB")
+    h.reply(only(h.mails(), KADIS), "SETUJU")
+    h.mails()
+    outcome = h.deliver(complainant_mail(h, number, "STATUS\n\nDikirim dari iPhone saya"))
+    assert outcome.status == "answered" and outcome.code == "complainant.status"
+    mails = h.mails()
+    status = only(mails, SITI)  # the officials get nothing
+    assert len(mails) == 1 and status.kind == "complainant.status"
+    assert number in status.subject and "Perkembangan aduan Anda" in status.subject
+    text = " ".join(status.text_body.split())
+    assert f"Aduan Anda nomor {number}" in text and "sedang ditindaklanjuti" in text
+    assert h.conversation.mails.sop.step(5).name.get("id") in text and "Dinas Perhubungan" in text
+    for official in ("sekretaris.dishub", "kadis", "Kepala Dinas Perhubungan Kota"):
+        assert official not in status.text_body  # the stage and the office, never an official
+    assert status.reply_to and status.reply_to.startswith("lapor+")  # answerable again
+    with h.database.reader() as session:
+        assert session.execute(select(ComplainantReply)).first() is None  # not a reply to forward
+    # asked again later ("Status?"): answered again; the same mail handled twice (a retry after a
+    # crash) is answered once
+    inbound = complainant_mail(h, number, "Status?")
+    assert h.deliver(inbound).status == "answered" and only(h.mails(), SITI).kind == "complainant.status"
+    with h.database.transaction() as session:
+        row = session.execute(select(Message).where(Message.message_id == inbound.message_id)).scalar_one()
+        assert h.replies.handle(session, row, inbound, h.now).status == "answered"
+    assert h.mails() == []
+
+
+def test_complainant_status_after_closing_says_it_was_answered(h: Harness) -> None:
+    number = closed_case(h)
+    h.mails()
+    assert h.deliver(complainant_mail(h, number, "status")).status == "answered"
+    status = only(h.mails(), SITI)
+    text = " ".join(status.text_body.split())
+    assert f"Aduan Anda nomor {number}" in text and "sudah selesai ditangani" in text
+    assert h.case(number).status == CaseStatus.CLOSED  # asking reopens nothing
 
 
 def test_someone_else_using_the_complainants_token_is_refused(h: Harness) -> None:

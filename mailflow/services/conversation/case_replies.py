@@ -7,6 +7,7 @@ The complainant (the token names them, and the From address is theirs):
   a `notify` answer is forwarded to the after-close actors like a reply;
 * anything else before closing ("ini ada foto tambahan") is attached to the case and the actors of
   its open steps are told (toward an OPD without the identity of a rahasia/anonim complainant);
+* STATUS is answered with where the complaint stands (its stages and the offices handling them);
 * anything else after closing is stored and forwarded to the after-close actors with the case
   summary and their one-click commands (KIRIM, BUKA KEMBALI).
 An after-close actor's command (the token names them, in the case's current round: a token from
@@ -25,7 +26,7 @@ from mailflow.adapters.authresults import parse_authentication_results
 from mailflow.adapters.db.models import Case, CaseAnswer, Complainant, ComplainantReply, Message
 from mailflow.config.model import Settings
 from mailflow.domain.addresses import normalise
-from mailflow.domain.commands import Command, CommandError, Verb, complainant_word, parse
+from mailflow.domain.commands import EVIDENCE, Command, CommandError, Verb, complainant_word, parse
 from mailflow.domain.directory import Directory, Person
 from mailflow.domain.documents import Audience
 from mailflow.domain.inbound import InboundMail
@@ -126,6 +127,8 @@ class CaseReplies:
     ) -> ReplyOutcome:
         first, rest = first_meaningful_line(body)
         command = parse(first, rest, find_opd=lambda _: None)
+        if isinstance(command, Command) and command.verb is Verb.STATUS and command.text != EVIDENCE:
+            return self._status(session, message, case, complainant, now)
         rule = self.sop.complainant_rule(command.verb) if isinstance(command, Command) else None
         closed = case.status == CaseStatus.CLOSED
         attachments = [a.original_name or a.content_type for a in inbound.attachments if not a.inline]
@@ -142,6 +145,46 @@ class CaseReplies:
         else:
             self._forward(session, case, reply, now)
         return ReplyOutcome("applied", "complainant_reply")
+
+    def _status(
+        self, session: Session, message: Message, case: Case, complainant: Complainant, now: datetime
+    ) -> ReplyOutcome:
+        """STATUS from the complainant: where the complaint stands, in their words (the stage and the
+        office handling it, never an official's name), without troubling the officials."""
+        lang = self.mails.complainant_lang(case)
+        received = self.mails.when(case.received_at, lang)
+        if case.status == CaseStatus.OPEN:
+            paragraphs = [translate("branches.status.open", lang, number=case.number, received=received)]
+            office = self.directory.diskominfo.letterhead.name
+            stages = dict.fromkeys(
+                translate(
+                    "branches.status.line",
+                    lang,
+                    stage=self.sop.step(event.step).name.get(lang),
+                    office=self.mails.opd_name(event.opd_code) if event.opd_code else office,
+                )
+                for event in self.records.open_events(session, case.id)
+            )
+            paragraphs.append("\n".join(f"- {stage}" for stage in stages))
+            paragraphs.append(translate("branches.status.add", lang))
+        else:
+            closed = self.mails.when(case.closed_at or now, lang)
+            key = f"branches.status.{'rejected' if case.status == CaseStatus.REJECTED else 'closed'}"
+            paragraphs = [translate(key, lang, number=case.number, received=received, closed=closed)]
+        told = self.mails.tell_complainant(
+            session,
+            case,
+            now,
+            kind="complainant.status",
+            subject_key="branches.subject.status",
+            paragraphs=paragraphs,
+            dedup_key=f"complainant:status:{message.id}",
+        )
+        self.records.audit(
+            session, now, "complainant", "complainant.status", case_id=case.id, message_id=message.id
+        )
+        log.info("complainant of %s asked STATUS (answered: %s)", case.number, told)
+        return ReplyOutcome("answered", "complainant.status")
 
     def _store(
         self,
