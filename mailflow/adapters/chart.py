@@ -11,6 +11,7 @@ mailflow/data/fonts), so the chart does not depend on the fonts installed on the
 
 from __future__ import annotations
 
+import io
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -161,7 +162,8 @@ def _draw_panel(
 @cache
 def _font(size: float, *, bold: bool = False) -> ImageFont.FreeTypeFont:
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    return ImageFont.truetype(str(_FONTS / name), size=size)
+    # Read as bytes: package data need not be a file on disk (a zipped install)
+    return ImageFont.truetype(io.BytesIO((_FONTS / name).read_bytes()), size=size)
 
 
 @cache
