@@ -209,6 +209,8 @@ def _cell(ref: str, value: str | float | date | datetime, kind: CellKind) -> str
 
 def _text_cell(ref: str, text: str, style: int, quoted: int) -> str:
     shown = safe_cell_text(text)
+    if not shown:  # an empty text is an empty (styled) cell, as openpyxl wrote it
+        return f'<c r="{ref}" s="{style}"/>'
     if shown.startswith(FORMULA_STARTS):
         style = quoted
     return (

@@ -39,7 +39,7 @@ ROWS = [
      datetime(2026, 12, 21, 10, 30), 56.5 * 3600),
     ("LPR-2026-00103", "  spasi di depan dan belakang  ", 0, 1.0, date(1900, 3, 1),
      datetime(2026, 1, 1, 0, 0, 0, 1000), 0),
-    ("LPR-2026-00104", None, None, None, None, None, None),
+    ("LPR-2026-00104", "", None, None, None, None, None),
     ("LPR-2026-00105", "Aduan \ud800 rusak \uffff", 7, math.nan, None, None, 90),
     *((f"LPR-2026-{200 + n:05d}", text, n, 0.5, None, None, 3600) for n, text in enumerate(HOSTILE)),
 ]  # fmt: skip
