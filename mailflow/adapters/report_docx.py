@@ -18,6 +18,7 @@ through python-docx objects took 3-6 times as long as reading the step events th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,10 +48,13 @@ _ALIGN = {
 }
 _FONT = "Arial"
 _HEADER_SHADE = "D9E2F3"
+_LABEL_SHADE = "F2F2F2"
 _A4 = (Cm(21.0), Cm(29.7))
 _MARGIN = Cm(2.0)
 _CHAR_CM = 0.2  # one character of 8.5 pt text with some air
 _EMU_PER_TWIP = 635  # widths in the XML are twentieths of a point
+# What XML 1.0 cannot carry once escape() has run (it shows the C0 controls as markers already).
+_NOT_XML = re.compile("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ud800-\\udfff\\ufffe\\uffff]")
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -242,7 +246,7 @@ def _grid(document: DocxDocument, table: DocTable, width: float) -> None:
     total = min(width, float(Cm(sum(relative) * _CHAR_CM)))
     widths = [round(w / _EMU_PER_TWIP) for w in _widths(relative, total)]
     aligns = [table.align[i] if i < len(table.align) else "left" for i in range(len(table.headers))]
-    out = [_TABLE_START, *(f'<w:gridCol w:w="{w}"/>' for w in widths), _HEADER_ROW_START]
+    out = [_table_start("center"), *(f'<w:gridCol w:w="{w}"/>' for w in widths), _HEADER_ROW_START]
     for text, cell_width in zip(table.headers, widths, strict=True):
         out.append(_cell_xml(text, "center", cell_width, bold=True, shade=_HEADER_SHADE))
     out.append("</w:tr>")
@@ -254,12 +258,15 @@ def _grid(document: DocxDocument, table: DocTable, width: float) -> None:
     document.element.body._insert_tbl(parse_xml("".join(out)))
 
 
-_TABLE_START = (
-    f"<w:tbl {nsdecls('w')}><w:tblPr>"
-    '<w:tblStyle w:val="TableGrid"/><w:tblW w:type="auto" w:w="0"/><w:jc w:val="center"/>'
-    '<w:tblLayout w:type="fixed"/><w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0"'
-    ' w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>'
-)
+def _table_start(align: Align) -> str:
+    return (
+        f"<w:tbl {nsdecls('w')}><w:tblPr>"
+        f'<w:tblStyle w:val="TableGrid"/><w:tblW w:type="auto" w:w="0"/><w:jc w:val="{align}"/>'
+        '<w:tblLayout w:type="fixed"/><w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0"'
+        ' w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>'
+    )
+
+
 _HEADER_ROW_START = '</w:tblGrid><w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>'
 _RUN_FONT = f'<w:rFonts w:ascii="{_FONT}" w:hAnsi="{_FONT}"/>'
 _RUN_PROPERTIES = {
@@ -269,7 +276,7 @@ _RUN_PROPERTIES = {
 
 
 def _cell_xml(text: str, align: Align, width: int, *, bold: bool = False, shade: str = "") -> str:
-    """One cell as `_cell_text` and `_shade` make it: 8.5 pt Arial, each line a run, breaks between."""
+    """One cell as python-docx would make it: 8.5 pt Arial, each line a run, breaks between."""
     fill = f'<w:shd w:val="clear" w:color="auto" w:fill="{shade}"/>' if shade else ""
     properties = _RUN_PROPERTIES[bold]
     runs = "<w:r><w:br/></w:r>".join(
@@ -285,29 +292,21 @@ def _cell_xml(text: str, align: Align, width: int, *, bold: bool = False, shade:
 def _xml_text(text: str) -> str:
     """Text for an XML element: markup characters escaped, and a character XML cannot carry at all
     (a lone surrogate, U+FFFE, U+FFFF) shown as a marker, like the unsafe ones."""
-    if not all(_xml_char(ch) for ch in text):
-        text = "".join(ch if _xml_char(ch) else f"\\u{ord(ch):04x}" for ch in text)
-    return xml_escape(text)
-
-
-def _xml_char(ch: str) -> bool:
-    code = ord(ch)
-    if code < 0x20:
-        return ch in "\t\n\r"
-    return not 0xD800 <= code <= 0xDFFF and code not in (0xFFFE, 0xFFFF)
+    return xml_escape(_NOT_XML.sub(lambda found: f"\\u{ord(found.group()):04x}", text))
 
 
 def _vertical(document: DocxDocument, table: DocTable, width: float) -> None:
-    grid = document.add_table(rows=0, cols=2)
-    grid.style = "Table Grid"
-    grid.alignment = WD_TABLE_ALIGNMENT.LEFT
-    values = table.rows[0]
-    for label, value in zip(table.headers, values, strict=True):
-        cells = grid.add_row().cells
-        _cell_text(cells[0], label, "left", bold=True)
-        _shade(cells[0], "F2F2F2")
-        _cell_text(cells[1], value, "right")
-    _set_widths(grid, _widths([0.7, 0.3], min(width, float(Cm(14)))))
+    """One record as "label | value" lines, written like `_grid` (python-docx's cell objects cost
+    as much as a whole grid for these ten lines)."""
+    widths = [round(w / _EMU_PER_TWIP) for w in _widths([0.7, 0.3], min(width, float(Cm(14))))]
+    out = [_table_start("left"), *(f'<w:gridCol w:w="{w}"/>' for w in widths), "</w:tblGrid>"]
+    for label, value in zip(table.headers, table.rows[0], strict=True):
+        out.append("<w:tr>")
+        out.append(_cell_xml(label, "left", widths[0], bold=True, shade=_LABEL_SHADE))
+        out.append(_cell_xml(value, "right", widths[1]))
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    document.element.body._insert_tbl(parse_xml("".join(out)))
 
 
 def _widths(relative: Sequence[float], total: float) -> list[int]:
@@ -326,25 +325,6 @@ def _set_widths(grid: DocxTable, widths: Sequence[int]) -> None:
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     grid._tbl.tblPr.append(layout)
-
-
-def _cell_text(cell: _Cell, text: str, align: Align, *, bold: bool = False) -> None:
-    paragraph = cell.paragraphs[0]
-    paragraph.alignment = _ALIGN[align]
-    paragraph.paragraph_format.space_after = Pt(0)
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        _run(paragraph, line, size=8.5, bold=bold)
-        if index < len(lines) - 1:
-            paragraph.add_run().add_break()
-
-
-def _shade(cell: _Cell, color: str) -> None:
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:color"), "auto")
-    shading.set(qn("w:fill"), color)
-    cell._tc.get_or_add_tcPr().append(shading)
 
 
 def _repeat_header(grid: DocxTable) -> None:

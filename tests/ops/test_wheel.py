@@ -66,6 +66,8 @@ def test_the_wheel_works_from_a_fresh_virtualenv_outside_the_repository(tmp_path
         assert f"mailflow/bundled/{shipped}" in names
     assert {"mailflow/data/sop_lapor_bontang.yaml", "mailflow/data/starter/mailflow.toml",
             "mailflow/data/starter/directory.yaml"} <= names  # fmt: skip
+    # the weekly chart's fonts (issue 16: drawn with Pillow, not the server's fonts)
+    assert {"mailflow/data/fonts/DejaVuSans.ttf", "mailflow/data/fonts/DejaVuSans-Bold.ttf"} <= names
 
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=tmp_path)

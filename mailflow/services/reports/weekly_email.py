@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parseaddr
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -73,13 +74,20 @@ def build_weekly_email(ctx: ReportContext, period: Period, *, out_dir: Path | No
     chart = render_chart(ctx, data, folder / f"grafik_kepatuhan_{period.key}.png")
     cid = f"chart-{period.key.lower()}@mailflow"
     values = email_context(ctx, data, chart_src=f"cid:{cid}", attachment=xlsx.name)
-    text, html = MailTemplates.for_folder(ctx.templates_dir).render_mail(TEMPLATE, ctx.lang, values)
+    text, html = _templates(ctx.templates_dir).render_mail(TEMPLATE, ctx.lang, values)
     if html is None:
         raise ConfigError(
             f"mail template missing: email/{TEMPLATE}.{ctx.lang}.html.j2", key="paths.templates"
         )
     subject = t("weekly.subject", ctx.lang, instance=ctx.instance_name, period=period.label(ctx.lang))
     return WeeklyEmail(period, subject, text, html, chart, cid, xlsx, data, ctx.lang)
+
+
+@lru_cache(maxsize=8)
+def _templates(folder: Path | None) -> MailTemplates:
+    """One MailTemplates per folder and process, as the app keeps one: Jinja compiles the weekly
+    templates once (a fresh environment per email cost a quarter of the chart's time again)."""
+    return MailTemplates.for_folder(folder)
 
 
 def render_chart(ctx: ReportContext, data: WeeklyData, path: Path) -> Path:
