@@ -154,6 +154,8 @@ def _folds_as_is(subject: str) -> bool:
     """Whether the email generator writes the Subject `build_mime` sets (folded by mime_fold, set
     raw) as it is: ASCII lines short enough that the policy does not fold them again."""
     lines = fold_header("Subject", subject).splitlines()  # as the policy splits it
+    if not lines:  # nothing left after cleaning (only Unicode spaces): an empty Subject
+        return True
     if not all(line.isascii() for line in lines):
         return False
     return len(lines[0]) + len("Subject: ") <= MAX_LINE and all(len(line) <= MAX_LINE for line in lines[1:])

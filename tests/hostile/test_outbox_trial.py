@@ -207,6 +207,24 @@ def test_the_mails_mailflow_sends_take_the_shortcut() -> None:
 
 
 @pytest.mark.parametrize(
+    "subject",
+    [
+        "\u3000",
+        "\u2003 \u3000\u202e",
+        "\x1c\x1d",
+        "\u00e9" * 200,
+        "\ud800 Jalan rusak",
+        "=?utf-8?q?=FF?= \u2013",
+    ],
+)
+def test_odd_subjects_are_answered_like_the_real_build(subject: str) -> None:
+    """Subjects that clean to nothing, only Unicode spaces, long non-ASCII, surrogates."""
+    row = _row(subject=subject)
+    assert _builds(row)
+    assert surely_builds(row, from_addr=FROM, from_name="")
+
+
+@pytest.mark.parametrize(
     "values",
     [
         {"text_body": "Aduan \ud83d rusak"},  # a lone surrogate (a half emoji cut out of a reply)
