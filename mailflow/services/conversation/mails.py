@@ -216,9 +216,13 @@ class ConversationMails:
         attachments: Sequence[AttachmentRef],
         names: Sequence[str],
         now: datetime,
+        routes: Sequence[CaseRoute] | None = None,
     ) -> None:
+        """The mail asking `person` to act on `event`. `routes`: all the case's routes in id order,
+        when the caller holds them (the transition does), so they are not read again per mail."""
         lang = self.lang_for(person)
         step = self.sop.step(event.step)
+        every = list(routes) if routes is not None else self.records.routes(session, case)
         view = self.case_view(session, case, self.audience_of(event), lang)
         token = self.token_for(event, person, now)
         if step.attach_evidence:  # the complainant's photos and documents (issue 14)
@@ -234,13 +238,13 @@ class ConversationMails:
             person=person,
             reply_address=str(self.reply_address(token)),
             message_id_prefix=token,
-            ask_values=self._ask_values(session, case, route, view),
+            ask_values=self._ask_values(case, route, view, every),
             due=event.due_at,
             attachments=attachments,
             attachment_names=names,
             extra_lines=[
                 self.shown_text(session, case, self.audience_of(event), line)
-                for line in self._extra_lines(session, case, event, route, lang)
+                for line in self._extra_lines(case, event, route, lang, every)
             ],
             bidang_codes=self.bidang_codes(route, event),
             dedup_key=f"action:{event.id}:{person.id}",
@@ -251,9 +255,8 @@ class ConversationMails:
         self.queue(session, mail, now)
 
     def _ask_values(
-        self, session: Session, case: Case, route: CaseRoute | None, view: CaseView
+        self, case: Case, route: CaseRoute | None, view: CaseView, every: Sequence[CaseRoute]
     ) -> dict[str, str]:
-        every = self.records.routes(session, case)
         routes = [r for r in every if r.status not in (RouteStatus.CANCELLED, RouteStatus.RETURNED)]
         declined = {r.opd_code for r in every if r.status == RouteStatus.RETURNED}
         codes = [r.opd_code for r in routes] or [c for c in suggested_opds(case) if c not in declined]
@@ -270,7 +273,7 @@ class ConversationMails:
         return values
 
     def _extra_lines(
-        self, session: Session, case: Case, event: StepEvent, route: CaseRoute | None, lang: str
+        self, case: Case, event: StepEvent, route: CaseRoute | None, lang: str, every: Sequence[CaseRoute]
     ) -> list[str]:
         step = self.sop.step(event.step)
         lines = []
@@ -281,7 +284,7 @@ class ConversationMails:
             lines.append(translate("branches.line.round", lang, round=case.round))
         if step.takes(ArgKind.OPDS):
             # a disposition that came back: the OPDs already tried and why they declined
-            for row in self.records.routes(session, case):
+            for row in every:
                 if row.status == RouteStatus.RETURNED:
                     lines.append(
                         translate(

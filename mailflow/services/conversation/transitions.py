@@ -341,8 +341,10 @@ class Transitions:
             },
         )
         attachments, names = self.letters.attachments(session, case, route, start.attachments)
+        # every route of the case is in `routes` (one per OPD, see _routes): no need to read them again
+        every = sorted(routes.values(), key=lambda r: r.id)
         for person in holders:
-            self.mails.action(session, case, event, route, person, attachments, names, now)
+            self.mails.action(session, case, event, route, person, attachments, names, now, every)
         return event
 
     def _new_event(
