@@ -165,6 +165,7 @@ STEP_VALUE_INDEX = "ix_step_events_step_value"  # percentiles walk it in value o
 _TIMING = ("business_seconds", "on_time")
 REPORT_FINISHED_COVER = ("finished_at", "step", "outcome", "route_key", "opd_code", *_TIMING)
 REPORT_CASE_COVER = ("case_id", "route_key", "outcome", "step", "finished_at", *_TIMING, "opd_code")
+REPORT_ROUTE_DONE_COVER = ("last_done_at", "last_step", "route_key", "opd_code", "seconds", "ok")
 REPORT_LATER_ROUNDS = ("step", "attempt", "started_at", "route_key", "route_id", "opd_code")
 
 
@@ -219,6 +220,33 @@ class StepEvent(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     source_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+
+
+class ReportRouteSum(Base):
+    """The finished rows of one (case, route_key) summed for the reports (migration 0009): their
+    business seconds, 1 when none was late, the route's OPD, its highest done step and when that
+    step was last done. Read only for cases without a mark in `report_dirty_cases`."""
+
+    __tablename__ = "report_route_sums"
+    __table_args__ = (Index("ix_report_route_sums_done", *REPORT_ROUTE_DONE_COVER),)
+
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    route_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opd_code: Mapped[str | None] = mapped_column(String(30))
+    seconds: Mapped[int] = mapped_column(BigInteger)
+    ok: Mapped[int] = mapped_column(Integer)
+    last_step: Mapped[int | None] = mapped_column(Integer)
+    last_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReportDirtyCase(Base):
+    """A case whose step events changed since its `report_route_sums` rows were computed: written
+    by triggers on step_events in the event's own transaction (migration 0009)."""
+
+    __tablename__ = "report_dirty_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
 
 
 class Document(Base):

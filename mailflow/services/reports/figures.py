@@ -33,7 +33,7 @@ against the earlier implementation on both databases.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,7 +43,9 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     func,
+    insert,
     literal,
     not_,
     or_,
@@ -51,10 +53,17 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import Subquery
 
-from mailflow.adapters.db.models import STEP_VALUE_INDEX, Case, StepEvent
+from mailflow.adapters.db.engine import Database
+from mailflow.adapters.db.models import (
+    STEP_VALUE_INDEX,
+    Case,
+    ReportDirtyCase,
+    ReportRouteSum,
+    StepEvent,
+)
 from mailflow.adapters.db.types import UTCDateTime
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.periods import Period
@@ -309,46 +318,21 @@ def _value_walk(session: Session) -> Any:
 def route_timing(
     session: Session, bounds: Bounds, last_step: int, *, buckets: Sequence[Bounds] | None = None
 ) -> dict[Key, Timing]:
-    """Finished routes per OPD (key: opd_code, or bucket and opd_code with `buckets`).
+    """Finished routes per OPD (key: opd_code, or bucket and opd_code with `buckets`): the routes
+    whose last step was last done in the window, read from their sums (see `route_sums`).
 
-    Candidates are the routes with a done last step in the window; their rows are then reached
-    through the unique (case_id, route_key, ...) index, and HAVING drops a route whose latest
-    attempt finished after the window."""
+    A route's highest done step is its last step once that is done: route rows hold route steps
+    only, and the SOP's last route step is the highest of them."""
     window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
-    candidates = (
-        select(StepEvent.case_id, StepEvent.route_key)
-        .where(
-            StepEvent.step == last_step,
-            StepEvent.outcome == "done",
-            StepEvent.route_key != 0,
-            in_bounds(StepEvent.finished_at, window),
+    sums = route_sums(
+        lambda table: and_(
+            table.c.route_key != 0, table.c.last_step == last_step, in_bounds(table.c.last_done_at, window)
         )
-        .distinct()
-        .subquery("candidates")
-    )
-    last_done = and_(StepEvent.step == last_step, StepEvent.outcome == "done")
-    finished = func.max(case((last_done, StepEvent.finished_at), else_=None))
-    per_route = (
-        select(
-            StepEvent.route_key.label("route_key"),
-            func.max(StepEvent.opd_code).label("opd_code"),
-            func.sum(func.coalesce(StepEvent.business_seconds, 0)).label("v"),
-            func.min(_ok()).label("ok"),
-            finished.label("finished_at"),
-        )
-        .join(
-            candidates,
-            and_(candidates.c.case_id == StepEvent.case_id, candidates.c.route_key == StepEvent.route_key),
-        )
-        .where(StepEvent.outcome.in_(FINISHED))
-        .group_by(StepEvent.route_key)
-        .having(in_bounds(finished, window))
-        .subquery("per_route")
     )
     names = ["opd_code"]
-    columns: list[Any] = [per_route.c.opd_code, per_route.c.v, per_route.c.ok]
+    columns: list[Any] = [sums.c.opd_code, sums.c.seconds.label("v"), sums.c.ok]
     if buckets is not None:
-        columns.insert(0, bucket_of(per_route.c.finished_at, buckets).label("bucket"))
+        columns.insert(0, bucket_of(sums.c.last_done_at, buckets).label("bucket"))
         names.insert(0, "bucket")
     return _timings(session, select(*columns).subquery("src"), names)
 
@@ -397,30 +381,19 @@ def _ranked(values: list[tuple[int, int]]) -> Timing:
 
 def _per_case(bounds: Bounds, buckets: Sequence[Bounds] | None) -> Subquery:
     """One row per case closed in the window: ``closed_at``, ``v`` (its business seconds: the
-    case-level steps plus the longest route) and ``ok`` (no finished step late)."""
+    case-level steps plus the longest route) and ``ok`` (no finished step late), from the sums of
+    its routes (see `route_sums`)."""
     window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
     where_closed = (Case.status != CASE_OPEN, in_bounds(Case.closed_at, window))
     closed = select(Case.id.label("case_id"), Case.closed_at.label("closed_at")).where(*where_closed)
     closed_cases = closed.subquery("closed_cases")
-    # `IN` rather than a join: the database then reads each closed case's rows from the
-    # (case_id, route_key, ...) covering index in index order and groups them without a sort.
-    per_route = (
-        select(
-            StepEvent.case_id.label("case_id"),
-            StepEvent.route_key.label("route_key"),
-            func.sum(func.coalesce(StepEvent.business_seconds, 0)).label("v"),
-            func.min(_ok()).label("ok"),
-        )
-        .where(StepEvent.case_id.in_(select(Case.id).where(*where_closed)), StepEvent.outcome.in_(FINISHED))
-        .group_by(StepEvent.case_id, StepEvent.route_key)
-        .subquery("case_routes_sum")
-    )
+    per_route = route_sums(lambda table: table.c.case_id.in_(select(Case.id).where(*where_closed)))
     case_sums = (
         select(
             per_route.c.case_id,
             (
-                func.coalesce(func.sum(case((per_route.c.route_key == 0, per_route.c.v), else_=0)), 0)
-                + func.coalesce(func.max(case((per_route.c.route_key != 0, per_route.c.v), else_=0)), 0)
+                func.coalesce(func.sum(case((per_route.c.route_key == 0, per_route.c.seconds), else_=0)), 0)
+                + func.coalesce(func.max(case((per_route.c.route_key != 0, per_route.c.seconds), else_=0)), 0)
             ).label("v"),
             func.min(per_route.c.ok).label("ok"),
         )
@@ -437,6 +410,86 @@ def _per_case(bounds: Bounds, buckets: Sequence[Bounds] | None) -> Subquery:
         .outerjoin(case_sums, case_sums.c.case_id == closed_cases.c.case_id)
         .subquery("per_case")
     )
+
+
+# --- the per-route sums (migration 0009) -------------------------------------------------------
+
+SUM_COLUMNS = ("case_id", "route_key", "opd_code", "seconds", "ok", "last_step", "last_done_at")
+REFRESH_FROM = 2000  # marks in the dirty log from which a long report folds them in first
+REFRESH_CHUNK = 2000  # cases recomputed per statement
+
+
+def computed_sums(cases: Any) -> Subquery:
+    """The sums of `report_route_sums` computed from step_events, for the case ids `cases` (a
+    SELECT of ids or a list): per (case, route_key) of finished rows, the business seconds, 1 when none was
+    late, the OPD, the highest done step and when that step was last done."""
+    finished = StepEvent.outcome.in_(FINISHED)
+    groups = (
+        select(
+            StepEvent.case_id.label("case_id"),
+            StepEvent.route_key.label("route_key"),
+            func.max(StepEvent.opd_code).label("opd_code"),
+            func.sum(func.coalesce(StepEvent.business_seconds, 0)).label("seconds"),
+            func.min(_ok()).label("ok"),
+            func.max(case((StepEvent.outcome == "done", StepEvent.step), else_=None)).label("last_step"),
+        )
+        .where(finished, StepEvent.case_id.in_(cases))
+        .group_by(StepEvent.case_id, StepEvent.route_key)
+        .subquery("groups")
+    )
+    done = aliased(StepEvent)
+    last_done_at = (
+        select(func.max(done.finished_at))
+        .where(
+            done.case_id == groups.c.case_id,
+            done.route_key == groups.c.route_key,
+            done.step == groups.c.last_step,
+            done.outcome == "done",
+        )
+        .scalar_subquery()
+    )
+    return select(*groups.c, last_done_at.label("last_done_at")).subquery("computed")
+
+
+def route_sums(where: Callable[[Any], ColumnElement[bool]]) -> Subquery:
+    """The per-route sums the reports read: the stored rows of the cases without a dirty mark and,
+    for the marked cases (whose events changed in a transaction since), the sums computed from
+    their step events in the same query, so the figures always equal the raw events'. `where`
+    filters either half by its columns."""
+    stored = ReportRouteSum.__table__
+    dirty = select(ReportDirtyCase.case_id)
+    fresh = select(*(stored.c[name] for name in SUM_COLUMNS)).where(
+        stored.c.case_id.not_in(dirty), where(stored)
+    )
+    computed = computed_sums(dirty)
+    changed = select(*(computed.c[name] for name in SUM_COLUMNS)).where(where(computed))
+    return union_all(fresh, changed).subquery("route_sums")
+
+
+def refresh_route_sums(database: Database, *, at_least: int = REFRESH_FROM) -> int:
+    """Fold the dirty log into `report_route_sums` when it holds `at_least` marks; returns how many
+    marks were folded. Exactness never depends on it (see `route_sums`): it only keeps the part
+    computed on each report small. Each mark taken is deleted in the transaction that recomputes
+    its case from the events committed by then, which include the mark's own."""
+    with database.reader() as session:
+        if session.execute(select(func.count()).select_from(ReportDirtyCase)).scalar_one() < at_least:
+            return 0
+    folded = 0
+    with database.transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # one refresher at a time: two recomputing the same case would collide on its key
+            session.execute(text("SELECT pg_advisory_xact_lock(160009)"))
+        marks = session.execute(select(ReportDirtyCase.id, ReportDirtyCase.case_id)).all()
+        for start in range(0, len(marks), REFRESH_CHUNK):
+            chunk = marks[start : start + REFRESH_CHUNK]
+            ids = sorted({case_id for _mark, case_id in chunk})
+            session.execute(delete(ReportDirtyCase).where(ReportDirtyCase.id.in_([m for m, _c in chunk])))
+            session.execute(delete(ReportRouteSum).where(ReportRouteSum.case_id.in_(ids)))
+            computed = computed_sums(ids)
+            rows = select(*(computed.c[name] for name in SUM_COLUMNS))
+            session.execute(insert(ReportRouteSum).from_select(list(SUM_COLUMNS), rows))
+            folded += len(chunk)
+    return folded
 
 
 def _open_at(moment: datetime) -> ColumnElement[bool]:

@@ -12,6 +12,7 @@ from mailflow.services.reports.figures import (
     Timing,
     compute_figures,
     on_time_counts,
+    refresh_route_sums,
     routes_received,
 )
 from mailflow.services.reports.model import Cell, Column, Report, Table, columns, t
@@ -19,6 +20,7 @@ from mailflow.services.reports.tables import opds_table, overdue_table, summary_
 
 
 def build_semester(ctx: ReportContext, period: Period) -> Report:
+    refresh_route_sums(ctx.database)  # keeps the part computed on the fly small (figures.route_sums)
     months = period.months()
     buckets = [m.bounds(ctx.zone) for m in months]
     route_steps = [s.number for s in ctx.sop.route_steps()]
