@@ -106,6 +106,11 @@ class Case(Base):
     """A complaint (aduan) and its progress through the SOP."""
 
     __tablename__ = "cases"
+    __table_args__ = (
+        # the reports count cases closed or received in a period from these alone (migration 0009)
+        Index("ix_cases_closed_cover", "closed_at", "id", "status", "received_at"),
+        Index("ix_cases_received_cover", "received_at", "category", "channel", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(50), unique=True)
@@ -228,7 +233,10 @@ class ReportRouteSum(Base):
     step was last done. Read only for cases without a mark in `report_dirty_cases`."""
 
     __tablename__ = "report_route_sums"
-    __table_args__ = (Index("ix_report_route_sums_done", *REPORT_ROUTE_DONE_COVER),)
+    __table_args__ = (
+        Index("ix_report_route_sums_done", *REPORT_ROUTE_DONE_COVER),
+        Index("ix_report_route_sums_case", "case_id", "route_key", "seconds", "ok"),
+    )
 
     case_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     route_key: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -382,33 +382,33 @@ def _ranked(values: list[tuple[int, int]]) -> Timing:
 def _per_case(bounds: Bounds, buckets: Sequence[Bounds] | None) -> Subquery:
     """One row per case closed in the window: ``closed_at``, ``v`` (its business seconds: the
     case-level steps plus the longest route) and ``ok`` (no finished step late), from the sums of
-    its routes (see `route_sums`)."""
+    its routes: stored for the cases without a dirty mark, computed for the marked ones (see
+    `route_sums`). A case without a finished step has v = 0, ok = 1."""
     window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
-    where_closed = (Case.status != CASE_OPEN, in_bounds(Case.closed_at, window))
-    closed = select(Case.id.label("case_id"), Case.closed_at.label("closed_at")).where(*where_closed)
-    closed_cases = closed.subquery("closed_cases")
-    per_route = route_sums(lambda table: table.c.case_id.in_(select(Case.id).where(*where_closed)))
-    case_sums = (
-        select(
-            per_route.c.case_id,
-            (
-                func.coalesce(func.sum(case((per_route.c.route_key == 0, per_route.c.seconds), else_=0)), 0)
-                + func.coalesce(func.max(case((per_route.c.route_key != 0, per_route.c.seconds), else_=0)), 0)
-            ).label("v"),
-            func.min(per_route.c.ok).label("ok"),
-        )
-        .group_by(per_route.c.case_id)
-        .subquery("case_sums")
+    dirty = select(ReportDirtyCase.case_id)
+    closed = (Case.status != CASE_OPEN, in_bounds(Case.closed_at, window))
+    stored = ReportRouteSum.__table__
+    computed = computed_sums(select(Case.id).where(*closed, Case.id.in_(dirty)))
+    halves = [
+        _case_sums(stored, and_(*closed, Case.id.not_in(dirty))),
+        _case_sums(computed, and_(*closed, Case.id.in_(dirty))),
+    ]
+    return union_all(*halves).subquery("per_case")
+
+
+def _case_sums(sums: Any, where: ColumnElement[bool]) -> Any:
+    """Per case matching `where`: closed_at, the case-level sum plus the longest route, min ok."""
+    v = func.coalesce(func.sum(case((sums.c.route_key == 0, sums.c.seconds), else_=0)), 0) + func.coalesce(
+        func.max(case((sums.c.route_key != 0, sums.c.seconds), else_=0)), 0
     )
     return (
         select(
-            closed_cases.c.closed_at,
-            func.coalesce(case_sums.c.v, 0).label("v"),
-            func.coalesce(case_sums.c.ok, 1).label("ok"),
+            Case.closed_at.label("closed_at"), v.label("v"), func.coalesce(func.min(sums.c.ok), 1).label("ok")
         )
-        .select_from(closed_cases)
-        .outerjoin(case_sums, case_sums.c.case_id == closed_cases.c.case_id)
-        .subquery("per_case")
+        .select_from(Case)
+        .outerjoin(sums, sums.c.case_id == Case.id)
+        .where(where)
+        .group_by(Case.id, Case.closed_at)
     )
 
 
