@@ -166,11 +166,13 @@ class CaseRoute(Base):
     case: Mapped[Case] = relationship(back_populates="routes")
 
 
+OPD_STEPS_INDEX = "ix_step_events_opd_steps"  # per-OPD counts of a long period (migration 0009)
+REPORT_OPD_STEPS = ("opd_code", "step", "route_key", "outcome", "finished_at", "on_time", "business_seconds")
 STEP_VALUE_INDEX = "ix_step_events_step_value"  # percentiles walk it in value order (figures)
 _TIMING = ("business_seconds", "on_time")
 REPORT_FINISHED_COVER = ("finished_at", "step", "outcome", "route_key", "opd_code", *_TIMING)
 REPORT_CASE_COVER = ("case_id", "route_key", "outcome", "step", "finished_at", *_TIMING, "opd_code")
-REPORT_ROUTE_DONE_COVER = ("last_done_at", "last_step", "route_key", "opd_code", "seconds", "ok")
+REPORT_ROUTE_DONE_COVER = ("last_done_at", "last_step", "route_key", "opd_code", "seconds", "ok", "case_id")
 REPORT_LATER_ROUNDS = ("step", "attempt", "started_at", "route_key", "route_id", "opd_code")
 
 
@@ -193,6 +195,8 @@ class StepEvent(Base):
         Index("ix_step_events_finished_cover", *REPORT_FINISHED_COVER),
         Index("ix_step_events_case_cover", *REPORT_CASE_COVER),
         Index(STEP_VALUE_INDEX, "step", "business_seconds", "outcome", "finished_at", "on_time"),
+        # the OPDs' finished and on-time items of a semester or a year, grouped in index order
+        Index(OPD_STEPS_INDEX, *REPORT_OPD_STEPS),
         # The branch figures (services/reports/branches.py): a round joined to the round before it
         # on its route, the rounds after the first, the misrouted dispositions (migration 0008).
         Index("ix_step_events_route_rounds", "route_id", "step", "started_at", "attempt"),

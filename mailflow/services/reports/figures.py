@@ -58,6 +58,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import (
+    OPD_STEPS_INDEX,
     STEP_VALUE_INDEX,
     Case,
     ReportDirtyCase,
@@ -76,6 +77,7 @@ CASE_OPEN = "open"  # the other statuses (closed, rejected) are finished, with c
 # value index to the k-th row of the period reads fewer index entries than sorting the period.
 WALK_FROM = timedelta(days=62)
 PERCENTILES = (50, 90)
+OPD_STEP_KEYS = (("opd_code",), ("opd_code", "step"))  # read along OPD_STEPS_INDEX when long
 Key = tuple[Any, ...]
 Bounds = tuple[datetime, datetime]
 
@@ -180,21 +182,25 @@ def compute_figures(
     overdue_limit: int = 200,
     top_categories: int = 10,
     cases_timing: Timing | None = None,
+    counts: LongCounts | None = None,
 ) -> Figures:
     """All figures of one period. Open/overdue items are taken at `as_of` (default: the period's
     end, or `now` while the period is still running). `cases_timing`: the period's finished
-    cases' timing when the caller computed it already (see case_timing_and_buckets)."""
+    cases' timing when the caller computed it already (see case_timing_and_buckets);
+    `counts`: a long period's `long_counts`, read here when not given."""
     start, end = period.bounds(calendar.zone)
     moment = as_of or min(now, end)
     route_steps = [s.number for s in sop.route_steps()]
+    if counts is None and is_long((start, end)):
+        counts = long_counts(session, (start, end))
     return Figures(
         period=period,
         start=start,
         end=end,
         as_of=moment,
         cases=case_figures(session, (start, end), moment, cases_timing),
-        steps=step_figures(session, (start, end), moment, [s.number for s in sop.steps]),
-        opds=opd_figures(session, (start, end), moment, route_steps) if route_steps else (),
+        steps=step_figures(session, (start, end), moment, [s.number for s in sop.steps], counts),
+        opds=opd_figures(session, (start, end), moment, route_steps, counts) if route_steps else (),
         overdue=overdue_items(session, moment, calendar, limit=overdue_limit),
         overdue_total=count_overdue(session, moment),
         categories=case_counts(session, Case.category, (start, end), limit=top_categories),
@@ -247,11 +253,13 @@ def step_timing(
     *,
     by: Sequence[str] = ("step",),
     buckets: Sequence[Bounds] | None = None,
+    counts: LongCounts | None = None,
 ) -> dict[Key, Timing]:
     """Finished step items per group (`by`: columns of step_events, e.g. step, opd_code);
-    with `buckets`, the key starts with the bucket index of ``finished_at``."""
-    if tuple(by) == ("step",) and buckets is None and bounds[1] - bounds[0] >= WALK_FROM:
-        return _step_timing_walked(session, bounds)
+    with `buckets`, the key starts with the bucket index of ``finished_at``. `counts`: the long
+    period's `long_counts`, when the caller read them already."""
+    if tuple(by) == ("step",) and buckets is None and is_long(bounds):
+        return _step_timing_walked(session, bounds, counts)
     columns: list[Any] = [getattr(StepEvent, name).label(name) for name in by]
     names = list(by)
     if buckets is not None:
@@ -267,48 +275,104 @@ def step_timing(
     return _timings(session, source.subquery("src"), names)
 
 
-def _step_timing_walked(session: Session, bounds: Bounds) -> dict[Key, Timing]:
+def _step_timing_walked(
+    session: Session, bounds: Bounds, counts: LongCounts | None = None
+) -> dict[Key, Timing]:
     """`step_timing` per step, the percentiles read from the (step, business_seconds) index.
 
     A row without business seconds counts as 0 s (as ``coalesce`` does in `step_timing`): they
     are the first ranks, so the index walk (which skips them) starts after them."""
-    counts = session.execute(
-        select(
-            StepEvent.step,
-            func.count(),
-            func.sum(_ok()),
-            func.sum(case((StepEvent.business_seconds.is_(None), 1), else_=0)),
-        )
-        .where(_finished_in(bounds))
-        .group_by(StepEvent.step)
-    ).all()
-    walk = _value_walk(session)
+    per_step = (counts or long_counts(session, bounds)).per_step()
+    upward, downward = _value_walk(session, "ASC"), _value_walk(session, "DESC")
     result: dict[Key, Timing] = {}
-    for step, finished, on_time, nulls in counts:
-        n, zero = int(finished), int(nulls or 0)
+    for step, (finished, on_time, nulls) in sorted(per_step.items()):
+        n, zero = finished, nulls
         values = []
         for percent in PERCENTILES:
             rank = (percent * n + 99) // 100
             if rank <= zero:
                 values.append(0)
                 continue
-            params = {"step": step, "start": bounds[0], "end": bounds[1], "skip": rank - zero - 1}
+            # the k-th smallest of the m valued rows is the (m - k + 1)-th largest: walk from
+            # the nearer end (P90 reads a tenth of the rows from the top instead of nine tenths)
+            k, m = rank - zero, n - zero
+            walk, skip = (upward, k - 1) if k - 1 <= m - k else (downward, m - k)
+            params = {"step": step, "start": bounds[0], "end": bounds[1], "skip": skip}
             values.append(int(session.execute(walk, params).scalar_one()))
-        result[(step,)] = Timing(n, int(on_time or 0), values[0], values[1])
+        result[(step,)] = Timing(n, on_time, values[0], values[1])
     return result
 
 
-def _value_walk(session: Session) -> Any:
-    """The k-th (``skip`` + 1) finished row of one step in the period, in business-seconds order.
-    SQLite is told to walk the value index (its planner would otherwise take the shorter
-    (step, finished_at) range and sort it); PostgreSQL's planner weighs both ways itself."""
+@dataclass(frozen=True)
+class LongCounts:
+    """The finished items of a long period (a semester, a year) per (opd_code, step), read in one
+    pass along the (opd_code, step, ...) index: SQLite groups them in index order instead of
+    sorting most of the table into a temporary b-tree, and one pass serves the steps' counts, the
+    OPDs' and the OPD steps' ones. Each row: opd_code, step, finished, on time, finished without
+    business seconds, and the finished and on-time ones on a route (route_key != 0)."""
+
+    rows: tuple[tuple[Any, int, int, int, int, int, int], ...]
+
+    def per_step(self) -> dict[int, tuple[int, int, int]]:
+        """{step: (finished, on time, without business seconds)} over every row."""
+        totals: dict[int, list[int]] = {}
+        for _code, step, finished, on_time, nulls, _rf, _ro in self.rows:
+            total = totals.setdefault(step, [0, 0, 0])
+            total[0] += finished
+            total[1] += on_time
+            total[2] += nulls
+        return {step: (a, b, c) for step, (a, b, c) in totals.items()}
+
+    def per_opd_step(self) -> dict[Key, Timing]:
+        """`on_time_counts(..., ("opd_code", "step"))`: the route rows per OPD and step."""
+        return {(code, step): Timing(rf, ro) for code, step, _f, _o, _n, rf, ro in self.rows if rf}
+
+    def per_opd(self) -> dict[Key, Timing]:
+        """`on_time_counts(..., ("opd_code",))`: the route rows per OPD."""
+        totals: dict[Key, list[int]] = {}
+        for code, _step, _f, _o, _n, rf, ro in self.rows:
+            if rf:
+                total = totals.setdefault((code,), [0, 0])
+                total[0] += rf
+                total[1] += ro
+        return {key: Timing(finished, on_time) for key, (finished, on_time) in totals.items()}
+
+
+def long_counts(session: Session, bounds: Bounds) -> LongCounts:
+    hint = f" INDEXED BY {OPD_STEPS_INDEX}" if session.get_bind().dialect.name == "sqlite" else ""
+    finished = ", ".join(f"'{outcome}'" for outcome in FINISHED)
+    sql = (
+        "SELECT opd_code, step, count(*), sum(CASE WHEN on_time THEN 1 ELSE 0 END),"  # noqa: S608
+        " sum(CASE WHEN business_seconds IS NULL THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN route_key <> 0 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN route_key <> 0 AND on_time THEN 1 ELSE 0 END)"
+        f" FROM step_events{hint} WHERE outcome IN ({finished})"
+        " AND finished_at >= :start AND finished_at < :end GROUP BY opd_code, step"
+    )
+    stmt = text(sql).bindparams(
+        bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
+    )
+    rows = session.execute(stmt, {"start": bounds[0], "end": bounds[1]})
+    return LongCounts(tuple((row[0], *(int(v or 0) for v in row[1:])) for row in rows))
+
+
+def is_long(bounds: Bounds) -> bool:
+    return bounds[1] - bounds[0] >= WALK_FROM
+
+
+def _value_walk(session: Session, direction: str) -> Any:
+    """The (``skip`` + 1)-th finished row of one step in the period, in business-seconds order
+    (`direction` ASC or DESC). SQLite is told to walk the value index (its planner would otherwise
+    take the shorter (step, finished_at) range and sort it); PostgreSQL's planner weighs both ways
+    itself."""
     hint = f" INDEXED BY {STEP_VALUE_INDEX}" if session.get_bind().dialect.name == "sqlite" else ""
     finished = ", ".join(f"'{outcome}'" for outcome in FINISHED)
+    order = {"ASC": "ASC", "DESC": "DESC"}[direction]
     sql = (
         f"SELECT business_seconds FROM step_events{hint}"  # noqa: S608 - constants only
         f" WHERE step = :step AND business_seconds IS NOT NULL AND outcome IN ({finished})"
         " AND finished_at >= :start AND finished_at < :end"
-        " ORDER BY business_seconds LIMIT 1 OFFSET :skip"
+        f" ORDER BY business_seconds {order} LIMIT 1 OFFSET :skip"
     )
     return text(sql).bindparams(
         bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
@@ -623,10 +687,14 @@ def case_figures(
 
 
 def step_figures(
-    session: Session, bounds: Bounds, moment: datetime, steps: Sequence[int]
+    session: Session,
+    bounds: Bounds,
+    moment: datetime,
+    steps: Sequence[int],
+    counts: LongCounts | None = None,
 ) -> tuple[StepFigures, ...]:
     started = started_counts(session, bounds, steps)
-    timing = step_timing(session, bounds)
+    timing = step_timing(session, bounds, counts=counts)
     opened = open_counts(session, moment, "step")
     return tuple(
         StepFigures(
@@ -641,12 +709,17 @@ def step_figures(
 
 
 def opd_figures(
-    session: Session, bounds: Bounds, moment: datetime, route_steps: Sequence[int]
+    session: Session,
+    bounds: Bounds,
+    moment: datetime,
+    route_steps: Sequence[int],
+    counts: LongCounts | None = None,
 ) -> tuple[OpdFigures, ...]:
-    """Every OPD with something in the period or open at `moment`, by code."""
+    """Every OPD with something in the period or open at `moment`, by code (`counts`: a long
+    period's `long_counts`, read already)."""
     received = routes_received(session, bounds, route_steps[0])
     routes = route_timing(session, bounds, route_steps[-1])
-    steps = on_time_counts(session, bounds, ("opd_code",))
+    steps = counts.per_opd() if counts is not None else on_time_counts(session, bounds, ("opd_code",))
     opened = open_counts(session, moment, "opd_code")
     codes = {k[0] for k in received} | {k[0] for k in routes} | {k[0] for k in steps} | set(opened)
     return tuple(
@@ -702,6 +775,9 @@ def on_time_counts(
     """Finished and on-time step items per group (`by`: step_events columns; with `buckets` the key
     starts with the bucket index): plain counts, no percentiles, so no window over all the rows."""
     window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
+    if buckets is None and tuple(by) in OPD_STEP_KEYS and is_long(bounds):
+        counts = long_counts(session, bounds)
+        return counts.per_opd() if tuple(by) == ("opd_code",) else counts.per_opd_step()
     columns: list[Any] = [getattr(StepEvent, name).label(name) for name in by]
     names = list(by)
     if buckets is not None:

@@ -11,7 +11,7 @@ from mailflow.services.reports.figures import (
     Key,
     Timing,
     compute_figures,
-    on_time_counts,
+    long_counts,
     refresh_route_sums,
     routes_received,
 )
@@ -25,9 +25,12 @@ def build_semester(ctx: ReportContext, period: Period) -> Report:
     buckets = [m.bounds(ctx.zone) for m in months]
     route_steps = [s.number for s in ctx.sop.route_steps()]
     with ctx.database.reader() as session:
-        figures = compute_figures(session, period, now=ctx.now, calendar=ctx.calendar, sop=ctx.sop)
+        counts = long_counts(session, period.bounds(ctx.zone))  # one pass for both
+        per_step = counts.per_opd_step()
+        figures = compute_figures(
+            session, period, now=ctx.now, calendar=ctx.calendar, sop=ctx.sop, counts=counts
+        )
         received = routes_received(session, period.bounds(ctx.zone), route_steps[0], buckets=buckets)
-        per_step = on_time_counts(session, period.bounds(ctx.zone), ("opd_code", "step"))
     return Report(
         kind="semester",
         title=t("title.semester", ctx.lang),
