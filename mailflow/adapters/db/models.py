@@ -106,6 +106,11 @@ class Case(Base):
     """A complaint (aduan) and its progress through the SOP."""
 
     __tablename__ = "cases"
+    __table_args__ = (
+        # the reports count cases closed or received in a period from these alone (migration 0009)
+        Index("ix_cases_closed_cover", "closed_at", "id", "status", "received_at"),
+        Index("ix_cases_received_cover", "received_at", "category", "channel", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(50), unique=True)
@@ -161,10 +166,13 @@ class CaseRoute(Base):
     case: Mapped[Case] = relationship(back_populates="routes")
 
 
+OPD_STEPS_INDEX = "ix_step_events_opd_steps"  # per-OPD counts of a long period (migration 0009)
+REPORT_OPD_STEPS = ("opd_code", "step", "route_key", "outcome", "finished_at", "on_time", "business_seconds")
 STEP_VALUE_INDEX = "ix_step_events_step_value"  # percentiles walk it in value order (figures)
 _TIMING = ("business_seconds", "on_time")
 REPORT_FINISHED_COVER = ("finished_at", "step", "outcome", "route_key", "opd_code", *_TIMING)
 REPORT_CASE_COVER = ("case_id", "route_key", "outcome", "step", "finished_at", *_TIMING, "opd_code")
+REPORT_ROUTE_DONE_COVER = ("last_done_at", "last_step", "route_key", "opd_code", "seconds", "ok", "case_id")
 REPORT_LATER_ROUNDS = ("step", "attempt", "started_at", "route_key", "route_id", "opd_code")
 
 
@@ -187,6 +195,8 @@ class StepEvent(Base):
         Index("ix_step_events_finished_cover", *REPORT_FINISHED_COVER),
         Index("ix_step_events_case_cover", *REPORT_CASE_COVER),
         Index(STEP_VALUE_INDEX, "step", "business_seconds", "outcome", "finished_at", "on_time"),
+        # the OPDs' finished and on-time items of a semester or a year, grouped in index order
+        Index(OPD_STEPS_INDEX, *REPORT_OPD_STEPS),
         # The branch figures (services/reports/branches.py): a round joined to the round before it
         # on its route, the rounds after the first, the misrouted dispositions (migration 0008).
         Index("ix_step_events_route_rounds", "route_id", "step", "started_at", "attempt"),
@@ -219,6 +229,36 @@ class StepEvent(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     source_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+
+
+class ReportRouteSum(Base):
+    """The finished rows of one (case, route_key) summed for the reports (migration 0009): their
+    business seconds, 1 when none was late, the route's OPD, its highest done step and when that
+    step was last done. Read only for cases without a mark in `report_dirty_cases`."""
+
+    __tablename__ = "report_route_sums"
+    __table_args__ = (
+        Index("ix_report_route_sums_done", *REPORT_ROUTE_DONE_COVER),
+        Index("ix_report_route_sums_case", "case_id", "route_key", "seconds", "ok"),
+    )
+
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    route_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opd_code: Mapped[str | None] = mapped_column(String(30))
+    seconds: Mapped[int] = mapped_column(BigInteger)
+    ok: Mapped[int] = mapped_column(Integer)
+    last_step: Mapped[int | None] = mapped_column(Integer)
+    last_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReportDirtyCase(Base):
+    """A case whose step events changed since its `report_route_sums` rows were computed: written
+    by triggers on step_events in the event's own transaction (migration 0009)."""
+
+    __tablename__ = "report_dirty_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
 
 
 class Document(Base):

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -129,6 +130,12 @@ def _revisions(session: Session, sop: Sop, start: datetime, end: datetime) -> di
         )
         .correlate(StepEvent, previous)
     )
+    started: Any = StepEvent.started_at
+    if session.get_bind().dialect.name == "sqlite":
+        # an expression, not the column: SQLite (no statistics) would otherwise read every round
+        # of the period through (step, started_at) and the table, rather than only the later
+        # rounds (attempt > 1) from the covering (step, attempt, ...) index
+        started = func.coalesce(StepEvent.started_at, StepEvent.started_at)
     rows = session.execute(
         select(StepEvent.opd_code, func.count())
         .join(
@@ -142,8 +149,8 @@ def _revisions(session: Session, sop: Sop, start: datetime, end: datetime) -> di
         .where(
             StepEvent.step.in_(revision_steps),
             StepEvent.attempt > 1,  # implied by the join; lets the index skip every first round
-            StepEvent.started_at >= start,
-            StepEvent.started_at < end,
+            started >= start,
+            started < end,
             ~entered_between.exists(),
         )
         .group_by(StepEvent.opd_code)

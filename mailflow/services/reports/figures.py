@@ -33,7 +33,8 @@ against the earlier implementation on both databases.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import heapq
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,7 +44,9 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     func,
+    insert,
     literal,
     not_,
     or_,
@@ -51,10 +54,18 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import Subquery
 
-from mailflow.adapters.db.models import STEP_VALUE_INDEX, Case, StepEvent
+from mailflow.adapters.db.engine import Database
+from mailflow.adapters.db.models import (
+    OPD_STEPS_INDEX,
+    STEP_VALUE_INDEX,
+    Case,
+    ReportDirtyCase,
+    ReportRouteSum,
+    StepEvent,
+)
 from mailflow.adapters.db.types import UTCDateTime
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.periods import Period
@@ -67,6 +78,7 @@ CASE_OPEN = "open"  # the other statuses (closed, rejected) are finished, with c
 # value index to the k-th row of the period reads fewer index entries than sorting the period.
 WALK_FROM = timedelta(days=62)
 PERCENTILES = (50, 90)
+OPD_STEP_KEYS = (("opd_code",), ("opd_code", "step"))  # read along OPD_STEPS_INDEX when long
 Key = tuple[Any, ...]
 Bounds = tuple[datetime, datetime]
 
@@ -171,21 +183,25 @@ def compute_figures(
     overdue_limit: int = 200,
     top_categories: int = 10,
     cases_timing: Timing | None = None,
+    counts: LongCounts | None = None,
 ) -> Figures:
     """All figures of one period. Open/overdue items are taken at `as_of` (default: the period's
     end, or `now` while the period is still running). `cases_timing`: the period's finished
-    cases' timing when the caller computed it already (see case_timing_and_buckets)."""
+    cases' timing when the caller computed it already (see case_timing_and_buckets);
+    `counts`: a long period's `long_counts`, read here when not given."""
     start, end = period.bounds(calendar.zone)
     moment = as_of or min(now, end)
     route_steps = [s.number for s in sop.route_steps()]
+    if counts is None and is_long((start, end)):
+        counts = long_counts(session, (start, end))
     return Figures(
         period=period,
         start=start,
         end=end,
         as_of=moment,
         cases=case_figures(session, (start, end), moment, cases_timing),
-        steps=step_figures(session, (start, end), moment, [s.number for s in sop.steps]),
-        opds=opd_figures(session, (start, end), moment, route_steps) if route_steps else (),
+        steps=step_figures(session, (start, end), moment, [s.number for s in sop.steps], counts),
+        opds=opd_figures(session, (start, end), moment, route_steps, counts) if route_steps else (),
         overdue=overdue_items(session, moment, calendar, limit=overdue_limit),
         overdue_total=count_overdue(session, moment),
         categories=case_counts(session, Case.category, (start, end), limit=top_categories),
@@ -222,10 +238,36 @@ def _timings(session: Session, source: Subquery, group: Sequence[str]) -> dict[K
     (P * n + 99) // 100, the k-th smallest value of the group (mailflow.domain.periods).
     """
     keys = [source.c[name] for name in group]
-    grouped: dict[Key, list[tuple[int, int]]] = {}
-    for *key, value, ok in session.execute(select(*keys, source.c.v, source.c.ok)):
-        grouped.setdefault(tuple(key), []).append((int(value or 0), int(ok or 0)))
-    return {key: _ranked(values) for key, values in grouped.items()}
+    rows = session.connection().execute(select(*keys, source.c.v, source.c.ok))
+    values, on_time = _collect(rows, len(group))
+    return {key: _ranked_values(found, on_time[key]) for key, found in values.items()}
+
+
+def _collect(rows: Iterable[Sequence[Any]], width: int) -> tuple[dict[Key, list[int]], dict[Key, int]]:
+    """Rows of (the `width` key columns, v, ok) as each key's seconds and on-time count. Kept
+    lean: a year's cases and routes are about 100,000 rows each."""
+    values: dict[Key, list[int]] = {}
+    on_time: dict[Key, int] = {}
+    for row in rows:
+        key = tuple(row[:width])
+        found = values.get(key)
+        if found is None:
+            found = values[key] = []
+            on_time[key] = 0
+        found.append(row[width] or 0)
+        if row[width + 1]:
+            on_time[key] += 1
+    return values, on_time
+
+
+def _ranked_values(values: list[int], on_time: int) -> Timing:
+    """Timing of a group's seconds (sorted here in place) with `on_time` of them within limit."""
+    if not values:
+        return Timing()
+    values.sort()  # in place; nearly free on the merged, already sorted ones
+    n = len(values)
+    p50, p90 = (int(values[(percent * n + 99) // 100 - 1]) for percent in PERCENTILES)
+    return Timing(n, on_time, p50, p90)
 
 
 def _int(value: Any) -> int | None:
@@ -238,11 +280,13 @@ def step_timing(
     *,
     by: Sequence[str] = ("step",),
     buckets: Sequence[Bounds] | None = None,
+    counts: LongCounts | None = None,
 ) -> dict[Key, Timing]:
     """Finished step items per group (`by`: columns of step_events, e.g. step, opd_code);
-    with `buckets`, the key starts with the bucket index of ``finished_at``."""
-    if tuple(by) == ("step",) and buckets is None and bounds[1] - bounds[0] >= WALK_FROM:
-        return _step_timing_walked(session, bounds)
+    with `buckets`, the key starts with the bucket index of ``finished_at``. `counts`: the long
+    period's `long_counts`, when the caller read them already."""
+    if tuple(by) == ("step",) and buckets is None and is_long(bounds):
+        return _step_timing_walked(session, bounds, counts)
     columns: list[Any] = [getattr(StepEvent, name).label(name) for name in by]
     names = list(by)
     if buckets is not None:
@@ -258,48 +302,104 @@ def step_timing(
     return _timings(session, source.subquery("src"), names)
 
 
-def _step_timing_walked(session: Session, bounds: Bounds) -> dict[Key, Timing]:
+def _step_timing_walked(
+    session: Session, bounds: Bounds, counts: LongCounts | None = None
+) -> dict[Key, Timing]:
     """`step_timing` per step, the percentiles read from the (step, business_seconds) index.
 
     A row without business seconds counts as 0 s (as ``coalesce`` does in `step_timing`): they
     are the first ranks, so the index walk (which skips them) starts after them."""
-    counts = session.execute(
-        select(
-            StepEvent.step,
-            func.count(),
-            func.sum(_ok()),
-            func.sum(case((StepEvent.business_seconds.is_(None), 1), else_=0)),
-        )
-        .where(_finished_in(bounds))
-        .group_by(StepEvent.step)
-    ).all()
-    walk = _value_walk(session)
+    per_step = (counts or long_counts(session, bounds)).per_step()
+    upward, downward = _value_walk(session, "ASC"), _value_walk(session, "DESC")
     result: dict[Key, Timing] = {}
-    for step, finished, on_time, nulls in counts:
-        n, zero = int(finished), int(nulls or 0)
+    for step, (finished, on_time, nulls) in sorted(per_step.items()):
+        n, zero = finished, nulls
         values = []
         for percent in PERCENTILES:
             rank = (percent * n + 99) // 100
             if rank <= zero:
                 values.append(0)
                 continue
-            params = {"step": step, "start": bounds[0], "end": bounds[1], "skip": rank - zero - 1}
+            # the k-th smallest of the m valued rows is the (m - k + 1)-th largest: walk from
+            # the nearer end (P90 reads a tenth of the rows from the top instead of nine tenths)
+            k, m = rank - zero, n - zero
+            walk, skip = (upward, k - 1) if k - 1 <= m - k else (downward, m - k)
+            params = {"step": step, "start": bounds[0], "end": bounds[1], "skip": skip}
             values.append(int(session.execute(walk, params).scalar_one()))
-        result[(step,)] = Timing(n, int(on_time or 0), values[0], values[1])
+        result[(step,)] = Timing(n, on_time, values[0], values[1])
     return result
 
 
-def _value_walk(session: Session) -> Any:
-    """The k-th (``skip`` + 1) finished row of one step in the period, in business-seconds order.
-    SQLite is told to walk the value index (its planner would otherwise take the shorter
-    (step, finished_at) range and sort it); PostgreSQL's planner weighs both ways itself."""
+@dataclass(frozen=True)
+class LongCounts:
+    """The finished items of a long period (a semester, a year) per (opd_code, step), read in one
+    pass along the (opd_code, step, ...) index: SQLite groups them in index order instead of
+    sorting most of the table into a temporary b-tree, and one pass serves the steps' counts, the
+    OPDs' and the OPD steps' ones. Each row: opd_code, step, finished, on time, finished without
+    business seconds, and the finished and on-time ones on a route (route_key != 0)."""
+
+    rows: tuple[tuple[Any, int, int, int, int, int, int], ...]
+
+    def per_step(self) -> dict[int, tuple[int, int, int]]:
+        """{step: (finished, on time, without business seconds)} over every row."""
+        totals: dict[int, list[int]] = {}
+        for _code, step, finished, on_time, nulls, _rf, _ro in self.rows:
+            total = totals.setdefault(step, [0, 0, 0])
+            total[0] += finished
+            total[1] += on_time
+            total[2] += nulls
+        return {step: (a, b, c) for step, (a, b, c) in totals.items()}
+
+    def per_opd_step(self) -> dict[Key, Timing]:
+        """`on_time_counts(..., ("opd_code", "step"))`: the route rows per OPD and step."""
+        return {(code, step): Timing(rf, ro) for code, step, _f, _o, _n, rf, ro in self.rows if rf}
+
+    def per_opd(self) -> dict[Key, Timing]:
+        """`on_time_counts(..., ("opd_code",))`: the route rows per OPD."""
+        totals: dict[Key, list[int]] = {}
+        for code, _step, _f, _o, _n, rf, ro in self.rows:
+            if rf:
+                total = totals.setdefault((code,), [0, 0])
+                total[0] += rf
+                total[1] += ro
+        return {key: Timing(finished, on_time) for key, (finished, on_time) in totals.items()}
+
+
+def long_counts(session: Session, bounds: Bounds) -> LongCounts:
+    hint = f" INDEXED BY {OPD_STEPS_INDEX}" if session.get_bind().dialect.name == "sqlite" else ""
+    finished = ", ".join(f"'{outcome}'" for outcome in FINISHED)
+    sql = (
+        "SELECT opd_code, step, count(*), sum(CASE WHEN on_time THEN 1 ELSE 0 END),"  # noqa: S608
+        " sum(CASE WHEN business_seconds IS NULL THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN route_key <> 0 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN route_key <> 0 AND on_time THEN 1 ELSE 0 END)"
+        f" FROM step_events{hint} WHERE outcome IN ({finished})"
+        " AND finished_at >= :start AND finished_at < :end GROUP BY opd_code, step"
+    )
+    stmt = text(sql).bindparams(
+        bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
+    )
+    rows = session.execute(stmt, {"start": bounds[0], "end": bounds[1]})
+    return LongCounts(tuple((row[0], *(int(v or 0) for v in row[1:])) for row in rows))
+
+
+def is_long(bounds: Bounds) -> bool:
+    return bounds[1] - bounds[0] >= WALK_FROM
+
+
+def _value_walk(session: Session, direction: str) -> Any:
+    """The (``skip`` + 1)-th finished row of one step in the period, in business-seconds order
+    (`direction` ASC or DESC). SQLite is told to walk the value index (its planner would otherwise
+    take the shorter (step, finished_at) range and sort it); PostgreSQL's planner weighs both ways
+    itself."""
     hint = f" INDEXED BY {STEP_VALUE_INDEX}" if session.get_bind().dialect.name == "sqlite" else ""
     finished = ", ".join(f"'{outcome}'" for outcome in FINISHED)
+    order = {"ASC": "ASC", "DESC": "DESC"}[direction]
     sql = (
         f"SELECT business_seconds FROM step_events{hint}"  # noqa: S608 - constants only
         f" WHERE step = :step AND business_seconds IS NOT NULL AND outcome IN ({finished})"
         " AND finished_at >= :start AND finished_at < :end"
-        " ORDER BY business_seconds LIMIT 1 OFFSET :skip"
+        f" ORDER BY business_seconds {order} LIMIT 1 OFFSET :skip"
     )
     return text(sql).bindparams(
         bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
@@ -309,46 +409,21 @@ def _value_walk(session: Session) -> Any:
 def route_timing(
     session: Session, bounds: Bounds, last_step: int, *, buckets: Sequence[Bounds] | None = None
 ) -> dict[Key, Timing]:
-    """Finished routes per OPD (key: opd_code, or bucket and opd_code with `buckets`).
+    """Finished routes per OPD (key: opd_code, or bucket and opd_code with `buckets`): the routes
+    whose last step was last done in the window, read from their sums (see `route_sums`).
 
-    Candidates are the routes with a done last step in the window; their rows are then reached
-    through the unique (case_id, route_key, ...) index, and HAVING drops a route whose latest
-    attempt finished after the window."""
+    A route's highest done step is its last step once that is done: route rows hold route steps
+    only, and the SOP's last route step is the highest of them."""
     window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
-    candidates = (
-        select(StepEvent.case_id, StepEvent.route_key)
-        .where(
-            StepEvent.step == last_step,
-            StepEvent.outcome == "done",
-            StepEvent.route_key != 0,
-            in_bounds(StepEvent.finished_at, window),
+    sums = route_sums(
+        lambda table: and_(
+            table.c.route_key != 0, table.c.last_step == last_step, in_bounds(table.c.last_done_at, window)
         )
-        .distinct()
-        .subquery("candidates")
-    )
-    last_done = and_(StepEvent.step == last_step, StepEvent.outcome == "done")
-    finished = func.max(case((last_done, StepEvent.finished_at), else_=None))
-    per_route = (
-        select(
-            StepEvent.route_key.label("route_key"),
-            func.max(StepEvent.opd_code).label("opd_code"),
-            func.sum(func.coalesce(StepEvent.business_seconds, 0)).label("v"),
-            func.min(_ok()).label("ok"),
-            finished.label("finished_at"),
-        )
-        .join(
-            candidates,
-            and_(candidates.c.case_id == StepEvent.case_id, candidates.c.route_key == StepEvent.route_key),
-        )
-        .where(StepEvent.outcome.in_(FINISHED))
-        .group_by(StepEvent.route_key)
-        .having(in_bounds(finished, window))
-        .subquery("per_route")
     )
     names = ["opd_code"]
-    columns: list[Any] = [per_route.c.opd_code, per_route.c.v, per_route.c.ok]
+    columns: list[Any] = [sums.c.opd_code, sums.c.seconds.label("v"), sums.c.ok]
     if buckets is not None:
-        columns.insert(0, bucket_of(per_route.c.finished_at, buckets).label("bucket"))
+        columns.insert(0, bucket_of(sums.c.last_done_at, buckets).label("bucket"))
         names.insert(0, "bucket")
     return _timings(session, select(*columns).subquery("src"), names)
 
@@ -375,68 +450,127 @@ def case_timing_and_buckets(
     if (buckets[0][0], buckets[-1][1]) != bounds:
         raise ValueError("the buckets must divide the period")
     per_case = _per_case(bounds, buckets)
-    rows = session.execute(
+    rows = session.connection().execute(
         select(bucket_of(per_case.c.closed_at, buckets), per_case.c.v, per_case.c.ok)
-    ).all()
-    grouped: dict[Key, list[tuple[int, int]]] = {}
-    for bucket, value, ok in rows:
-        grouped.setdefault((bucket,), []).append((int(value), int(ok)))
-    per_bucket = {key: _ranked(values) for key, values in grouped.items()}
-    return _ranked([pair for values in grouped.values() for pair in values]), per_bucket
-
-
-def _ranked(values: list[tuple[int, int]]) -> Timing:
-    """Timing of (seconds, ok) pairs with the nearest-rank percentiles (see `_timings`)."""
-    if not values:
-        return Timing()
-    ordered = sorted(v for v, _ok in values)
-    n = len(ordered)
-    p50, p90 = (ordered[(percent * n + 99) // 100 - 1] for percent in PERCENTILES)
-    return Timing(n, sum(ok for _v, ok in values), p50, p90)
+    )
+    values, on_time = _collect(rows, 1)
+    per_bucket = {key: _ranked_values(found, on_time[key]) for key, found in values.items()}
+    # each bucket's seconds are sorted now: merged, they rank the whole period
+    year = _ranked_values(list(heapq.merge(*values.values())), sum(on_time.values()))
+    return year, per_bucket
 
 
 def _per_case(bounds: Bounds, buckets: Sequence[Bounds] | None) -> Subquery:
     """One row per case closed in the window: ``closed_at``, ``v`` (its business seconds: the
-    case-level steps plus the longest route) and ``ok`` (no finished step late)."""
+    case-level steps plus the longest route) and ``ok`` (no finished step late), from the sums of
+    its routes: stored for the cases without a dirty mark, computed for the marked ones (see
+    `route_sums`). A case without a finished step has v = 0, ok = 1."""
     window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
-    where_closed = (Case.status != CASE_OPEN, in_bounds(Case.closed_at, window))
-    closed = select(Case.id.label("case_id"), Case.closed_at.label("closed_at")).where(*where_closed)
-    closed_cases = closed.subquery("closed_cases")
-    # `IN` rather than a join: the database then reads each closed case's rows from the
-    # (case_id, route_key, ...) covering index in index order and groups them without a sort.
-    per_route = (
-        select(
-            StepEvent.case_id.label("case_id"),
-            StepEvent.route_key.label("route_key"),
-            func.sum(func.coalesce(StepEvent.business_seconds, 0)).label("v"),
-            func.min(_ok()).label("ok"),
-        )
-        .where(StepEvent.case_id.in_(select(Case.id).where(*where_closed)), StepEvent.outcome.in_(FINISHED))
-        .group_by(StepEvent.case_id, StepEvent.route_key)
-        .subquery("case_routes_sum")
-    )
-    case_sums = (
-        select(
-            per_route.c.case_id,
-            (
-                func.coalesce(func.sum(case((per_route.c.route_key == 0, per_route.c.v), else_=0)), 0)
-                + func.coalesce(func.max(case((per_route.c.route_key != 0, per_route.c.v), else_=0)), 0)
-            ).label("v"),
-            func.min(per_route.c.ok).label("ok"),
-        )
-        .group_by(per_route.c.case_id)
-        .subquery("case_sums")
+    dirty = select(ReportDirtyCase.case_id)
+    closed = (Case.status != CASE_OPEN, in_bounds(Case.closed_at, window))
+    stored = ReportRouteSum.__table__
+    computed = computed_sums(select(Case.id).where(*closed, Case.id.in_(dirty)))
+    halves = [
+        _case_sums(stored, and_(*closed, Case.id.not_in(dirty))),
+        _case_sums(computed, and_(*closed, Case.id.in_(dirty))),
+    ]
+    return union_all(*halves).subquery("per_case")
+
+
+def _case_sums(sums: Any, where: ColumnElement[bool]) -> Any:
+    """Per case matching `where`: closed_at, the case-level sum plus the longest route, min ok."""
+    v = func.coalesce(func.sum(case((sums.c.route_key == 0, sums.c.seconds), else_=0)), 0) + func.coalesce(
+        func.max(case((sums.c.route_key != 0, sums.c.seconds), else_=0)), 0
     )
     return (
         select(
-            closed_cases.c.closed_at,
-            func.coalesce(case_sums.c.v, 0).label("v"),
-            func.coalesce(case_sums.c.ok, 1).label("ok"),
+            Case.closed_at.label("closed_at"), v.label("v"), func.coalesce(func.min(sums.c.ok), 1).label("ok")
         )
-        .select_from(closed_cases)
-        .outerjoin(case_sums, case_sums.c.case_id == closed_cases.c.case_id)
-        .subquery("per_case")
+        .select_from(Case)
+        .outerjoin(sums, sums.c.case_id == Case.id)
+        .where(where)
+        .group_by(Case.id, Case.closed_at)
     )
+
+
+# --- the per-route sums (migration 0009) -------------------------------------------------------
+
+SUM_COLUMNS = ("case_id", "route_key", "opd_code", "seconds", "ok", "last_step", "last_done_at")
+REFRESH_FROM = 2000  # marks in the dirty log from which a long report folds them in first
+REFRESH_CHUNK = 2000  # cases recomputed per statement
+
+
+def computed_sums(cases: Any) -> Subquery:
+    """The sums of `report_route_sums` computed from step_events, for the case ids `cases` (a
+    SELECT of ids or a list): per (case, route_key) of finished rows, the business seconds, 1 when none was
+    late, the OPD, the highest done step and when that step was last done."""
+    finished = StepEvent.outcome.in_(FINISHED)
+    groups = (
+        select(
+            StepEvent.case_id.label("case_id"),
+            StepEvent.route_key.label("route_key"),
+            func.max(StepEvent.opd_code).label("opd_code"),
+            func.sum(func.coalesce(StepEvent.business_seconds, 0)).label("seconds"),
+            func.min(_ok()).label("ok"),
+            func.max(case((StepEvent.outcome == "done", StepEvent.step), else_=None)).label("last_step"),
+        )
+        .where(finished, StepEvent.case_id.in_(cases))
+        .group_by(StepEvent.case_id, StepEvent.route_key)
+        .subquery("groups")
+    )
+    done = aliased(StepEvent)
+    last_done_at = (
+        select(func.max(done.finished_at))
+        .where(
+            done.case_id == groups.c.case_id,
+            done.route_key == groups.c.route_key,
+            done.step == groups.c.last_step,
+            done.outcome == "done",
+        )
+        .scalar_subquery()
+    )
+    return select(*groups.c, last_done_at.label("last_done_at")).subquery("computed")
+
+
+def route_sums(where: Callable[[Any], ColumnElement[bool]]) -> Subquery:
+    """The per-route sums the reports read: the stored rows of the cases without a dirty mark and,
+    for the marked cases (whose events changed in a transaction since), the sums computed from
+    their step events in the same query, so the figures always equal the raw events'. `where`
+    filters either half by its columns."""
+    stored = ReportRouteSum.__table__
+    dirty = select(ReportDirtyCase.case_id)
+    fresh = select(*(stored.c[name] for name in SUM_COLUMNS)).where(
+        stored.c.case_id.not_in(dirty), where(stored)
+    )
+    computed = computed_sums(dirty)
+    changed = select(*(computed.c[name] for name in SUM_COLUMNS)).where(where(computed))
+    return union_all(fresh, changed).subquery("route_sums")
+
+
+def refresh_route_sums(database: Database, *, at_least: int = REFRESH_FROM) -> int:
+    """Fold the dirty log into `report_route_sums` when it holds `at_least` marks; returns how many
+    marks were folded. Exactness never depends on it (see `route_sums`): it only keeps the part
+    computed on each report small. Each mark taken is deleted in the transaction that recomputes
+    its case from the events committed by then, which include the mark's own."""
+    with database.reader() as session:
+        if session.execute(select(func.count()).select_from(ReportDirtyCase)).scalar_one() < at_least:
+            return 0
+    folded = 0
+    with database.transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # one refresher at a time: two recomputing the same case would collide on its key
+            session.execute(text("SELECT pg_advisory_xact_lock(160009)"))
+        marks = session.execute(select(ReportDirtyCase.id, ReportDirtyCase.case_id)).all()
+        for start in range(0, len(marks), REFRESH_CHUNK):
+            chunk = marks[start : start + REFRESH_CHUNK]
+            ids = sorted({case_id for _mark, case_id in chunk})
+            session.execute(delete(ReportDirtyCase).where(ReportDirtyCase.id.in_([m for m, _c in chunk])))
+            session.execute(delete(ReportRouteSum).where(ReportRouteSum.case_id.in_(ids)))
+            computed = computed_sums(ids)
+            rows = select(*(computed.c[name] for name in SUM_COLUMNS))
+            session.execute(insert(ReportRouteSum).from_select(list(SUM_COLUMNS), rows))
+            folded += len(chunk)
+    return folded
 
 
 def _open_at(moment: datetime) -> ColumnElement[bool]:
@@ -570,10 +704,14 @@ def case_figures(
 
 
 def step_figures(
-    session: Session, bounds: Bounds, moment: datetime, steps: Sequence[int]
+    session: Session,
+    bounds: Bounds,
+    moment: datetime,
+    steps: Sequence[int],
+    counts: LongCounts | None = None,
 ) -> tuple[StepFigures, ...]:
     started = started_counts(session, bounds, steps)
-    timing = step_timing(session, bounds)
+    timing = step_timing(session, bounds, counts=counts)
     opened = open_counts(session, moment, "step")
     return tuple(
         StepFigures(
@@ -588,12 +726,17 @@ def step_figures(
 
 
 def opd_figures(
-    session: Session, bounds: Bounds, moment: datetime, route_steps: Sequence[int]
+    session: Session,
+    bounds: Bounds,
+    moment: datetime,
+    route_steps: Sequence[int],
+    counts: LongCounts | None = None,
 ) -> tuple[OpdFigures, ...]:
-    """Every OPD with something in the period or open at `moment`, by code."""
+    """Every OPD with something in the period or open at `moment`, by code (`counts`: a long
+    period's `long_counts`, read already)."""
     received = routes_received(session, bounds, route_steps[0])
     routes = route_timing(session, bounds, route_steps[-1])
-    steps = on_time_counts(session, bounds, ("opd_code",))
+    steps = counts.per_opd() if counts is not None else on_time_counts(session, bounds, ("opd_code",))
     opened = open_counts(session, moment, "opd_code")
     codes = {k[0] for k in received} | {k[0] for k in routes} | {k[0] for k in steps} | set(opened)
     return tuple(
@@ -649,6 +792,9 @@ def on_time_counts(
     """Finished and on-time step items per group (`by`: step_events columns; with `buckets` the key
     starts with the bucket index): plain counts, no percentiles, so no window over all the rows."""
     window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
+    if buckets is None and tuple(by) in OPD_STEP_KEYS and is_long(bounds):
+        counts = long_counts(session, bounds)
+        return counts.per_opd() if tuple(by) == ("opd_code",) else counts.per_opd_step()
     columns: list[Any] = [getattr(StepEvent, name).label(name) for name in by]
     names = list(by)
     if buckets is not None:

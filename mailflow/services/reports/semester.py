@@ -11,7 +11,8 @@ from mailflow.services.reports.figures import (
     Key,
     Timing,
     compute_figures,
-    on_time_counts,
+    long_counts,
+    refresh_route_sums,
     routes_received,
 )
 from mailflow.services.reports.model import Cell, Column, Report, Table, columns, t
@@ -19,13 +20,17 @@ from mailflow.services.reports.tables import opds_table, overdue_table, summary_
 
 
 def build_semester(ctx: ReportContext, period: Period) -> Report:
+    refresh_route_sums(ctx.database)  # keeps the part computed on the fly small (figures.route_sums)
     months = period.months()
     buckets = [m.bounds(ctx.zone) for m in months]
     route_steps = [s.number for s in ctx.sop.route_steps()]
     with ctx.database.reader() as session:
-        figures = compute_figures(session, period, now=ctx.now, calendar=ctx.calendar, sop=ctx.sop)
+        counts = long_counts(session, period.bounds(ctx.zone))  # one pass for both
+        per_step = counts.per_opd_step()
+        figures = compute_figures(
+            session, period, now=ctx.now, calendar=ctx.calendar, sop=ctx.sop, counts=counts
+        )
         received = routes_received(session, period.bounds(ctx.zone), route_steps[0], buckets=buckets)
-        per_step = on_time_counts(session, period.bounds(ctx.zone), ("opd_code", "step"))
     return Report(
         kind="semester",
         title=t("title.semester", ctx.lang),

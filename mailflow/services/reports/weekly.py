@@ -11,7 +11,14 @@ from datetime import datetime
 from mailflow.domain.periods import Period
 from mailflow.services.reports.branches import BranchFigures, branch_figures, branch_tables
 from mailflow.services.reports.context import ReportContext
-from mailflow.services.reports.figures import Figures, Key, Timing, compute_figures, share_history
+from mailflow.services.reports.figures import (
+    Figures,
+    Key,
+    Timing,
+    compute_figures,
+    refresh_route_sums,
+    share_history,
+)
 from mailflow.services.reports.model import Cell, Column, Report, Table, columns, t
 from mailflow.services.reports.tables import standard_tables
 
@@ -38,6 +45,7 @@ class WeeklyData:
 def build_weekly(ctx: ReportContext, period: Period, *, as_of: datetime | None = None) -> WeeklyData:
     """The week's report; open and overdue items are taken at `as_of` (default: now)."""
     weeks = period.recent(TREND_WEEKS)
+    refresh_route_sums(ctx.database)  # keeps the part computed on the fly small (figures.route_sums)
     with ctx.database.reader() as session:
         figures = compute_figures(
             session, period, now=ctx.now, calendar=ctx.calendar, sop=ctx.sop, as_of=as_of or ctx.now

@@ -13,12 +13,14 @@ from mailflow.services.reports.figures import (
     case_timing_and_buckets,
     cases_by_bucket,
     compute_figures,
+    refresh_route_sums,
 )
 from mailflow.services.reports.model import Cell, Report, Table, columns, t
 from mailflow.services.reports.tables import standard_tables
 
 
 def build_yearly(ctx: ReportContext, period: Period) -> Report:
+    refresh_route_sums(ctx.database)  # keeps the part computed on the fly small (figures.route_sums)
     months = period.months()
     buckets = [m.bounds(ctx.zone) for m in months]
     with ctx.database.reader() as session:

@@ -1,0 +1,243 @@
+"""The stored per-route sums (migration 0009) never change a figure, on both databases.
+
+The case and route timing read `report_route_sums` for the cases without a mark in
+`report_dirty_cases` and compute the marked cases' sums from step_events in the same query; the
+marks are written by triggers in the event's own transaction. Every report's figures must equal
+those of the implementation before issue 16 (tests/reports/legacy_figures.py, which reads only the
+raw events) with the sums folded in, after a late event for a period long past, a reopened case,
+a rolled back transaction and a writer killed with SIGKILL in the middle of its transaction; and
+the migration's backfill of an upgraded site must equal the sums computed from the events.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, select, text, update
+
+from mailflow.adapters.db.engine import Database
+from mailflow.adapters.db.migrate import upgrade
+from mailflow.adapters.db.models import Case, ReportDirtyCase, ReportRouteSum, StepEvent
+from mailflow.domain.calendar import BusinessCalendar
+from mailflow.domain.sop import Sop
+from mailflow.services.reports import figures as new
+from mailflow.services.reports.figures import SUM_COLUMNS, computed_sums, refresh_route_sums
+from tests.fixtures.postgres import PostgresCluster
+from tests.reports import legacy_figures as old
+from tests.reports.test_figures_equivalence import every_figure, late_events, seed
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def stored(database: Database) -> list[tuple[Any, ...]]:
+    table = ReportRouteSum.__table__
+    with database.reader() as session:
+        return sorted(tuple(row) for row in session.execute(select(*(table.c[n] for n in SUM_COLUMNS))))
+
+
+def from_events(database: Database) -> list[tuple[Any, ...]]:
+    with database.reader() as session:
+        sums = computed_sums(select(Case.id))
+        return sorted(tuple(row) for row in session.execute(select(*(sums.c[n] for n in SUM_COLUMNS))))
+
+
+def marks(database: Database) -> int:
+    with database.reader() as session:
+        return int(session.execute(select(func.count()).select_from(ReportDirtyCase)).scalar_one())
+
+
+def same_as_raw(database: Database, calendar: BusinessCalendar, sop: Sop) -> dict[str, Any]:
+    """Every figure from the sums (stored and computed) equals the raw events' and is returned."""
+    raw = every_figure(old, database, calendar, sop)
+    assert every_figure(new, database, calendar, sop) == raw
+    return raw
+
+
+def test_sums_stay_exact_after_late_events_reopening_and_folding(
+    database: Database, calendar: BusinessCalendar, sop: Sop
+) -> None:
+    seed(database, calendar, sop)
+    assert marks(database) > 10_000  # every finished event was marked by the triggers
+    before = same_as_raw(database, calendar, sop)  # all computed from the events
+    assert refresh_route_sums(database, at_least=1) > 10_000
+    assert marks(database) == 0 and stored(database) == from_events(database)
+    assert same_as_raw(database, calendar, sop) == before  # all read from the stored sums
+
+    # a late event: a step of a case finished on a day long past (February, November)
+    late_events(database)
+    assert 0 < marks(database) <= 4
+    after = same_as_raw(database, calendar, sop)
+    assert after != before
+
+    # a reopened case: closed in the year, opened again (its sums change), then closed later
+    with database.transaction() as session:
+        case_id, closed_at = session.execute(
+            select(Case.id, Case.closed_at)
+            .where(Case.status == "closed", Case.closed_at < datetime(2026, 6, 1, tzinfo=UTC))
+            .order_by(Case.id)
+            .limit(1)
+        ).one()
+        session.execute(update(Case).where(Case.id == case_id).values(status="open", closed_at=None))
+        last = session.execute(
+            select(StepEvent).where(StepEvent.case_id == case_id).order_by(StepEvent.id.desc()).limit(1)
+        ).scalar_one()
+        again = StepEvent(
+            case_id=case_id, route_key=0, step=10, attempt=last.attempt + 5, track="normal",
+            actor_role="IKP", started_at=closed_at, due_at=closed_at + timedelta(hours=1),
+            reminders_sent=0,
+        )  # fmt: skip
+        session.add(again)
+    reopened = same_as_raw(database, calendar, sop)
+    assert reopened != after
+    with database.transaction() as session:
+        finish = closed_at + timedelta(days=40)
+        session.execute(
+            update(StepEvent)
+            .where(StepEvent.case_id == case_id, StepEvent.step == 10, StepEvent.finished_at.is_(None))
+            .values(
+                finished_at=finish,
+                outcome="done",
+                business_seconds=400_000,
+                late_seconds=9_000,
+                on_time=False,
+            )
+        )
+        session.execute(update(Case).where(Case.id == case_id).values(status="closed", closed_at=finish))
+    closed_again = same_as_raw(database, calendar, sop)
+    assert closed_again != reopened
+
+    assert refresh_route_sums(database, at_least=1) > 0
+    assert marks(database) == 0 and stored(database) == from_events(database)
+    assert same_as_raw(database, calendar, sop) == closed_again
+
+
+def test_a_rolled_back_event_leaves_no_mark_and_no_change(
+    database: Database, calendar: BusinessCalendar, sop: Sop
+) -> None:
+    seed(database, calendar, sop)
+    refresh_route_sums(database, at_least=1)
+    before = same_as_raw(database, calendar, sop)
+    sums = stored(database)
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        session.execute(
+            update(StepEvent)
+            .where(StepEvent.outcome == "done", StepEvent.step == 7)
+            .values(business_seconds=StepEvent.business_seconds + 1_000_000, on_time=False)
+        )
+        session.flush()
+        assert session.execute(select(func.count()).select_from(ReportDirtyCase)).scalar_one() > 100
+        raise RuntimeError("the writer fails after the events were written")
+    assert marks(database) == 0 and stored(database) == sums
+    assert same_as_raw(database, calendar, sop) == before
+
+
+WRITER = """
+import sys, time
+from sqlalchemy import update
+from mailflow.adapters.db.engine import Database
+from mailflow.adapters.db.models import StepEvent
+database = Database(sys.argv[1])
+with database.transaction() as session:
+    session.execute(
+        update(StepEvent)
+        .where(StepEvent.outcome == "done", StepEvent.step == 7)
+        .values(business_seconds=StepEvent.business_seconds + 1_000_000, on_time=False)
+    )
+    session.flush()  # the events and their marks are written, not committed
+    print("written", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_writer_killed_in_its_transaction_changes_nothing(
+    database: Database, calendar: BusinessCalendar, sop: Sop
+) -> None:
+    seed(database, calendar, sop)
+    refresh_route_sums(database, at_least=1)
+    before = same_as_raw(database, calendar, sop)
+    sums = stored(database)
+    with subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(WRITER), database.url],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ) as child:
+        try:
+            assert child.stdout is not None and child.stdout.readline().strip() == "written"
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+    database.dispose()  # a SQLite reader must not keep a snapshot from before the kill
+    assert marks(database) == 0 and stored(database) == sums
+    assert same_as_raw(database, calendar, sop) == before
+
+
+def test_marks_only_for_changes_of_finished_rows(
+    database: Database, calendar: BusinessCalendar, sop: Sop
+) -> None:
+    seed(database, calendar, sop)
+    refresh_route_sums(database, at_least=1)
+    with database.transaction() as session:  # a reminder on an open item: no sum changes
+        session.execute(update(StepEvent).where(StepEvent.finished_at.is_(None)).values(reminders_sent=3))
+    assert marks(database) == 0
+    with database.transaction() as session:  # an open item finished: its case is marked
+        first_open, case_id = session.execute(
+            select(StepEvent.id, StepEvent.case_id)
+            .where(StepEvent.finished_at.is_(None))
+            .order_by(StepEvent.id)
+            .limit(1)
+        ).one()
+        session.execute(
+            update(StepEvent)
+            .where(StepEvent.id == first_open)
+            .values(
+                outcome="done",
+                finished_at=datetime(2026, 12, 31, tzinfo=UTC),
+                business_seconds=60,
+                on_time=True,
+            )
+        )
+    with database.reader() as session:
+        assert set(session.execute(select(ReportDirtyCase.case_id)).scalars()) == {case_id}
+    same_as_raw(database, calendar, sop)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def before_sums(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database at the revision before the sums (an existing site before its upgrade)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+    else:
+        cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+        name = f"site_{os.getpid()}_{datetime.now(UTC):%H%M%S%f}"
+        admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = cluster.url(name)
+    database = Database(url)
+    upgrade(database, "0007_perf_rounds")
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+def test_the_upgrade_backfills_the_sums_of_the_stored_events(
+    before_sums: Database, calendar: BusinessCalendar, sop: Sop
+) -> None:
+    seed(before_sums, calendar, sop)  # the events a site holds when it upgrades (no triggers yet)
+    upgrade(before_sums)
+    assert marks(before_sums) == 0
+    assert len(stored(before_sums)) > 1000 and stored(before_sums) == from_events(before_sums)
+    same_as_raw(before_sums, calendar, sop)
