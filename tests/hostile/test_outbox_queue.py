@@ -153,3 +153,32 @@ def test_a_failed_mail_keeps_its_dedup_key(database: Database) -> None:
         again = queue(session, _mail(1, to_addr="Big Bug bb@bug.com"), now=NOW, domain=DOMAIN)
         assert again.id == first.id
     assert len(_rows(database)) == 1
+
+
+def test_a_body_that_cannot_be_encoded_is_stored_failed_and_the_transaction_commits(
+    database: Database,
+) -> None:
+    """A lone surrogate (what a decoder bug upstream could leave) cannot be written to the database
+    as UTF-8: the mail is stored failed with its reason and the text made storable, instead of the
+    INSERT failing the caller's whole transaction."""
+    with database.transaction() as session:
+        queue(session, _mail(1), now=NOW, domain=DOMAIN)
+        bad = queue(
+            session,
+            _mail(
+                2,
+                subject="Aduan \udc9d lampu",
+                text="Lampu mati \udc8f di depan masjid",
+                html="<p>\ud800</p>",
+            ),
+            now=NOW,
+            domain=DOMAIN,
+        )
+        queue(session, _mail(3), now=NOW, domain=DOMAIN)
+        assert bad.status == "failed"
+    rows = _rows(database)
+    assert (rows["test:1"].status, rows["test:3"].status) == ("queued", "queued")
+    failed = rows["test:2"]
+    assert failed.status == "failed" and (failed.last_error or "").startswith("unbuildable:")
+    assert failed.text_body == "Lampu mati \ufffd di depan masjid" and failed.html_body == "<p>\ufffd</p>"
+    assert failed.subject == "Aduan \ufffd lampu"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
@@ -40,6 +41,7 @@ from mailflow.domain.safe_text import escape, has_unsafe
 from mailflow.i18n import translate
 
 log = logging.getLogger("mailflow.outbox")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -89,6 +91,10 @@ def queue(session: Session, mail: OutgoingMail, *, now: datetime, domain: str) -
     if problem is not None:
         row.status = "failed"
         row.last_error = reason_text(problem, mail.language)
+        # what made the build fail may also be unwritable (a lone surrogate is no UTF-8): the
+        # failed row must still be stored, with its reason, without failing the caller's transaction
+        row.text_body, row.html_body = _storable(mail.text) or "", _storable(mail.html)
+        row.subject = _storable(row.subject) or ""
         log.warning(
             "outbox: %s mail (case %s) not queued: %s", mail.kind, mail.case_id or "-", row.last_error
         )
@@ -119,6 +125,16 @@ def queue(session: Session, mail: OutgoingMail, *, now: datetime, domain: str) -
     session.add(row)
     session.flush()
     return row
+
+
+def _storable(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def reason_text(problem: Problem, lang: str) -> str:
