@@ -238,9 +238,20 @@ def _timings(session: Session, source: Subquery, group: Sequence[str]) -> dict[K
     (P * n + 99) // 100, the k-th smallest value of the group (mailflow.domain.periods).
     """
     keys = [source.c[name] for name in group]
-    rows = session.connection().execute(select(*keys, source.c.v, source.c.ok))
-    values, on_time = _collect(rows, len(group))
+    values, on_time = _collect(plain_rows(session, select(*keys, source.c.v, source.c.ok)), len(group))
     return {key: _ranked_values(found, on_time[key]) for key, found in values.items()}
+
+
+def plain_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
+    """All rows of `stmt` as the driver's own tuples, for the long lists the figures rank (a
+    month's 90,000 step items, a year's 100,000 cases): fetching them in one call without building
+    a SQLAlchemy row per value takes about half the time. Only for columns the driver returns
+    as they are meant (integers, text): no result type processing is applied."""
+    result = session.connection().execute(stmt)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
 
 
 def _collect(rows: Iterable[Sequence[Any]], width: int) -> tuple[dict[Key, list[int]], dict[Key, int]]:
@@ -450,9 +461,7 @@ def case_timing_and_buckets(
     if (buckets[0][0], buckets[-1][1]) != bounds:
         raise ValueError("the buckets must divide the period")
     per_case = _per_case(bounds, buckets)
-    rows = session.connection().execute(
-        select(bucket_of(per_case.c.closed_at, buckets), per_case.c.v, per_case.c.ok)
-    )
+    rows = plain_rows(session, select(bucket_of(per_case.c.closed_at, buckets), per_case.c.v, per_case.c.ok))
     values, on_time = _collect(rows, 1)
     per_bucket = {key: _ranked_values(found, on_time[key]) for key, found in values.items()}
     # each bucket's seconds are sorted now: merged, they rank the whole period
