@@ -33,10 +33,10 @@ against the earlier implementation on both databases.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -54,6 +54,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
@@ -494,12 +495,25 @@ def case_timing_and_buckets(
     if (buckets[0][0], buckets[-1][1]) != bounds:
         raise ValueError("the buckets must divide the period")
     per_case = _per_case(bounds, buckets)
+    if ranks_in_sql(session):  # one pass: each bucket and the whole period as grouping sets
+        src = select(bucket_of(per_case.c.closed_at, buckets).label("bucket"), per_case.c.v, per_case.c.ok)
+        cases = src.subquery("src")
+        stmt = select(
+            cases.c.bucket,
+            func.grouping(cases.c.bucket),
+            func.count(),
+            func.sum(cases.c.ok),
+            *_percentiles(cases.c.v),
+        ).group_by(func.grouping_sets(cases.c.bucket, tuple_()))
+        timings = _sql_timings(session, stmt, 2)
+        whole = next((timing for (_b, total), timing in timings.items() if total), Timing())
+        return whole, {(bucket,): timing for (bucket, total), timing in timings.items() if not total}
     rows = plain_rows(session, select(bucket_of(per_case.c.closed_at, buckets), per_case.c.v, per_case.c.ok))
     values, on_time = _collect(rows, 1)
     per_bucket = {key: _ranked_values(found, on_time[key]) for key, found in values.items()}
-    # each bucket's seconds are sorted now: merged, they rank the whole period
-    year = _ranked_values(list(heapq.merge(*values.values())), sum(on_time.values()))
-    return year, per_bucket
+    # each bucket's seconds are sorted now: timsort merges the sorted runs in one pass
+    whole = _ranked_values(sorted(chain.from_iterable(values.values())), sum(on_time.values()))
+    return whole, per_bucket
 
 
 def _per_case(bounds: Bounds, buckets: Sequence[Bounds] | None) -> Subquery:
