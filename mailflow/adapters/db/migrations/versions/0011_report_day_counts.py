@@ -72,7 +72,13 @@ def _started(row: str, sign: int) -> str:
 def _changed(columns: str, differ: str) -> str:
     """True when an update changed one of `columns` (NULL-safe; `differ`: IS NOT or IS DISTINCT
     FROM). Only such updates append deltas: a reminder or an escalation appends none."""
-    return " OR ".join(f"OLD.{c} {differ} NEW.{c}" for c in columns.split(", "))
+    tests = []
+    for column in columns.split(", "):
+        if column == "business_seconds":  # only whether it is set counts
+            tests.append(f"(OLD.{column} IS NULL) <> (NEW.{column} IS NULL)")
+        else:
+            tests.append(f"OLD.{column} {differ} NEW.{column}")
+    return " OR ".join(tests)
 
 
 def backfill_sql(dialect: str, offset: int) -> str:
