@@ -90,7 +90,8 @@ def from_events(database: Database, offset: int) -> Counter[tuple[Any, ...]]:
                 totals[(*key, "ok")] += 1 if e.on_time else 0
                 totals[(*key, "nulls")] += 1 if e.business_seconds is None else 0
             first = int(e.route_key != 0 and e.attempt == 1)
-            totals[(STARTED_KIND, local_day(e.started_at, offset), e.step, e.opd_code, first, "n")] += 1
+            code = e.opd_code if first else None  # the OPD is kept for a route's first attempt only
+            totals[(STARTED_KIND, local_day(e.started_at, offset), e.step, code, first, "n")] += 1
     return Counter({k: v for k, v in totals.items() if v})
 
 

@@ -168,8 +168,8 @@ class CaseRoute(Base):
 
 
 OPD_STEPS_INDEX = "ix_step_events_opd_steps"  # per-OPD counts of a long period (migration 0009)
-# the day counts of a period in key order, read from index entries alone (migration 0011)
-REPORT_DAY_COVER = ("kind", "local_day", "step", "opd_code", "flag", "n", "ok", "nulls")
+# the day counts of a period summed in key order, from index entries alone (migration 0011)
+REPORT_DAY_COVER = ("kind", "step", "opd_code", "flag", "local_day", "n", "ok", "nulls")
 REPORT_OPD_STEPS = ("opd_code", "step", "route_key", "outcome", "finished_at", "on_time", "business_seconds")
 STEP_VALUE_INDEX = "ix_step_events_step_value"  # percentiles walk it in value order (figures)
 _TIMING = ("business_seconds", "on_time")
@@ -269,12 +269,15 @@ class ReportDayCount(Base):
     from `report_day_deltas` by services/reports/day_counts.py). `kind` 1: items finished (done
     or rejected) that day, `flag` = on a route (route_key != 0), `ok` = on time, `nulls` =
     without business seconds; `kind` 2: items started that day, `flag` = a route's first attempt
-    (route_key != 0 and attempt 1). The day is the local date at `report_day_settings`' offset.
-    Several rows may share a key only between folds (`refresh_day_counts` merges them); readers
-    sum them with the deltas."""
+    (route_key != 0 and attempt 1), the only started rows that keep their OPD. The day is the
+    local date at `report_day_settings`' offset. Several rows may share a key only between
+    folds (`refresh_day_counts` merges them); readers sum them with the deltas."""
 
     __tablename__ = "report_day_counts"
-    __table_args__ = (Index("ix_report_day_counts_cover", *REPORT_DAY_COVER),)
+    __table_args__ = (
+        Index("ix_report_day_counts_cover", *REPORT_DAY_COVER),
+        Index("ix_report_day_counts_local_day", "local_day"),  # the days a fold merges into
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[int] = mapped_column(Integer)

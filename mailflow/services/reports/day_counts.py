@@ -20,14 +20,14 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, literal, select, text, union_all, update
+from sqlalchemy import Table, and_, case, delete, func, insert, literal, select, text, union_all, update
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import ReportDayCount, ReportDayDelta, ReportDaySetting
 
 FINISHED_KIND = 1  # flag: on a route (route_key != 0); ok: on time; nulls: no business seconds
-STARTED_KIND = 2  # flag: a route's first attempt (route_key != 0 and attempt 1)
+STARTED_KIND = 2  # flag: a route's first attempt (route_key != 0 and attempt 1), the only rows with an OPD
 REFRESH_FROM = 5000  # deltas in the log from which a report folds them in first
 LOCK = 160010  # PostgreSQL advisory lock of the refresher (one fold or re-cut at a time)
 FINISHED = "('done', 'rejected')"
@@ -69,53 +69,50 @@ def read_day_counts(
             *[(and_(column >= a, column < b), literal(i)) for i, (a, b) in enumerate(ranges)], else_=None
         )
 
-    folded = select(
-        bucket(counts.local_day, days).label("bucket"),
-        counts.step,
-        counts.opd_code,
-        counts.flag,
-        counts.n,
-        counts.ok,
-        counts.nulls,
-    ).where(
-        counts.kind == kind,
+    def grouped(columns: Any, day: Any, ranges: Sequence[tuple[Any, Any]], *where: Any) -> Any:
+        """One half's sums per (bucket, step, opd_code, flag). With one bucket the bucket is no
+        group key, so the day counts are summed in the order of their index, without a sort."""
+        keys = [columns.step, columns.opd_code, columns.flag]
+        index = bucket(day, ranges) if len(ranges) > 1 else literal(0)
+        sums = (func.sum(columns.n), func.sum(columns.ok), func.sum(columns.nulls))
+        stmt = select(index.label("bucket"), *keys, *sums).where(columns.kind == kind, *where)
+        return stmt.group_by(*keys, index) if len(ranges) > 1 else stmt.group_by(*keys)
+
+    folded = grouped(
+        counts,
+        counts.local_day,
+        days,
         counts.local_day >= min(a for a, _b in days),
         counts.local_day < max(b for _a, b in days),
         # the days were cut at the offset read above: a re-cut committed since yields no row
         # here, and the marker row below tells the caller to read the raw events instead
         select(settings.offset_minutes).where(settings.id == 1).scalar_subquery() == offset,
     )
-    logged = select(
-        bucket(deltas.at, buckets).label("bucket"),
-        deltas.step,
-        deltas.opd_code,
-        deltas.flag,
-        deltas.n,
-        deltas.ok,
-        deltas.nulls,
-    ).where(
-        deltas.kind == kind,
+    logged = grouped(
+        deltas,
+        deltas.at,
+        buckets,
         deltas.at >= min(a for a, _b in buckets),
         deltas.at < max(b for _a, b in buckets),
     )
-    both = union_all(folded, logged).subquery("day_rows")
-    grouped = select(
-        both.c.bucket, both.c.step, both.c.opd_code, both.c.flag,
-        func.sum(both.c.n), func.sum(both.c.ok), func.sum(both.c.nulls),
-    ).group_by(both.c.bucket, both.c.step, both.c.opd_code, both.c.flag)  # fmt: skip
     marker = select(
         literal(-1), literal(0), literal(None), literal(0), settings.offset_minutes, literal(0), literal(0)
     ).where(settings.id == 1)
-    result: dict[DayKey, tuple[int, int, int]] = {}
-    for index, step, code, flag, n, ok, nulls in session.execute(union_all(grouped, marker)):
+    # one statement, one snapshot: the folded counts and the deltas not folded into them
+    rows = session.execute(union_all(folded, logged, marker)).all()
+    totals: dict[DayKey, list[int]] = {}
+    for index, step, code, flag, n, ok, nulls in rows:
         if index == -1:
             if n != offset:
                 return None
             continue
-        if index is None or not (n or ok or nulls):
+        if index is None:
             continue
-        result[(int(index), int(step), code, int(flag))] = (int(n), int(ok or 0), int(nulls or 0))
-    return result
+        total = totals.setdefault((int(index), int(step), code, int(flag)), [0, 0, 0])
+        total[0] += int(n or 0)
+        total[1] += int(ok or 0)
+        total[2] += int(nulls or 0)
+    return {key: (n, ok, nulls) for key, (n, ok, nulls) in totals.items() if n or ok or nulls}
 
 
 # --- the refresher -----------------------------------------------------------------------------
@@ -196,6 +193,7 @@ def _fold(session: Session, offset: int, postgres: bool) -> int:
     if not rows:
         return 0
     table = ReportDayCount.__table__
+    assert isinstance(table, Table)
     touched = sorted({_as_date(row.local_day) for row in rows})
     merged: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     for chunk in range(0, len(touched), 500):
@@ -254,7 +252,8 @@ def _backfill_sql(offset: int, postgres: bool) -> str:
         " CASE WHEN route_key <> 0 THEN 1 ELSE 0 END, count(*), sum(CASE WHEN on_time THEN 1 ELSE 0 END),"
         " sum(CASE WHEN business_seconds IS NULL THEN 1 ELSE 0 END)"
         f" FROM step_events WHERE outcome IN {FINISHED} AND finished_at IS NOT NULL GROUP BY 2, 3, 4, 5"
-        f" UNION ALL SELECT {STARTED_KIND}, {started_day}, step, opd_code,"
+        f" UNION ALL SELECT {STARTED_KIND}, {started_day}, step,"
+        " CASE WHEN route_key <> 0 AND attempt = 1 THEN opd_code END,"
         " CASE WHEN route_key <> 0 AND attempt = 1 THEN 1 ELSE 0 END, count(*), 0, 0"
         " FROM step_events WHERE started_at IS NOT NULL GROUP BY 2, 3, 4, 5"
     )

@@ -381,10 +381,10 @@ def long_counts(session: Session, bounds: Bounds) -> LongCounts:
             if flag:
                 total[3] += n
                 total[4] += ok
-        rows = sorted(
+        ordered = sorted(
             ((code, step, *total) for (code, step), total in totals.items() if total[0]), key=_key_order
         )
-        return LongCounts(tuple((r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows))
+        return LongCounts(tuple((r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in ordered))
     hint = f" INDEXED BY {OPD_STEPS_INDEX}" if session.get_bind().dialect.name == "sqlite" else ""
     finished = ", ".join(f"'{outcome}'" for outcome in FINISHED)
     sql = (
