@@ -5,11 +5,12 @@ Status columns hold short English codes (stable identifiers); user-facing words 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -167,6 +168,8 @@ class CaseRoute(Base):
 
 
 OPD_STEPS_INDEX = "ix_step_events_opd_steps"  # per-OPD counts of a long period (migration 0009)
+# the day counts of a period summed in key order, from index entries alone (migration 0011)
+REPORT_DAY_COVER = ("kind", "step", "opd_code", "flag", "local_day", "n", "ok", "nulls")
 REPORT_OPD_STEPS = ("opd_code", "step", "route_key", "outcome", "finished_at", "on_time", "business_seconds")
 STEP_VALUE_INDEX = "ix_step_events_step_value"  # percentiles walk it in value order (figures)
 _TIMING = ("business_seconds", "on_time")
@@ -259,6 +262,60 @@ class ReportDirtyCase(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class ReportDayCount(Base):
+    """Step items counted per local calendar day for the long reports (migration 0011, folded
+    from `report_day_deltas` by services/reports/day_counts.py). `kind` 1: items finished (done
+    or rejected) that day, `flag` = on a route (route_key != 0), `ok` = on time, `nulls` =
+    without business seconds; `kind` 2: items started that day, `flag` = a route's first attempt
+    (route_key != 0 and attempt 1), the only started rows that keep their OPD. The day is the
+    local date at `report_day_settings`' offset. Several rows may share a key only between
+    folds (`refresh_day_counts` merges them); readers sum them with the deltas."""
+
+    __tablename__ = "report_day_counts"
+    __table_args__ = (
+        Index("ix_report_day_counts_cover", *REPORT_DAY_COVER),
+        Index("ix_report_day_counts_local_day", "local_day"),  # the days a fold merges into
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[int] = mapped_column(Integer)
+    local_day: Mapped[date] = mapped_column(Date)
+    step: Mapped[int] = mapped_column(Integer)
+    opd_code: Mapped[str | None] = mapped_column(String(30))
+    flag: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(BigInteger)
+    ok: Mapped[int] = mapped_column(BigInteger)
+    nulls: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportDayDelta(Base):
+    """One signed change of `report_day_counts` (+1 for a step row's new contribution, -1 for its
+    old one), appended by triggers on step_events in the event's own transaction (migration
+    0011). It holds the instant (`at`: finished_at or started_at), not the day, so the reports
+    filter it by the period's bounds exactly and a change of the day offset never mis-files it."""
+
+    __tablename__ = "report_day_deltas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    step: Mapped[int] = mapped_column(Integer)
+    opd_code: Mapped[str | None] = mapped_column(String(30))
+    flag: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(Integer)
+    ok: Mapped[int] = mapped_column(Integer)
+    nulls: Mapped[int] = mapped_column(Integer)
+
+
+class ReportDaySetting(Base):
+    """The one row (id 1) saying at which UTC offset, in minutes, `report_day_counts` cuts days."""
+
+    __tablename__ = "report_day_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offset_minutes: Mapped[int] = mapped_column(Integer)
 
 
 class Document(Base):

@@ -73,6 +73,7 @@ from mailflow.adapters.db.types import UTCDateTime
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.periods import Period
 from mailflow.domain.sop import Sop
+from mailflow.services.reports.day_counts import FINISHED_KIND, STARTED_KIND, DayKey, read_day_counts
 
 FINISHED = ("done", "rejected")
 VOID = ("cancelled", "superseded")
@@ -82,6 +83,7 @@ CASE_OPEN = "open"  # the other statuses (closed, rejected) are finished, with c
 WALK_FROM = timedelta(days=62)
 PERCENTILES = (50, 90)
 OPD_STEP_KEYS = (("opd_code",), ("opd_code", "step"))  # read along OPD_STEPS_INDEX when long
+DAY_COUNT_KEYS = (("step",), *OPD_STEP_KEYS)  # on_time_counts groupings the day counts hold
 Key = tuple[Any, ...]
 Bounds = tuple[datetime, datetime]
 
@@ -411,6 +413,23 @@ class LongCounts:
 
 
 def long_counts(session: Session, bounds: Bounds) -> LongCounts:
+    """The LongCounts of the period: from the day counts (migration 0011) when its bounds are
+    local midnights at their offset, else from one pass over the period's index entries."""
+    days = read_day_counts(session, FINISHED_KIND, [bounds])
+    if days is not None:
+        totals: dict[tuple[Any, int], list[int]] = {}
+        for (_bucket, step, code, flag), (n, ok, nulls) in days.items():
+            total = totals.setdefault((code, step), [0, 0, 0, 0, 0])
+            total[0] += n
+            total[1] += ok
+            total[2] += nulls
+            if flag:
+                total[3] += n
+                total[4] += ok
+        ordered = sorted(
+            ((code, step, *total) for (code, step), total in totals.items() if total[0]), key=_key_order
+        )
+        return LongCounts(tuple((r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in ordered))
     hint = f" INDEXED BY {OPD_STEPS_INDEX}" if session.get_bind().dialect.name == "sqlite" else ""
     finished = ", ".join(f"'{outcome}'" for outcome in FINISHED)
     sql = (
@@ -669,7 +688,15 @@ def count_overdue(session: Session, moment: datetime) -> int:
 
 def started_counts(session: Session, bounds: Bounds, steps: Sequence[int]) -> dict[int, int]:
     """Step items started in the period, per step. Naming the steps lets the (step, started_at)
-    index serve one range per step instead of a scan of the whole index."""
+    index serve one range per step instead of a scan of the whole index. A period of whole local
+    days reads the day counts instead (migration 0011)."""
+    days = read_day_counts(session, STARTED_KIND, [bounds])
+    if days is not None:
+        started: dict[int, int] = {}
+        for (_bucket, step, _code, _flag), (n, _ok, _nulls) in days.items():
+            if step in steps:
+                started[step] = started.get(step, 0) + n
+        return {step: n for step, n in started.items() if n}
     stmt = (
         select(StepEvent.step, func.count())
         .where(StepEvent.step.in_(steps), in_bounds(StepEvent.started_at, bounds))
@@ -681,7 +708,16 @@ def started_counts(session: Session, bounds: Bounds, steps: Sequence[int]) -> di
 def routes_received(
     session: Session, bounds: Bounds, first_step: int, *, buckets: Sequence[Bounds] | None = None
 ) -> dict[Key, int]:
-    """Routes whose first step (attempt 1) started in the period, per OPD (or bucket and OPD)."""
+    """Routes whose first step (attempt 1) started in the period, per OPD (or bucket and OPD); from
+    the day counts (migration 0011) when every bound is a local midnight at their offset."""
+    days = read_day_counts(session, STARTED_KIND, buckets or [bounds])
+    if days is not None:
+        received: dict[Key, int] = {}
+        for (bucket, step, code, flag), (n, _ok, _nulls) in days.items():
+            if step == first_step and flag:
+                key = (bucket, code) if buckets is not None else (code,)
+                received[key] = received.get(key, 0) + n
+        return {key: n for key, n in received.items() if n}
     window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
     columns: list[Any] = [StepEvent.opd_code.label("opd_code")]
     names = ["opd_code"]
@@ -850,6 +886,10 @@ def on_time_counts(
 ) -> dict[Key, Timing]:
     """Finished and on-time step items per group (`by`: step_events columns; with `buckets` the key
     starts with the bucket index): plain counts, no percentiles, so no window over all the rows."""
+    if tuple(by) in DAY_COUNT_KEYS:
+        days = read_day_counts(session, FINISHED_KIND, buckets or [bounds])
+        if days is not None:
+            return _day_timings(days, tuple(by), buckets is not None)
     window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
     if buckets is None and tuple(by) in OPD_STEP_KEYS and is_long(bounds):
         counts = long_counts(session, bounds)
@@ -871,6 +911,25 @@ def on_time_counts(
         if buckets is None or key[0] is not None:
             result[tuple(key)] = Timing(int(finished), int(on_time or 0))
     return result
+
+
+def _day_timings(days: Mapping[DayKey, tuple[int, int, int]], by: Key, bucketed: bool) -> dict[Key, Timing]:
+    """`on_time_counts` from the day counts: grouped by step over every row, by OPD over the route
+    rows (route_key != 0, the flag) as the raw query filters them."""
+    totals: dict[Key, list[int]] = {}
+    for (bucket, step, code, flag), (n, ok, _nulls) in days.items():
+        if "opd_code" in by and not flag:
+            continue
+        values = {"step": step, "opd_code": code}
+        key = tuple(values[name] for name in by)
+        total = totals.setdefault((bucket, *key) if bucketed else key, [0, 0])
+        total[0] += n
+        total[1] += ok
+    return {key: Timing(finished, on_time) for key, (finished, on_time) in totals.items() if finished}
+
+
+def _key_order(row: Sequence[Any]) -> tuple[Any, ...]:
+    return (row[0] is not None, row[0] or "", row[1])
 
 
 def share_history(

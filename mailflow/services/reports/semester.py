@@ -6,6 +6,7 @@ from __future__ import annotations
 from mailflow.domain.periods import Period
 from mailflow.services.reports.branches import branch_tables, compute_branches
 from mailflow.services.reports.context import ReportContext
+from mailflow.services.reports.day_counts import refresh_day_counts
 from mailflow.services.reports.figures import (
     Figures,
     Key,
@@ -21,6 +22,7 @@ from mailflow.services.reports.tables import opds_table, overdue_table, summary_
 
 def build_semester(ctx: ReportContext, period: Period) -> Report:
     refresh_route_sums(ctx.database)  # keeps the part computed on the fly small (figures.route_sums)
+    refresh_day_counts(ctx.database, ctx.zone, around=ctx.now)  # the same for the day counts
     months = period.months()
     buckets = [m.bounds(ctx.zone) for m in months]
     route_steps = [s.number for s in ctx.sop.route_steps()]

@@ -11,6 +11,7 @@ from datetime import datetime
 from mailflow.domain.periods import Period
 from mailflow.services.reports.branches import BranchFigures, branch_figures, branch_tables
 from mailflow.services.reports.context import ReportContext
+from mailflow.services.reports.day_counts import refresh_day_counts
 from mailflow.services.reports.figures import (
     Figures,
     Key,
@@ -46,6 +47,7 @@ def build_weekly(ctx: ReportContext, period: Period, *, as_of: datetime | None =
     """The week's report; open and overdue items are taken at `as_of` (default: now)."""
     weeks = period.recent(TREND_WEEKS)
     refresh_route_sums(ctx.database)  # keeps the part computed on the fly small (figures.route_sums)
+    refresh_day_counts(ctx.database, ctx.zone, around=ctx.now)  # the same for the day counts
     with ctx.database.reader() as session:
         figures = compute_figures(
             session, period, now=ctx.now, calendar=ctx.calendar, sop=ctx.sop, as_of=as_of or ctx.now
