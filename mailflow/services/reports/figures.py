@@ -62,6 +62,7 @@ from mailflow.adapters.db.models import (
     OPD_STEPS_INDEX,
     STEP_VALUE_INDEX,
     Case,
+    ReportCaseSum,
     ReportDirtyCase,
     ReportRouteSum,
     StepEvent,
@@ -462,40 +463,57 @@ def case_timing_and_buckets(
 
 def _per_case(bounds: Bounds, buckets: Sequence[Bounds] | None) -> Subquery:
     """One row per case closed in the window: ``closed_at``, ``v`` (its business seconds: the
-    case-level steps plus the longest route) and ``ok`` (no finished step late), from the sums of
-    its routes: stored for the cases without a dirty mark, computed for the marked ones (see
-    `route_sums`). A case without a finished step has v = 0, ok = 1."""
+    case-level steps plus the longest route) and ``ok`` (no finished step late). The cases without
+    a dirty mark are read from `report_case_sums` (one index range over the window); the marked
+    ones (whose events or status changed since) are computed from their step events in the same
+    query (see `route_sums`). A case without a finished step has v = 0, ok = 1."""
     window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
     dirty = select(ReportDirtyCase.case_id)
+    stored = ReportCaseSum.__table__
+    # closed_at is stored only for a finished case, so the window alone selects the closed ones
+    fresh = select(stored.c.closed_at, stored.c.seconds.label("v"), stored.c.ok).where(
+        in_bounds(stored.c.closed_at, window), stored.c.case_id.not_in(dirty)
+    )
     closed = (Case.status != CASE_OPEN, in_bounds(Case.closed_at, window))
-    stored = ReportRouteSum.__table__
     computed = computed_sums(select(Case.id).where(*closed, Case.id.in_(dirty)))
-    halves = [
-        _case_sums(stored, and_(*closed, Case.id.not_in(dirty))),
-        _case_sums(computed, and_(*closed, Case.id.in_(dirty))),
-    ]
-    return union_all(*halves).subquery("per_case")
+    changed = (
+        select(Case.closed_at.label("closed_at"), *_case_totals(computed))
+        .select_from(Case)
+        .outerjoin(computed, computed.c.case_id == Case.id)
+        .where(*closed, Case.id.in_(dirty))
+        .group_by(Case.id, Case.closed_at)
+    )
+    return union_all(fresh, changed).subquery("per_case")
 
 
-def _case_sums(sums: Any, where: ColumnElement[bool]) -> Any:
-    """Per case matching `where`: closed_at, the case-level sum plus the longest route, min ok."""
+def _case_totals(sums: Any) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """Over one case's route sums (`sums` outer-joined to its case): ``v``, the case-level sum
+    plus the longest route, and ``ok``, their min (0 s and 1 without a finished row)."""
     v = func.coalesce(func.sum(case((sums.c.route_key == 0, sums.c.seconds), else_=0)), 0) + func.coalesce(
         func.max(case((sums.c.route_key != 0, sums.c.seconds), else_=0)), 0
     )
+    return v.label("v"), func.coalesce(func.min(sums.c.ok), 1).label("ok")
+
+
+def case_sums_of(cases: Any, sums: Any) -> Any:
+    """The rows of `report_case_sums` (case_id, closed_at, seconds, ok) for the case ids `cases`
+    (a SELECT of ids or a list) from `sums`, route sums as `report_route_sums` holds them (the
+    stored table or `computed_sums`): closed_at only when the case is finished."""
+    v, ok = _case_totals(sums)
+    closed_at = case((Case.status != CASE_OPEN, Case.closed_at), else_=None)
     return (
-        select(
-            Case.closed_at.label("closed_at"), v.label("v"), func.coalesce(func.min(sums.c.ok), 1).label("ok")
-        )
+        select(Case.id.label("case_id"), closed_at.label("closed_at"), v.label("seconds"), ok)
         .select_from(Case)
         .outerjoin(sums, sums.c.case_id == Case.id)
-        .where(where)
-        .group_by(Case.id, Case.closed_at)
+        .where(Case.id.in_(cases))
+        .group_by(Case.id, Case.status, Case.closed_at)
     )
 
 
 # --- the per-route sums (migration 0009) -------------------------------------------------------
 
 SUM_COLUMNS = ("case_id", "route_key", "opd_code", "seconds", "ok", "last_step", "last_done_at")
+CASE_SUM_COLUMNS = ("case_id", "closed_at", "seconds", "ok")
 REFRESH_FROM = 2000  # marks in the dirty log from which a long report folds them in first
 REFRESH_CHUNK = 2000  # cases recomputed per statement
 
@@ -548,10 +566,11 @@ def route_sums(where: Callable[[Any], ColumnElement[bool]]) -> Subquery:
 
 
 def refresh_route_sums(database: Database, *, at_least: int = REFRESH_FROM) -> int:
-    """Fold the dirty log into `report_route_sums` when it holds `at_least` marks; returns how many
-    marks were folded. Exactness never depends on it (see `route_sums`): it only keeps the part
-    computed on each report small. Each mark taken is deleted in the transaction that recomputes
-    its case from the events committed by then, which include the mark's own."""
+    """Fold the dirty log into `report_route_sums` and `report_case_sums` when it holds `at_least`
+    marks; returns how many marks were folded. Exactness never depends on it (see `route_sums`):
+    it only keeps the part computed on each report small. Each mark taken is deleted in the
+    transaction that recomputes its case from the events and case committed by then, which
+    include the mark's own."""
     with database.reader() as session:
         if session.execute(select(func.count()).select_from(ReportDirtyCase)).scalar_one() < at_least:
             return 0
@@ -569,6 +588,11 @@ def refresh_route_sums(database: Database, *, at_least: int = REFRESH_FROM) -> i
             computed = computed_sums(ids)
             rows = select(*(computed.c[name] for name in SUM_COLUMNS))
             session.execute(insert(ReportRouteSum).from_select(list(SUM_COLUMNS), rows))
+            # the case rows from the route sums just stored; a case without events gets 0 s,
+            # ok 1, and a deleted case no row
+            session.execute(delete(ReportCaseSum).where(ReportCaseSum.case_id.in_(ids)))
+            cases = case_sums_of(ids, ReportRouteSum.__table__)
+            session.execute(insert(ReportCaseSum).from_select(list(CASE_SUM_COLUMNS), cases))
             folded += len(chunk)
     return folded
 
