@@ -50,7 +50,7 @@ from tests.reports.test_figures_equivalence import NOW, every_figure, late_event
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-BEFORE = "0008_report_rollups"
+BEFORE = "0009_case_sums"
 WITA = 480
 
 

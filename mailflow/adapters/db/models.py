@@ -176,6 +176,7 @@ _TIMING = ("business_seconds", "on_time")
 REPORT_FINISHED_COVER = ("finished_at", "step", "outcome", "route_key", "opd_code", *_TIMING)
 REPORT_CASE_COVER = ("case_id", "route_key", "outcome", "step", "finished_at", *_TIMING, "opd_code")
 REPORT_ROUTE_DONE_COVER = ("last_done_at", "last_step", "route_key", "opd_code", "seconds", "ok", "case_id")
+REPORT_CASE_CLOSED_COVER = ("closed_at", "seconds", "ok", "case_id")
 REPORT_LATER_ROUNDS = ("step", "attempt", "started_at", "route_key", "route_id", "opd_code")
 
 
@@ -252,6 +253,21 @@ class ReportRouteSum(Base):
     ok: Mapped[int] = mapped_column(Integer)
     last_step: Mapped[int | None] = mapped_column(Integer)
     last_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReportCaseSum(Base):
+    """One case's figures for the case timing (migration 0010): ``closed_at`` when it is finished
+    (status not open, else NULL), its business seconds (the case-level steps' sum plus the longest
+    route) and 1 when no finished step was late. Read only for cases without a mark in
+    `report_dirty_cases`."""
+
+    __tablename__ = "report_case_sums"
+    __table_args__ = (Index("ix_report_case_sums_closed", *REPORT_CASE_CLOSED_COVER),)
+
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seconds: Mapped[int] = mapped_column(BigInteger)
+    ok: Mapped[int] = mapped_column(Integer)
 
 
 class ReportDirtyCase(Base):

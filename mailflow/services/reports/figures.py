@@ -33,23 +33,25 @@ against the earlier implementation on both databases.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import chain
-from operator import itemgetter
+from itertools import chain, pairwise
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Text,
     and_,
     bindparam,
     case,
+    cast,
     delete,
     func,
     insert,
     literal,
+    literal_column,
     not_,
     or_,
     select,
@@ -65,6 +67,7 @@ from mailflow.adapters.db.models import (
     OPD_STEPS_INDEX,
     STEP_VALUE_INDEX,
     Case,
+    ReportCaseSum,
     ReportDirtyCase,
     ReportRouteSum,
     StepEvent,
@@ -237,18 +240,26 @@ def bucket_of(column: Any, buckets: Sequence[Bounds]) -> ColumnElement[int]:
 def _timings(session: Session, source: Subquery, group: Sequence[str]) -> dict[Key, Timing]:
     """Timing per group of `source` (columns: the group columns, ``v`` = seconds, ``ok`` = 0/1).
 
-    On SQLite the database returns the group's (v, ok) pairs and they are ranked here: numbering
-    every row of a long period in a window (ROW_NUMBER and COUNT over the group) made SQLite sort
-    them on disk, slower than reading them. The nearest rank is the same: k = ceil(P * n / 100) =
-    (P * n + 99) // 100, the k-th smallest value of the group (mailflow.domain.periods).
-    PostgreSQL ranks them itself (`ranks_in_sql`).
+    On SQLite the database returns each group's count, on-time count and values (packed in one
+    text, see `_packed`) and they are ranked here: numbering every row of a long period in a
+    window (ROW_NUMBER and COUNT over the group) made SQLite sort them on disk, and fetching a
+    year's 100,000 (v, ok) rows one by one through the driver cost more than the query. The
+    nearest rank is the same: k = ceil(P * n / 100) = (P * n + 99) // 100, the k-th smallest value
+    of the group (mailflow.domain.periods). PostgreSQL ranks them itself (`ranks_in_sql`).
     """
     keys = [source.c[name] for name in group]
     if ranks_in_sql(session):
         stmt = select(*keys, func.count(), func.sum(source.c.ok), *_percentiles(source.c.v)).group_by(*keys)
         return _sql_timings(session, stmt, len(keys))
-    values, on_time = _collect(plain_rows(session, select(*keys, source.c.v, source.c.ok)), len(group))
-    return {key: _ranked_values(found, on_time[key]) for key, found in values.items()}
+    packed = _packed(session)
+    stmt = select(*keys, func.count(), func.sum(source.c.ok), packed(source.c.v)).group_by(*keys)
+    width = len(group)
+    result: dict[Key, Timing] = {}
+    for row in session.connection().execute(stmt):
+        count, ok, values = row[width:]
+        if count:
+            result[tuple(row[:width])] = _ranked_values(_unpacked(values), int(ok or 0))
+    return result
 
 
 def ranks_in_sql(session: Session) -> bool:
@@ -271,39 +282,6 @@ def _sql_timings(session: Session, stmt: Any, width: int) -> dict[Key, Timing]:
         if n:  # without keys an aggregate answers one row even for no rows at all
             result[tuple(row[:width])] = Timing(int(n), int(ok or 0), *(int(v) for v in values))
     return result
-
-
-def plain_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
-    """All rows of `stmt` as the driver's own tuples, for the long lists the figures rank (a
-    month's 90,000 step items, a year's 100,000 cases): fetching them in one call without building
-    a SQLAlchemy row per value takes about half the time. Only for columns the driver returns
-    as they are meant (integers, text): no result type processing is applied."""
-    result = session.connection().execute(stmt)
-    try:
-        return list(result.cursor.fetchall())
-    finally:
-        result.close()
-
-
-def _collect(rows: Iterable[Sequence[Any]], width: int) -> tuple[dict[Key, list[int]], dict[Key, int]]:
-    """Rows of (the `width` key columns, v, ok) as each key's seconds and on-time count. Kept
-    lean: a year's cases and routes are about 100,000 rows each, so the key is taken with one
-    itemgetter (a scalar for one column) and made a tuple once per group, not once per row."""
-    values: dict[Any, list[int]] = {}
-    on_time: dict[Any, int] = {}
-    take = itemgetter(*range(width)) if width else (lambda _row: ())
-    for row in rows:
-        key = take(row)
-        found = values.get(key)
-        if found is None:
-            found = values[key] = []
-            on_time[key] = 0
-        found.append(row[width] or 0)
-        if row[width + 1]:
-            on_time[key] += 1
-    if width == 1:
-        return {(k,): v for k, v in values.items()}, {(k,): n for k, n in on_time.items()}
-    return values, on_time
 
 
 def _ranked_values(values: list[int], on_time: int) -> Timing:
@@ -508,13 +486,19 @@ def case_timing(
 def case_timing_and_buckets(
     session: Session, bounds: Bounds, buckets: Sequence[Bounds]
 ) -> tuple[Timing, dict[Key, Timing]]:
-    """`case_timing` of the whole period and per bucket at once, for buckets that divide the
-    period (a year's months): the cases' sums are read once (the costly part: every step event
-    of the period's closed cases) and ranked here, with the same nearest-rank rule."""
-    if (buckets[0][0], buckets[-1][1]) != bounds:
+    """`case_timing` of the whole period and per bucket at once, for consecutive buckets that
+    divide the period (a year's months): the cases' values are read once and ranked here, with
+    the same nearest-rank rule.
+
+    The stored rows are read one index range per bucket (the bucket is known from the range: no
+    CASE over a dozen bounds on each of a year's 100,000 rows) and come back packed, one text of
+    values per bucket (`_packed`), in the same statement as the marked cases computed from their
+    events (see `_per_case`). PostgreSQL ranks them itself, each bucket and the whole period as
+    grouping sets of one statement (`ranks_in_sql`)."""
+    if (buckets[0][0], buckets[-1][1]) != bounds or any(one[1] != two[0] for one, two in pairwise(buckets)):
         raise ValueError("the buckets must divide the period")
-    per_case = _per_case(bounds, buckets)
     if ranks_in_sql(session):  # one pass: each bucket and the whole period as grouping sets
+        per_case = _per_case(bounds, buckets)
         src = select(bucket_of(per_case.c.closed_at, buckets).label("bucket"), per_case.c.v, per_case.c.ok)
         cases = src.subquery("src")
         stmt = select(
@@ -527,50 +511,110 @@ def case_timing_and_buckets(
         timings = _sql_timings(session, stmt, 2)
         whole = next((timing for (_b, total), timing in timings.items() if total), Timing())
         return whole, {(bucket,): timing for (bucket, total), timing in timings.items() if not total}
-    rows = plain_rows(session, select(bucket_of(per_case.c.closed_at, buckets), per_case.c.v, per_case.c.ok))
-    values, on_time = _collect(rows, 1)
+    packed = _packed(session)
+    stored, fresh = _stored_cases()
+    parts = [
+        select(
+            literal(index).label("bucket"), func.count(), func.sum(stored.c.ok), packed(stored.c.seconds)
+        ).where(fresh, in_bounds(stored.c.closed_at, bucket))
+        for index, bucket in enumerate(buckets)
+    ]
+    changed = _changed_cases(bounds).subquery("changed")
+    which = bucket_of(changed.c.closed_at, buckets).label("bucket")
+    marked = select(which, changed.c.v, changed.c.ok).subquery("marked")
+    parts.append(
+        select(marked.c.bucket, func.count(), func.sum(marked.c.ok), packed(marked.c.v)).group_by(
+            marked.c.bucket
+        )
+    )
+    values: dict[Key, list[int]] = {}
+    on_time: dict[Key, int] = {}
+    for bucket, count, ok, text_values in session.connection().execute(union_all(*parts)):
+        if count:
+            values.setdefault((bucket,), []).extend(_unpacked(text_values))
+            on_time[(bucket,)] = on_time.get((bucket,), 0) + int(ok or 0)
     per_bucket = {key: _ranked_values(found, on_time[key]) for key, found in values.items()}
-    # each bucket's seconds are sorted now: timsort merges the sorted runs in one pass
-    whole = _ranked_values(sorted(chain.from_iterable(values.values())), sum(on_time.values()))
-    return whole, per_bucket
+    # each bucket's seconds are sorted runs now: their sort (in C) merges the runs for the period
+    year = _ranked_values(list(chain.from_iterable(values.values())), sum(on_time.values()))
+    return year, per_bucket
+
+
+def _packed(session: Session) -> Callable[[Any], ColumnElement[Any]]:
+    """An aggregate packing a group's integer values (NULL read as 0) into one text, "5,0,17":
+    fetching a year's 100,000 values row by row through the driver took most of the time of
+    reading them; one row per group costs a split here instead."""
+    if session.get_bind().dialect.name == "postgresql":
+        return lambda column: func.string_agg(cast(func.coalesce(column, 0), Text), literal_column("','"))
+    return lambda column: func.group_concat(func.coalesce(column, 0), literal_column("','"))
+
+
+def _unpacked(values: str | None) -> list[int]:
+    return [int(value) for value in values.split(",")] if values else []
 
 
 def _per_case(bounds: Bounds, buckets: Sequence[Bounds] | None) -> Subquery:
     """One row per case closed in the window: ``closed_at``, ``v`` (its business seconds: the
-    case-level steps plus the longest route) and ``ok`` (no finished step late), from the sums of
-    its routes: stored for the cases without a dirty mark, computed for the marked ones (see
-    `route_sums`). A case without a finished step has v = 0, ok = 1."""
+    case-level steps plus the longest route) and ``ok`` (no finished step late). The cases without
+    a dirty mark are read from `report_case_sums` (one index range over the window); the marked
+    ones (whose events or status changed since) are computed from their step events in the same
+    query (see `route_sums`). A case without a finished step has v = 0, ok = 1."""
     window = (buckets[0][0], buckets[-1][1]) if buckets else bounds
+    stored, fresh = _stored_cases()
+    # closed_at is stored only for a finished case, so the window alone selects the closed ones
+    rows = select(stored.c.closed_at, stored.c.seconds.label("v"), stored.c.ok).where(
+        fresh, in_bounds(stored.c.closed_at, window)
+    )
+    return union_all(rows, _changed_cases(window)).subquery("per_case")
+
+
+def _stored_cases() -> tuple[Any, ColumnElement[bool]]:
+    """`report_case_sums` and the condition that a row may be read: its case has no dirty mark."""
+    stored = ReportCaseSum.__table__
+    return stored, stored.c.case_id.not_in(select(ReportDirtyCase.case_id))
+
+
+def _changed_cases(window: Bounds) -> Any:
+    """The marked cases closed in `window`: closed_at, v and ok computed from their events."""
     dirty = select(ReportDirtyCase.case_id)
     closed = (Case.status != CASE_OPEN, in_bounds(Case.closed_at, window))
-    stored = ReportRouteSum.__table__
     computed = computed_sums(select(Case.id).where(*closed, Case.id.in_(dirty)))
-    halves = [
-        _case_sums(stored, and_(*closed, Case.id.not_in(dirty))),
-        _case_sums(computed, and_(*closed, Case.id.in_(dirty))),
-    ]
-    return union_all(*halves).subquery("per_case")
+    return (
+        select(Case.closed_at.label("closed_at"), *_case_totals(computed))
+        .select_from(Case)
+        .outerjoin(computed, computed.c.case_id == Case.id)
+        .where(*closed, Case.id.in_(dirty))
+        .group_by(Case.id, Case.closed_at)
+    )
 
 
-def _case_sums(sums: Any, where: ColumnElement[bool]) -> Any:
-    """Per case matching `where`: closed_at, the case-level sum plus the longest route, min ok."""
+def _case_totals(sums: Any) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """Over one case's route sums (`sums` outer-joined to its case): ``v``, the case-level sum
+    plus the longest route, and ``ok``, their min (0 s and 1 without a finished row)."""
     v = func.coalesce(func.sum(case((sums.c.route_key == 0, sums.c.seconds), else_=0)), 0) + func.coalesce(
         func.max(case((sums.c.route_key != 0, sums.c.seconds), else_=0)), 0
     )
+    return v.label("v"), func.coalesce(func.min(sums.c.ok), 1).label("ok")
+
+
+def case_sums_of(cases: Any, sums: Any) -> Any:
+    """The rows of `report_case_sums` (case_id, closed_at, seconds, ok) for the case ids `cases`
+    (a SELECT of ids or a list) from `sums`, route sums as `report_route_sums` holds them (the
+    stored table or `computed_sums`): closed_at only when the case is finished."""
+    v, ok = _case_totals(sums)
+    closed_at = case((Case.status != CASE_OPEN, Case.closed_at), else_=None)
     return (
-        select(
-            Case.closed_at.label("closed_at"), v.label("v"), func.coalesce(func.min(sums.c.ok), 1).label("ok")
-        )
+        select(Case.id.label("case_id"), closed_at.label("closed_at"), v.label("seconds"), ok)
         .select_from(Case)
         .outerjoin(sums, sums.c.case_id == Case.id)
-        .where(where)
-        .group_by(Case.id, Case.closed_at)
+        .where(Case.id.in_(cases))
+        .group_by(Case.id, Case.status, Case.closed_at)
     )
 
 
 # --- the per-route sums (migration 0009) -------------------------------------------------------
 
 SUM_COLUMNS = ("case_id", "route_key", "opd_code", "seconds", "ok", "last_step", "last_done_at")
+CASE_SUM_COLUMNS = ("case_id", "closed_at", "seconds", "ok")
 REFRESH_FROM = 2000  # marks in the dirty log from which a long report folds them in first
 REFRESH_CHUNK = 2000  # cases recomputed per statement
 
@@ -623,10 +667,11 @@ def route_sums(where: Callable[[Any], ColumnElement[bool]]) -> Subquery:
 
 
 def refresh_route_sums(database: Database, *, at_least: int = REFRESH_FROM) -> int:
-    """Fold the dirty log into `report_route_sums` when it holds `at_least` marks; returns how many
-    marks were folded. Exactness never depends on it (see `route_sums`): it only keeps the part
-    computed on each report small. Each mark taken is deleted in the transaction that recomputes
-    its case from the events committed by then, which include the mark's own."""
+    """Fold the dirty log into `report_route_sums` and `report_case_sums` when it holds `at_least`
+    marks; returns how many marks were folded. Exactness never depends on it (see `route_sums`):
+    it only keeps the part computed on each report small. Each mark taken is deleted in the
+    transaction that recomputes its case from the events and case committed by then, which
+    include the mark's own."""
     with database.reader() as session:
         if session.execute(select(func.count()).select_from(ReportDirtyCase)).scalar_one() < at_least:
             return 0
@@ -644,6 +689,11 @@ def refresh_route_sums(database: Database, *, at_least: int = REFRESH_FROM) -> i
             computed = computed_sums(ids)
             rows = select(*(computed.c[name] for name in SUM_COLUMNS))
             session.execute(insert(ReportRouteSum).from_select(list(SUM_COLUMNS), rows))
+            # the case rows from the route sums just stored; a case without events gets 0 s,
+            # ok 1, and a deleted case no row
+            session.execute(delete(ReportCaseSum).where(ReportCaseSum.case_id.in_(ids)))
+            cases = case_sums_of(ids, ReportRouteSum.__table__)
+            session.execute(insert(ReportCaseSum).from_select(list(CASE_SUM_COLUMNS), cases))
             folded += len(chunk)
     return folded
 

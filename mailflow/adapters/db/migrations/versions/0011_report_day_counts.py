@@ -1,7 +1,7 @@
 """per-local-day counts of finished and started step items, kept exact by an append-only delta log
 
 Revision ID: 0010_day_counts
-Revises: 0008_report_rollups
+Revises: 0009_case_sums
 Create Date: 2026-12-01 03:45:00.000000
 
 Issue 16: a semester or a year counted each OPD's and step's finished, on-time and started items
@@ -33,7 +33,7 @@ from alembic import op
 from mailflow.adapters.db.types import UTCDateTime
 
 revision: str = "0010_day_counts"
-down_revision: str | None = "0008_report_rollups"
+down_revision: str | None = "0009_case_sums"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
