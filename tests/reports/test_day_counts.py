@@ -354,6 +354,11 @@ def test_bounds_off_local_midnights_read_the_raw_events(
         assert _plain(new.on_time_counts(session, shifted, ("step",), buckets=months)) == _plain(
             old.on_time_counts(session, shifted, ("step",), buckets=months)
         )
+        # whole local days with a gap between them: the raw reads keep what falls in the gap
+        midnight = [(start + timedelta(days=60 * i), start + timedelta(days=60 * i + 30)) for i in range(6)]
+        gapped = new.routes_received(session, (start, end), first, buckets=midnight)
+        assert any(key[0] is None for key in gapped)
+        assert gapped == old.routes_received(session, (start, end), first, buckets=midnight)
 
 
 def _plain(value: Any) -> Any:

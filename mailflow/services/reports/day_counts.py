@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import Table, and_, case, delete, func, insert, literal, select, text, union_all, update
@@ -49,9 +50,12 @@ def read_day_counts(
     session: Session, kind: int, buckets: Sequence[Bounds]
 ) -> dict[DayKey, tuple[int, int, int]] | None:
     """{(bucket, step, opd_code, flag): (n, ok, nulls)} of the items of `kind` whose instant lies in
-    each bucket, or None when a bound is not a local midnight at the stored offset. Keys whose
+    each bucket, or None when a bound is not a local midnight at the stored offset or the buckets
+    do not follow each other without gaps (the callers then read the raw events). Keys whose
     sums are all zero (every counted row deleted or moved away) are left out, as a GROUP BY over
     the raw rows would."""
+    if any(one[1] != two[0] for one, two in pairwise(buckets)):
+        return None  # gaps: the raw reads keep what falls between buckets (under None), this would not
     offset = session.execute(select(ReportDaySetting.offset_minutes).where(ReportDaySetting.id == 1)).scalar()
     if offset is None:
         return None
