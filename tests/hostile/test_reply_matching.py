@@ -71,7 +71,8 @@ def test_a_claimed_token_that_fails_never_falls_back_to_the_thread_or_the_subjec
     assert h.deliver(both).code == "forged"
     # a token-shaped Message-ID of ours that fails, with no plus-address: forged as well
     token = action.reply_to.split("+", 1)[1].split("@")[0]
-    bad_thread = f"<{token[:-2]}aa.0011223344556677@{DOMAIN}>"
+    wrong = "bb" if token.endswith("aa") else "aa"  # never the genuine token (1 in 1,024 before)
+    bad_thread = f"<{token[:-2]}{wrong}.0011223344556677@{DOMAIN}>"
     threaded = gmail_reply(
         action, "TOLAK x", to=(f"lapor@{DOMAIN}",), in_reply_to=(bad_thread,), references=()
     )
