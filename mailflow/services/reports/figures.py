@@ -23,12 +23,15 @@ Definitions used by every report:
   business time from receipt to closing. *Within limit* = no finished step of the case was late.
 
 Speed (issue 16): every query reads the period's rows only, through covering indexes (migration
-0003_perf), so no query fetches table rows it then throws away. Percentiles of the step items
-over a long period (a semester, a year) are read by walking the (step, business_seconds) index
-in value order to the k-th row of the period (`LIMIT 1 OFFSET k-1`) instead of numbering every
-row of the period in a sort; short periods sort their few rows. Both give the nearest-rank value
-defined in `mailflow.domain.periods`, which tests/reports/test_figures_equivalence.py checks
-against the earlier implementation on both databases.
+0003_perf), so no query fetches table rows it then throws away. On SQLite the percentiles of the
+step items over a long period (a semester, a year) are read by walking the (step,
+business_seconds) index in value order to the k-th row of the period (`LIMIT 1 OFFSET k-1`), and
+other groups' values come back packed in one text per group and are ranked here; PostgreSQL ranks
+them itself with percentile_disc (`ranks_in_sql`). All give the nearest-rank value defined in
+`mailflow.domain.periods`, which tests/reports/test_figures_equivalence.py checks against the
+earlier implementation on both databases. Long reports also read stored rollups, each kept exact
+by marks or deltas written in the events' own transactions: per-route and per-case sums
+(`report_route_sums`, `report_case_sums`) and per-day counts (`day_counts`).
 """
 
 from __future__ import annotations
