@@ -3,11 +3,13 @@ history of tests/reports/seed.py in a fresh database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from mailflow.adapters.db.engine import Database
 from mailflow.bootstrap import build_calendar
@@ -19,6 +21,7 @@ from mailflow.domain.directory import Directory
 from mailflow.domain.sop import Sop
 from mailflow.resources import starter
 from mailflow.services.reports import ReportContext
+from tests.fixtures.postgres import PostgresCluster
 from tests.reports.seed import seed_history
 
 
@@ -66,3 +69,24 @@ def make_context(calendar: BusinessCalendar, sop: Sop, directory: Directory, tmp
         )
 
     return make
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database with no schema yet, on each backend: an existing site that the upgrade tests
+    migrate to the revision they start from."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+    else:
+        cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+        name = f"site_{os.getpid()}_{datetime.now(UTC):%H%M%S%f}"
+        admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = cluster.url(name)
+    database = Database(url)
+    try:
+        yield database
+    finally:
+        database.dispose()

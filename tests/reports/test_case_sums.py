@@ -17,14 +17,13 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, delete, func, inspect, select, text, update
+from sqlalchemy import delete, func, inspect, select, update
 
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.migrate import alembic_config, current_revision, upgrade
@@ -39,7 +38,6 @@ from mailflow.services.reports.figures import (
     computed_sums,
     refresh_route_sums,
 )
-from tests.fixtures.postgres import PostgresCluster
 from tests.reports import legacy_figures as old
 from tests.reports.test_figures_equivalence import (
     TODAY,
@@ -284,24 +282,10 @@ def test_a_writer_killed_in_its_transaction_changes_nothing(
     assert same_as_raw(database, calendar, sop) == before
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+@pytest.fixture
+def site(empty_site: Database) -> Database:
     """A database with no schema yet (an existing site is migrated to a chosen revision)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
-    else:
-        cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
-        name = f"site_{os.getpid()}_{datetime.now(UTC):%H%M%S%f}"
-        admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = cluster.url(name)
-    database = Database(url)
-    try:
-        yield database
-    finally:
-        database.dispose()
+    return empty_site
 
 
 def test_the_upgrade_backfills_the_case_sums(site: Database, calendar: BusinessCalendar, sop: Sop) -> None:

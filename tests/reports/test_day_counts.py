@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, delete, func, inspect, select, text, update
+from sqlalchemy import delete, func, inspect, select, text, update
 
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.migrate import alembic_config, upgrade
@@ -365,25 +365,11 @@ def _plain(value: Any) -> Any:
     return {key: (timing.finished, timing.on_time) for key, timing in value.items()}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def before_days(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+@pytest.fixture
+def before_days(empty_site: Database) -> Database:
     """A database at the revision before the day counts (an existing site before its upgrade)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
-    else:
-        cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
-        name = f"days_{os.getpid()}_{datetime.now(UTC):%H%M%S%f}"
-        admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = cluster.url(name)
-    database = Database(url)
-    upgrade(database, BEFORE)
-    try:
-        yield database
-    finally:
-        database.dispose()
+    upgrade(empty_site, BEFORE)
+    return empty_site
 
 
 def test_the_upgrade_backfills_and_a_downgrade_and_upgrade_rebuild(

@@ -16,13 +16,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import func, select, update
 
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.migrate import upgrade
@@ -31,7 +30,6 @@ from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.sop import Sop
 from mailflow.services.reports import figures as new
 from mailflow.services.reports.figures import SUM_COLUMNS, computed_sums, refresh_route_sums
-from tests.fixtures.postgres import PostgresCluster
 from tests.reports import legacy_figures as old
 from tests.reports.test_figures_equivalence import every_figure, late_events, seed
 
@@ -212,25 +210,11 @@ def test_marks_only_for_changes_of_finished_rows(
     same_as_raw(database, calendar, sop)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def before_sums(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+@pytest.fixture
+def before_sums(empty_site: Database) -> Database:
     """A database at the revision before the sums (an existing site before its upgrade)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
-    else:
-        cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
-        name = f"site_{os.getpid()}_{datetime.now(UTC):%H%M%S%f}"
-        admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = cluster.url(name)
-    database = Database(url)
-    upgrade(database, "0007_perf_rounds")
-    try:
-        yield database
-    finally:
-        database.dispose()
+    upgrade(empty_site, "0007_perf_rounds")
+    return empty_site
 
 
 def test_the_upgrade_backfills_the_sums_of_the_stored_events(
