@@ -1,9 +1,11 @@
-"""Fixtures of the reports tests: the real calendar, SOP and starter directory, and the seeded
-history of tests/reports/seed.py in a fresh database (SQLite and PostgreSQL)."""
+"""Fixtures of the reports tests: the real calendar, SOP and starter directory, the seeded
+history of tests/reports/seed.py in a fresh database (SQLite and PostgreSQL), and a copy of the
+larger history of tests/reports/history.py, seeded once per session and backend."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from mailflow.adapters.db.engine import Database
+from mailflow.adapters.db.migrate import upgrade
 from mailflow.bootstrap import build_calendar
 from mailflow.config.directory_file import load_directory
 from mailflow.config.model import Settings
@@ -21,7 +24,9 @@ from mailflow.domain.directory import Directory
 from mailflow.domain.sop import Sop
 from mailflow.resources import starter
 from mailflow.services.reports import ReportContext
+from tests.conftest import new_pg_database
 from tests.fixtures.postgres import PostgresCluster
+from tests.reports import history as synthetic
 from tests.reports.seed import seed_history
 
 
@@ -85,6 +90,49 @@ def empty_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Datab
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         url = cluster.url(name)
+    database = Database(url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_history(tmp_path_factory: pytest.TempPathFactory, calendar: BusinessCalendar, sop: Sop) -> Path:
+    """A migrated SQLite file holding tests/reports/history.py's history, closed (its WAL
+    checkpointed into the file) so that a plain copy is a complete database."""
+    path = tmp_path_factory.mktemp("history") / "history.sqlite3"
+    database = Database(f"sqlite:///{path}")
+    upgrade(database)
+    synthetic.seed(database, calendar, sop)
+    database.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_history(pg_cluster: PostgresCluster, pg_template: str, calendar: BusinessCalendar, sop: Sop) -> str:
+    """A PostgreSQL template holding the same history, statistics included (ANALYZE in seed)."""
+    name = "mailflow_history"
+    admin = create_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {pg_template}"))
+    admin.dispose()
+    database = Database(pg_cluster.url(name))
+    synthetic.seed(database, calendar, sop)
+    database.dispose()  # a template must have no connection when it is copied
+    return name
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def history(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh copy of the seeded history at the newest revision, every rollup mark and delta
+    still unfolded (as the triggers left them), on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "history.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_history"), path)
+        url = f"sqlite:///{path}"
+    else:
+        url = new_pg_database(request.getfixturevalue("pg_cluster"), request.getfixturevalue("pg_history"))
     database = Database(url)
     try:
         yield database

@@ -12,13 +12,7 @@ the stored rows equal to the rows computed from the events, and the migration's 
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import textwrap
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,19 +32,19 @@ from mailflow.services.reports.figures import (
     computed_sums,
     refresh_route_sums,
 )
-from tests.reports import legacy_figures as old
-from tests.reports.test_figures_equivalence import (
+from tests.reports import history as synthetic
+from tests.reports.history import (
     TODAY,
-    every_figure,
+    kill_writer_in_its_transaction,
     late_events,
     plain,
     seed,
+    unchanged,
     year_and_months,
 )
 from tests.reports.test_route_sums import from_events, marks, stored
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 BEFORE = "0008_report_rollups"  # the revision before the case sums
 
 
@@ -71,8 +65,7 @@ def cases_from_events(database: Database) -> list[tuple[Any, ...]]:
 def same_as_raw(database: Database, calendar: BusinessCalendar, sop: Sop) -> dict[str, Any]:
     """Every figure (and the yearly report's case timing read once for the year and its months)
     equals the raw events' and is returned."""
-    raw = every_figure(old, database, calendar, sop)
-    assert every_figure(new, database, calendar, sop) == raw
+    raw = synthetic.same_as_raw(database, calendar, sop)
     now, legacy = year_and_months(database, calendar)
     assert now == legacy
     return raw
@@ -101,12 +94,11 @@ def folded(database: Database) -> None:
 
 
 def test_closing_reopening_and_closing_again_without_event_changes(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    folded(database)
-    before = same_as_raw(database, calendar, sop)
-    with database.reader() as session:
+    folded(history)
+    before = same_as_raw(history, calendar, sop)
+    with history.reader() as session:
         case_id, closed_at = session.execute(
             select(Case.id, Case.closed_at)
             .where(Case.status == "closed", Case.closed_at < datetime(2026, 3, 1, tzinfo=UTC))
@@ -115,52 +107,51 @@ def test_closing_reopening_and_closing_again_without_event_changes(
         ).one()
 
     # reopened: only its status and closed_at change, no step event
-    with database.transaction() as session:
+    with history.transaction() as session:
         session.execute(update(Case).where(Case.id == case_id).values(status="open", closed_at=None))
-    assert marks(database) == 1
-    reopened = same_as_raw(database, calendar, sop)
+    assert marks(history) == 1
+    reopened = same_as_raw(history, calendar, sop)
     assert reopened != before
     # the mark is what keeps it exact: the stored row alone still counts the case in its month
-    assert year_cases(database, calendar, drop_marks=True) != year_cases(database, calendar, drop_marks=False)
+    assert year_cases(history, calendar, drop_marks=True) != year_cases(history, calendar, drop_marks=False)
 
     # an update writing the same values changes no figure and leaves no mark
-    folded(database)
-    with database.transaction() as session:
+    folded(history)
+    with history.transaction() as session:
         session.execute(update(Case).where(Case.id == case_id).values(status="open", closed_at=None))
-    assert marks(database) == 0
-    assert same_as_raw(database, calendar, sop) == reopened
+    assert marks(history) == 0
+    assert same_as_raw(history, calendar, sop) == reopened
 
     # closed again months later, still without an event change: it moves to another month
-    with database.transaction() as session:
+    with history.transaction() as session:
         session.execute(
             update(Case)
             .where(Case.id == case_id)
             .values(status="closed", closed_at=closed_at + timedelta(days=120))
         )
-    assert marks(database) == 1
-    again = same_as_raw(database, calendar, sop)
+    assert marks(history) == 1
+    again = same_as_raw(history, calendar, sop)
     assert again not in (before, reopened)
-    assert year_cases(database, calendar, drop_marks=True) != year_cases(database, calendar, drop_marks=False)
+    assert year_cases(history, calendar, drop_marks=True) != year_cases(history, calendar, drop_marks=False)
     # and its closing time moved without a status change
-    folded(database)
-    with database.transaction() as session:
+    folded(history)
+    with history.transaction() as session:
         session.execute(
             update(Case).where(Case.id == case_id).values(closed_at=closed_at + timedelta(days=200))
         )
-    assert marks(database) == 1
-    assert same_as_raw(database, calendar, sop) != again
-    folded(database)
-    same_as_raw(database, calendar, sop)
+    assert marks(history) == 1
+    assert same_as_raw(history, calendar, sop) != again
+    folded(history)
+    same_as_raw(history, calendar, sop)
 
 
 def test_a_case_closed_without_a_finished_step(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    folded(database)
-    before = same_as_raw(database, calendar, sop)
+    folded(history)
+    before = same_as_raw(history, calendar, sop)
     closing = datetime(2026, 7, 15, 3, tzinfo=UTC)
-    with database.transaction() as session:
+    with history.transaction() as session:
         # a case rejected at once (no step event at all) and an open case rejected before any of
         # its steps finished
         session.add(
@@ -177,11 +168,11 @@ def test_a_case_closed_without_a_finished_step(
         session.execute(
             update(Case).where(Case.id == unfinished).values(status="rejected", closed_at=closing)
         )
-    assert marks(database) == 2  # the insert and the update, by the triggers on cases
-    after = same_as_raw(database, calendar, sop)
+    assert marks(history) == 2  # the insert and the update, by the triggers on cases
+    after = same_as_raw(history, calendar, sop)
     assert after["yearly 2026"]["cases"]["rejected"] == before["yearly 2026"]["cases"]["rejected"] + 2
-    folded(database)
-    with database.reader() as session:
+    folded(history)
+    with history.reader() as session:
         new_id = session.execute(select(Case.id).where(Case.number == "ADU-T-0001")).scalar_one()
         row = session.execute(
             select(ReportCaseSum.closed_at, ReportCaseSum.seconds, ReportCaseSum.ok).where(
@@ -189,25 +180,24 @@ def test_a_case_closed_without_a_finished_step(
             )
         ).one()
     assert tuple(row) == (closing, 0, 1)
-    assert same_as_raw(database, calendar, sop) == after
+    assert same_as_raw(history, calendar, sop) == after
 
 
 def test_late_events_and_deleted_cases_stay_exact(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    folded(database)
-    before = same_as_raw(database, calendar, sop)
-    late_events(database)  # steps finished in February and November, recorded now
-    assert 0 < marks(database) <= 4
-    after = same_as_raw(database, calendar, sop)
+    folded(history)
+    before = same_as_raw(history, calendar, sop)
+    late_events(history)  # steps finished in February and November, recorded now
+    assert 0 < marks(history) <= 4
+    after = same_as_raw(history, calendar, sop)
     assert after != before
-    folded(database)
-    assert same_as_raw(database, calendar, sop) == after
+    folded(history)
+    assert same_as_raw(history, calendar, sop) == after
     # a closed case without events, then deleted: its stored row must no longer count (only the
     # trigger on cases marks it)
     closing = datetime(2026, 5, 5, tzinfo=UTC)
-    with database.transaction() as session:
+    with history.transaction() as session:
         session.add(
             Case(
                 number="ADU-T-0002", channel="email", subject="deleted later", status="closed",
@@ -215,31 +205,30 @@ def test_late_events_and_deleted_cases_stay_exact(
                 created_at=closing, updated_at=closing,
             )
         )  # fmt: skip
-    folded(database)
-    closed = same_as_raw(database, calendar, sop)
-    with database.transaction() as session:
+    folded(history)
+    closed = same_as_raw(history, calendar, sop)
+    with history.transaction() as session:
         session.execute(delete(Case).where(Case.number == "ADU-T-0002"))
-    assert marks(database) == 1
-    assert same_as_raw(database, calendar, sop) != closed
-    assert year_cases(database, calendar, drop_marks=True) != year_cases(database, calendar, drop_marks=False)
-    folded(database)
-    assert same_as_raw(database, calendar, sop) == after
+    assert marks(history) == 1
+    assert same_as_raw(history, calendar, sop) != closed
+    assert year_cases(history, calendar, drop_marks=True) != year_cases(history, calendar, drop_marks=False)
+    folded(history)
+    assert same_as_raw(history, calendar, sop) == after
 
 
 def test_a_rolled_back_status_change_leaves_no_mark_and_no_change(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    folded(database)
-    before = same_as_raw(database, calendar, sop)
-    rows = stored_cases(database)
-    with pytest.raises(RuntimeError), database.transaction() as session:
+    folded(history)
+    before = same_as_raw(history, calendar, sop)
+    rows = stored_cases(history)
+    with pytest.raises(RuntimeError), history.transaction() as session:
         session.execute(update(Case).where(Case.status == "closed").values(status="open", closed_at=None))
         session.flush()
         assert session.execute(select(func.count()).select_from(ReportDirtyCase)).scalar_one() > 100
         raise RuntimeError("the writer fails after the cases were written")
-    assert marks(database) == 0 and stored_cases(database) == rows
-    assert same_as_raw(database, calendar, sop) == before
+    assert marks(history) == 0 and stored_cases(history) == rows
+    unchanged(history, calendar, sop, before)
 
 
 WRITER = """
@@ -260,26 +249,14 @@ with database.transaction() as session:
 
 
 def test_a_writer_killed_in_its_transaction_changes_nothing(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    folded(database)
-    before = same_as_raw(database, calendar, sop)
-    rows = stored_cases(database)
-    with subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(WRITER), database.url],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    ) as child:
-        try:
-            assert child.stdout is not None and child.stdout.readline().strip() == "written"
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait(timeout=30)
-    database.dispose()  # a SQLite reader must not keep a snapshot from before the kill
-    assert marks(database) == 0 and stored_cases(database) == rows
-    assert same_as_raw(database, calendar, sop) == before
+    folded(history)
+    before = same_as_raw(history, calendar, sop)
+    rows = stored_cases(history)
+    kill_writer_in_its_transaction(history, WRITER)
+    assert marks(history) == 0 and stored_cases(history) == rows
+    unchanged(history, calendar, sop, before)
 
 
 @pytest.fixture
@@ -314,27 +291,26 @@ def test_the_upgrade_with_unfolded_marks_stays_exact(
     same_as_raw(site, calendar, sop)
 
 
-def test_downgrade_then_upgrade(database: Database, calendar: BusinessCalendar, sop: Sop) -> None:
-    seed(database, calendar, sop)
-    folded(database)
-    before = same_as_raw(database, calendar, sop)
-    command.downgrade(alembic_config(database), BEFORE)
-    assert current_revision(database) == BEFORE
-    assert "report_case_sums" not in inspect(database.engine).get_table_names()
+def test_downgrade_then_upgrade(history: Database, calendar: BusinessCalendar, sop: Sop) -> None:
+    folded(history)
+    before = same_as_raw(history, calendar, sop)
+    command.downgrade(alembic_config(history), BEFORE)
+    assert current_revision(history) == BEFORE
+    assert "report_case_sums" not in inspect(history.engine).get_table_names()
     # without 0010's triggers a status change marks nothing (0009's on step_events still stand)
-    with database.transaction() as session:
+    with history.transaction() as session:
         case_id = session.execute(
             select(Case.id).where(Case.status == "closed").order_by(Case.id).limit(1)
         ).scalar_one()
         session.execute(
             update(Case).where(Case.id == case_id).values(closed_at=datetime(2026, 12, 20, tzinfo=UTC))
         )
-    assert marks(database) == 0
-    upgrade(database)
-    assert marks(database) == 0
-    assert stored_cases(database) == cases_from_events(database)  # backfilled from the new state
-    assert same_as_raw(database, calendar, sop) != before
-    with database.transaction() as session:
+    assert marks(history) == 0
+    upgrade(history)
+    assert marks(history) == 0
+    assert stored_cases(history) == cases_from_events(history)  # backfilled from the new state
+    assert same_as_raw(history, calendar, sop) != before
+    with history.transaction() as session:
         session.execute(update(Case).where(Case.id == case_id).values(status="open", closed_at=None))
-    assert marks(database) == 1  # the triggers are back
-    same_as_raw(database, calendar, sop)
+    assert marks(history) == 1  # the triggers are back
+    same_as_raw(history, calendar, sop)

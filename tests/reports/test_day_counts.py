@@ -12,15 +12,9 @@ saving time, and the backfill of an upgraded site, its downgrade and upgrade aga
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import textwrap
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,10 +40,17 @@ from mailflow.services.reports.day_counts import (
 from tests.conftest import new_pg_database
 from tests.fixtures.postgres import PostgresCluster
 from tests.reports import legacy_figures as old
-from tests.reports.test_figures_equivalence import NOW, every_figure, late_events, seed
+from tests.reports.history import (
+    NOW,
+    every_figure,
+    kill_writer_in_its_transaction,
+    late_events,
+    same_as_raw,
+    seed,
+    unchanged,
+)
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 BEFORE = "0009_case_sums"
 WITA = 480
 
@@ -105,13 +106,6 @@ def offset_of(database: Database) -> int:
         return int(session.execute(select(ReportDaySetting.offset_minutes)).scalar_one())
 
 
-def same_as_raw(database: Database, calendar: BusinessCalendar, sop: Sop) -> dict[str, Any]:
-    """Every figure (day counts and raw reads) equals the raw events' and is returned."""
-    raw = every_figure(old, database, calendar, sop)
-    assert every_figure(new, database, calendar, sop) == raw
-    return raw
-
-
 def year_bounds(calendar: BusinessCalendar) -> tuple[datetime, datetime]:
     zone = calendar.zone
     return datetime(2026, 1, 1, tzinfo=zone).astimezone(UTC), datetime(2027, 1, 1, tzinfo=zone).astimezone(
@@ -125,24 +119,23 @@ def uses_day_counts(database: Database, bounds: tuple[datetime, datetime]) -> bo
 
 
 def test_day_counts_stay_exact_after_late_moved_flipped_and_deleted_events(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    assert offset_of(database) == WITA and deltas(database) > 10_000  # every seeded event logged
-    assert uses_day_counts(database, year_bounds(calendar))
-    before = same_as_raw(database, calendar, sop)  # every count from the deltas
-    assert refresh_day_counts(database, at_least=1) > 10_000
-    assert deltas(database) == 0 and stored(database) == from_events(database, WITA)
-    assert same_as_raw(database, calendar, sop) == before  # every count from the folded days
+    assert offset_of(history) == WITA and deltas(history) > 10_000  # every seeded event logged
+    assert uses_day_counts(history, year_bounds(calendar))
+    before = same_as_raw(history, calendar, sop)  # every count from the deltas
+    assert refresh_day_counts(history, at_least=1) > 10_000
+    assert deltas(history) == 0 and stored(history) == from_events(history, WITA)
+    assert same_as_raw(history, calendar, sop) == before  # every count from the folded days
 
-    late_events(database)  # finished in February and November, long after they were reported
-    assert 0 < deltas(database) <= 4
-    after = same_as_raw(database, calendar, sop)
+    late_events(history)  # finished in February and November, long after they were reported
+    assert 0 < deltas(history) <= 4
+    after = same_as_raw(history, calendar, sop)
     assert after != before
 
     # a route step finished on 30 June, the last instant of the local day (SQLite's date() would
     # round .999999 to the next day), then moved across the local midnight into July
-    with database.transaction() as session:
+    with history.transaction() as session:
         moved = session.execute(
             select(StepEvent.id)
             .where(StepEvent.outcome == "done", StepEvent.route_key != 0, StepEvent.finished_at.is_not(None))
@@ -152,20 +145,20 @@ def test_day_counts_stay_exact_after_late_moved_flipped_and_deleted_events(
         ).scalar_one()
         last_instant = datetime(2026, 6, 30, 15, 59, 59, 999_999, tzinfo=UTC)  # 23:59:59.999999 WITA
         session.execute(update(StepEvent).where(StepEvent.id == moved).values(finished_at=last_instant))
-    assert refresh_day_counts(database, at_least=1) > 0  # folded at the last instant of 30 June
-    assert stored(database) == from_events(database, WITA)
-    in_june = same_as_raw(database, calendar, sop)
-    with database.transaction() as session:
+    assert refresh_day_counts(history, at_least=1) > 0  # folded at the last instant of 30 June
+    assert stored(history) == from_events(history, WITA)
+    in_june = same_as_raw(history, calendar, sop)
+    with history.transaction() as session:
         session.execute(
             update(StepEvent)
             .where(StepEvent.id == moved)
             .values(finished_at=datetime(2026, 6, 30, 16, tzinfo=UTC))  # 1 July 00:00 WITA
         )
-    in_july = same_as_raw(database, calendar, sop)
+    in_july = same_as_raw(history, calendar, sop)
     assert in_july["semester 2026-S1"] != in_june["semester 2026-S1"]
 
     # on-time flags flipped (late steps in February) and a finished route step deleted
-    with database.transaction() as session:
+    with history.transaction() as session:
         feb = (datetime(2026, 1, 31, 16, tzinfo=UTC), datetime(2026, 2, 28, 16, tzinfo=UTC))
         flipped = session.execute(
             update(StepEvent)
@@ -193,19 +186,18 @@ def test_day_counts_stay_exact_after_late_moved_flipped_and_deleted_events(
             .where(StepEvent.id == first_step)
             .values(started_at=started - timedelta(days=31))
         )
-    changed = same_as_raw(database, calendar, sop)
+    changed = same_as_raw(history, calendar, sop)
     assert changed != in_july
-    assert refresh_day_counts(database, at_least=1) > 0
-    assert deltas(database) == 0 and stored(database) == from_events(database, WITA)
-    assert same_as_raw(database, calendar, sop) == changed
+    assert refresh_day_counts(history, at_least=1) > 0
+    assert deltas(history) == 0 and stored(history) == from_events(history, WITA)
+    assert same_as_raw(history, calendar, sop) == changed
 
 
 def test_updates_that_change_no_count_log_nothing(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    refresh_day_counts(database, at_least=1)
-    with database.transaction() as session:  # reminders and escalations count nowhere
+    refresh_day_counts(history, at_least=1)
+    with history.transaction() as session:  # reminders and escalations count nowhere
         session.execute(
             update(StepEvent)
             .where(StepEvent.finished_at.is_(None))
@@ -217,8 +209,8 @@ def test_updates_that_change_no_count_log_nothing(
             .where(StepEvent.business_seconds.is_not(None), StepEvent.step == 7)
             .values(business_seconds=StepEvent.business_seconds + 1)
         )
-    assert deltas(database) == 0
-    with database.transaction() as session:  # an open item finished: one +1 finished delta
+    assert deltas(history) == 0
+    with history.transaction() as session:  # an open item finished: one +1 finished delta
         first_open = session.execute(
             select(StepEvent.id).where(StepEvent.finished_at.is_(None)).order_by(StepEvent.id).limit(1)
         ).scalar_one()
@@ -232,20 +224,19 @@ def test_updates_that_change_no_count_log_nothing(
                 on_time=True,
             )
         )
-    with database.reader() as session:
+    with history.reader() as session:
         logged = session.execute(select(ReportDayDelta.kind, ReportDayDelta.n, ReportDayDelta.ok)).all()
     assert [tuple(row) for row in logged] == [(FINISHED_KIND, 1, 1)]
-    assert stored(database) == from_events(database, WITA)
-    same_as_raw(database, calendar, sop)
+    assert stored(history) == from_events(history, WITA)
+    same_as_raw(history, calendar, sop)
 
 
 def test_a_rolled_back_event_logs_nothing_and_changes_nothing(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    refresh_day_counts(database, at_least=1)
-    before = same_as_raw(database, calendar, sop)
-    with pytest.raises(RuntimeError), database.transaction() as session:
+    refresh_day_counts(history, at_least=1)
+    before = same_as_raw(history, calendar, sop)
+    with pytest.raises(RuntimeError), history.transaction() as session:
         session.execute(
             update(StepEvent)
             .where(StepEvent.outcome == "done", StepEvent.step == 7)
@@ -254,8 +245,8 @@ def test_a_rolled_back_event_logs_nothing_and_changes_nothing(
         session.flush()
         assert session.execute(select(func.count()).select_from(ReportDayDelta)).scalar_one() > 100
         raise RuntimeError("the writer fails after the events were written")
-    assert deltas(database) == 0 and stored(database) == from_events(database, WITA)
-    assert same_as_raw(database, calendar, sop) == before
+    assert deltas(history) == 0 and stored(history) == from_events(history, WITA)
+    unchanged(history, calendar, sop, before)
 
 
 WRITER = """
@@ -278,25 +269,13 @@ with database.transaction() as session:
 
 
 def test_a_writer_killed_in_its_transaction_changes_nothing(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    refresh_day_counts(database, at_least=1)
-    before = same_as_raw(database, calendar, sop)
-    with subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(WRITER), database.url],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    ) as child:
-        try:
-            assert child.stdout is not None and child.stdout.readline().strip() == "written"
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait(timeout=30)
-    database.dispose()  # a SQLite reader must not keep a snapshot from before the kill
-    assert deltas(database) == 0 and stored(database) == from_events(database, WITA)
-    assert same_as_raw(database, calendar, sop) == before
+    refresh_day_counts(history, at_least=1)
+    before = same_as_raw(history, calendar, sop)
+    kill_writer_in_its_transaction(history, WRITER)
+    assert deltas(history) == 0 and stored(history) == from_events(history, WITA)
+    unchanged(history, calendar, sop, before)
 
 
 def test_a_zone_with_another_offset_recuts_the_days(database: Database, sop: Sop) -> None:
@@ -326,18 +305,17 @@ def test_a_zone_with_another_offset_recuts_the_days(database: Database, sop: Sop
 
 
 def test_bounds_off_local_midnights_read_the_raw_events(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    refresh_day_counts(database, at_least=1)
+    refresh_day_counts(history, at_least=1)
     start, end = year_bounds(calendar)
     shifted = (start + timedelta(hours=1), end - timedelta(minutes=30))
-    assert not uses_day_counts(database, shifted) and uses_day_counts(database, (start, end))
+    assert not uses_day_counts(history, shifted) and uses_day_counts(history, (start, end))
     months = [
         (start + timedelta(days=30 * i, hours=5), start + timedelta(days=30 * (i + 1), hours=5))
         for i in range(6)
     ]
-    with database.reader() as session:
+    with history.reader() as session:
         for bounds in (shifted, (start, end)):
             for by in (("step",), ("opd_code",), ("opd_code", "step")):
                 got = new.on_time_counts(session, bounds, by)
@@ -396,8 +374,8 @@ def test_the_upgrade_backfills_and_a_downgrade_and_upgrade_rebuild(
 
 
 @pytest.fixture
-def pg_database(pg_cluster: PostgresCluster, pg_template: str) -> Iterator[Database]:
-    database = Database(new_pg_database(pg_cluster, pg_template))
+def pg_history_copy(pg_cluster: PostgresCluster, pg_history: str) -> Iterator[Database]:
+    database = Database(new_pg_database(pg_cluster, pg_history))
     try:
         yield database
     finally:
@@ -406,13 +384,12 @@ def pg_database(pg_cluster: PostgresCluster, pg_template: str) -> Iterator[Datab
 
 @pytest.mark.postgres
 def test_postgres_writers_never_wait_and_a_fold_beside_them_stays_exact(
-    pg_database: Database, calendar: BusinessCalendar, sop: Sop
+    pg_history_copy: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
     """Two writers finishing items on the same day, OPD and step hold no lock the other needs
     (the write path only appends), and a fold running while one of them is uncommitted leaves
     its deltas for later: the figures are exact before and after it commits."""
-    database = pg_database
-    seed(database, calendar, sop)
+    database = pg_history_copy
     refresh_day_counts(database, at_least=1)
     first = database.engine.connect()
     second = database.engine.connect()

@@ -11,13 +11,7 @@ the migration's backfill of an upgraded site must equal the sums computed from t
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import textwrap
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,13 +22,16 @@ from mailflow.adapters.db.migrate import upgrade
 from mailflow.adapters.db.models import Case, ReportDirtyCase, ReportRouteSum, StepEvent
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.sop import Sop
-from mailflow.services.reports import figures as new
 from mailflow.services.reports.figures import SUM_COLUMNS, computed_sums, refresh_route_sums
-from tests.reports import legacy_figures as old
-from tests.reports.test_figures_equivalence import every_figure, late_events, seed
+from tests.reports.history import (
+    kill_writer_in_its_transaction,
+    late_events,
+    same_as_raw,
+    seed,
+    unchanged,
+)
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def stored(database: Database) -> list[tuple[Any, ...]]:
@@ -54,31 +51,23 @@ def marks(database: Database) -> int:
         return int(session.execute(select(func.count()).select_from(ReportDirtyCase)).scalar_one())
 
 
-def same_as_raw(database: Database, calendar: BusinessCalendar, sop: Sop) -> dict[str, Any]:
-    """Every figure from the sums (stored and computed) equals the raw events' and is returned."""
-    raw = every_figure(old, database, calendar, sop)
-    assert every_figure(new, database, calendar, sop) == raw
-    return raw
-
-
 def test_sums_stay_exact_after_late_events_reopening_and_folding(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    assert marks(database) > 10_000  # every finished event was marked by the triggers
-    before = same_as_raw(database, calendar, sop)  # all computed from the events
-    assert refresh_route_sums(database, at_least=1) > 10_000
-    assert marks(database) == 0 and stored(database) == from_events(database)
-    assert same_as_raw(database, calendar, sop) == before  # all read from the stored sums
+    assert marks(history) > 10_000  # every finished event was marked by the triggers
+    before = same_as_raw(history, calendar, sop)  # all computed from the events
+    assert refresh_route_sums(history, at_least=1) > 10_000
+    assert marks(history) == 0 and stored(history) == from_events(history)
+    assert same_as_raw(history, calendar, sop) == before  # all read from the stored sums
 
     # a late event: a step of a case finished on a day long past (February, November)
-    late_events(database)
-    assert 0 < marks(database) <= 4
-    after = same_as_raw(database, calendar, sop)
+    late_events(history)
+    assert 0 < marks(history) <= 4
+    after = same_as_raw(history, calendar, sop)
     assert after != before
 
     # a reopened case: closed in the year, opened again (its sums change), then closed later
-    with database.transaction() as session:
+    with history.transaction() as session:
         case_id, closed_at = session.execute(
             select(Case.id, Case.closed_at)
             .where(Case.status == "closed", Case.closed_at < datetime(2026, 6, 1, tzinfo=UTC))
@@ -95,9 +84,9 @@ def test_sums_stay_exact_after_late_events_reopening_and_folding(
             reminders_sent=0,
         )  # fmt: skip
         session.add(again)
-    reopened = same_as_raw(database, calendar, sop)
+    reopened = same_as_raw(history, calendar, sop)
     assert reopened != after
-    with database.transaction() as session:
+    with history.transaction() as session:
         finish = closed_at + timedelta(days=40)
         session.execute(
             update(StepEvent)
@@ -111,22 +100,21 @@ def test_sums_stay_exact_after_late_events_reopening_and_folding(
             )
         )
         session.execute(update(Case).where(Case.id == case_id).values(status="closed", closed_at=finish))
-    closed_again = same_as_raw(database, calendar, sop)
+    closed_again = same_as_raw(history, calendar, sop)
     assert closed_again != reopened
 
-    assert refresh_route_sums(database, at_least=1) > 0
-    assert marks(database) == 0 and stored(database) == from_events(database)
-    assert same_as_raw(database, calendar, sop) == closed_again
+    assert refresh_route_sums(history, at_least=1) > 0
+    assert marks(history) == 0 and stored(history) == from_events(history)
+    assert same_as_raw(history, calendar, sop) == closed_again
 
 
 def test_a_rolled_back_event_leaves_no_mark_and_no_change(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    refresh_route_sums(database, at_least=1)
-    before = same_as_raw(database, calendar, sop)
-    sums = stored(database)
-    with pytest.raises(RuntimeError), database.transaction() as session:
+    refresh_route_sums(history, at_least=1)
+    before = same_as_raw(history, calendar, sop)
+    sums = stored(history)
+    with pytest.raises(RuntimeError), history.transaction() as session:
         session.execute(
             update(StepEvent)
             .where(StepEvent.outcome == "done", StepEvent.step == 7)
@@ -135,8 +123,8 @@ def test_a_rolled_back_event_leaves_no_mark_and_no_change(
         session.flush()
         assert session.execute(select(func.count()).select_from(ReportDirtyCase)).scalar_one() > 100
         raise RuntimeError("the writer fails after the events were written")
-    assert marks(database) == 0 and stored(database) == sums
-    assert same_as_raw(database, calendar, sop) == before
+    assert marks(history) == 0 and stored(history) == sums
+    unchanged(history, calendar, sop, before)
 
 
 WRITER = """
@@ -158,37 +146,24 @@ with database.transaction() as session:
 
 
 def test_a_writer_killed_in_its_transaction_changes_nothing(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    refresh_route_sums(database, at_least=1)
-    before = same_as_raw(database, calendar, sop)
-    sums = stored(database)
-    with subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(WRITER), database.url],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    ) as child:
-        try:
-            assert child.stdout is not None and child.stdout.readline().strip() == "written"
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait(timeout=30)
-    database.dispose()  # a SQLite reader must not keep a snapshot from before the kill
-    assert marks(database) == 0 and stored(database) == sums
-    assert same_as_raw(database, calendar, sop) == before
+    refresh_route_sums(history, at_least=1)
+    before = same_as_raw(history, calendar, sop)
+    sums = stored(history)
+    kill_writer_in_its_transaction(history, WRITER)
+    assert marks(history) == 0 and stored(history) == sums
+    unchanged(history, calendar, sop, before)
 
 
 def test_marks_only_for_changes_of_finished_rows(
-    database: Database, calendar: BusinessCalendar, sop: Sop
+    history: Database, calendar: BusinessCalendar, sop: Sop
 ) -> None:
-    seed(database, calendar, sop)
-    refresh_route_sums(database, at_least=1)
-    with database.transaction() as session:  # a reminder on an open item: no sum changes
+    refresh_route_sums(history, at_least=1)
+    with history.transaction() as session:  # a reminder on an open item: no sum changes
         session.execute(update(StepEvent).where(StepEvent.finished_at.is_(None)).values(reminders_sent=3))
-    assert marks(database) == 0
-    with database.transaction() as session:  # an open item finished: its case is marked
+    assert marks(history) == 0
+    with history.transaction() as session:  # an open item finished: its case is marked
         first_open, case_id = session.execute(
             select(StepEvent.id, StepEvent.case_id)
             .where(StepEvent.finished_at.is_(None))
@@ -205,9 +180,9 @@ def test_marks_only_for_changes_of_finished_rows(
                 on_time=True,
             )
         )
-    with database.reader() as session:
+    with history.reader() as session:
         assert set(session.execute(select(ReportDirtyCase.case_id)).scalars()) == {case_id}
-    same_as_raw(database, calendar, sop)
+    same_as_raw(history, calendar, sop)
 
 
 @pytest.fixture
