@@ -108,3 +108,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for fixture, mark in SERVER_MARKS.items():
             if fixture in needed and mark not in item.keywords:
                 item.add_marker(getattr(pytest.mark, mark))
+    # Modules holding slow tests first: `--dist loadscope` hands out whole modules in this order,
+    # so the long ones start early and the short ones fill the workers at the end, instead of one
+    # worker finishing a long module alone while the other waits.
+    slow_modules = {item.nodeid.split("::")[0] for item in items if "slow" in item.keywords}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_modules)
