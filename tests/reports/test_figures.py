@@ -23,10 +23,12 @@ from mailflow.services.reports.figures import (
     cases_by_bucket,
     compute_figures,
     on_time_counts,
+    received_counts,
     routes_received,
     share_history,
     step_timing,
 )
+from tests.reports import legacy_figures as old
 from tests.reports.seed import at
 
 H, M = 3600, 60
@@ -199,3 +201,30 @@ def test_buckets_per_month_and_week(seeded: Database, calendar: BusinessCalendar
     assert (2, 4) not in trend  # W51: nothing finished
     assert trend[(3, 4)] == Timing(3, 3)
     assert trend[(3, 1)] == Timing(5, 4)
+
+
+def test_category_and_channel_counts_read_in_one_pass_keep_the_order_of_one_query_per_column(
+    database: Database,
+) -> None:
+    """Ties are ordered by name, and an unclassified case (NULL category) sorts where each
+    database's ORDER BY puts NULL: the same rows and order as the per-column queries before."""
+    received = at("2026-12-22", "09:00")
+    shape = [(None, "email"), (None, "lapor"), ("Jalan Rusak", "email"), ("Jalan Rusak", "email"),
+             ("Banjir", "web"), ("Air", None), ("Air", "web")]  # fmt: skip
+    with database.transaction() as session:
+        for index, (category, channel) in enumerate(shape):
+            session.add(
+                Case(
+                    number=f"ADU-C-{index}", channel=channel or "", subject="counts", category=category,
+                    received_at=received, created_at=received, updated_at=received,
+                )
+            )  # fmt: skip
+    bounds = (at("2026-12-22", "00:00"), at("2026-12-23", "00:00"))
+    with database.reader() as session:
+        categories, channels = received_counts(session, bounds)
+        for counted, column in ((categories, Case.category), (channels, Case.channel)):
+            before = old.case_counts(session, column, bounds)
+            assert [(c.name, c.count) for c in counted] == [(c.name, c.count) for c in before]
+    assert sum(c.count for c in categories) == len(shape)
+    assert [c.count for c in categories] == [2, 2, 2, 1]
+    assert channels[0] == Count("email", 3)

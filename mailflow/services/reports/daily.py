@@ -14,7 +14,7 @@ from mailflow.adapters.db.models import Case
 from mailflow.domain.periods import Period
 from mailflow.services.ingest.ignored import ignored_mails
 from mailflow.services.reports.context import ReportContext
-from mailflow.services.reports.figures import Bounds, case_counts, in_bounds
+from mailflow.services.reports.figures import Bounds, in_bounds, received_counts
 from mailflow.services.reports.ignored import ignored_table
 from mailflow.services.reports.model import Report, Table, columns, t
 from mailflow.services.reports.special import routed_opds, special_cases, special_table
@@ -25,8 +25,7 @@ def build_daily(ctx: ReportContext, period: Period) -> Report:
     bounds = period.bounds(ctx.zone)
     with ctx.database.reader() as session:
         complaints = cases_received(session, bounds)
-        categories = case_counts(session, Case.category, bounds)
-        channels = case_counts(session, Case.channel, bounds)
+        categories, channels = received_counts(session, bounds)
         ignored = ignored_mails(session, since=bounds[0], until=bounds[1])
         special = special_cases(session, bounds)
     total = len(complaints)

@@ -36,6 +36,7 @@ by marks or deltas written in the events' own transactions: per-route and per-ca
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -205,6 +206,7 @@ def compute_figures(
     route_steps = [s.number for s in sop.route_steps()]
     if counts is None and is_long((start, end)):
         counts = long_counts(session, (start, end))
+    categories, channels = received_counts(session, (start, end))
     return Figures(
         period=period,
         start=start,
@@ -215,8 +217,8 @@ def compute_figures(
         opds=opd_figures(session, (start, end), moment, route_steps, counts) if route_steps else (),
         overdue=overdue_items(session, moment, calendar, limit=overdue_limit),
         overdue_total=count_overdue(session, moment),
-        categories=case_counts(session, Case.category, (start, end), limit=top_categories),
-        channels=case_counts(session, Case.channel, (start, end)),
+        categories=categories[:top_categories],
+        channels=channels,
     )
 
 
@@ -792,20 +794,31 @@ def routes_received(
     return {tuple(row[:-1]): int(row[-1]) for row in session.execute(stmt)}
 
 
-def case_counts(
-    session: Session, column: Any, bounds: Bounds, *, limit: int | None = None
-) -> tuple[Count, ...]:
-    """Cases received in the period per value of `column` (category, channel), largest first."""
-    total = func.count().label("total")
+def received_counts(session: Session, bounds: Bounds) -> tuple[tuple[Count, ...], tuple[Count, ...]]:
+    """Cases received in the period per category and per channel, largest first: one pass over
+    the (received_at, category, channel) index for both, where a count per column read it twice."""
+    categories: Counter[str | None] = Counter()
+    channels: Counter[str | None] = Counter()
     stmt = (
-        select(column, total)
+        select(Case.category, Case.channel, func.count())
         .where(in_bounds(Case.received_at, bounds))
-        .group_by(column)
-        .order_by(total.desc(), column)
+        .group_by(Case.category, Case.channel)
     )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return tuple(Count(name, int(count)) for name, count in session.execute(stmt))
+    for category, channel, count in session.execute(stmt):
+        categories[category] += count
+        channels[channel] += count
+    # the order of ORDER BY count DESC, name: ties by name, where SQLite sorts NULL first and
+    # PostgreSQL last, so that a report lists the same rows whichever function counted them
+    nulls_first = session.get_bind().dialect.name == "sqlite"
+    return _largest_first(categories, nulls_first), _largest_first(channels, nulls_first)
+
+
+def _largest_first(counts: Counter[str | None], nulls_first: bool) -> tuple[Count, ...]:
+    def key(item: tuple[str | None, int]) -> tuple[int, bool, str]:
+        name, count = item
+        return -count, (name is not None) if nulls_first else (name is None), name or ""
+
+    return tuple(Count(name, int(count)) for name, count in sorted(counts.items(), key=key))
 
 
 def cases_by_bucket(session: Session, column: Any, buckets: Sequence[Bounds]) -> dict[int, int]:
