@@ -24,7 +24,6 @@ _QUIET = (
     "pyhanko",
     "pyhanko_certvalidator",
     "fontTools",
-    "matplotlib",
     "PIL",
     "watchdog",
     "alembic.runtime",
