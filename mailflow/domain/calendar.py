@@ -33,6 +33,7 @@ BULAN = (
 )  # fmt: skip
 _HHMM = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 _SEARCH_LIMIT_DAYS = 3660
+_SECOND = timedelta(seconds=1)
 
 
 def parse_hhmm(text: str) -> time:
@@ -198,6 +199,7 @@ class BusinessCalendar:
         self.days_off = days_off or FixedDaysOff()
         self.overrides = tuple(overrides)
         self._cache: dict[date, DaySchedule] = {}
+        self._prefixes: dict[int, list[timedelta]] = {}
         if not any(day.is_open for day in week.days) and not any(
             any(s.is_open for s in o.week.values()) for o in self.overrides
         ):
@@ -268,19 +270,54 @@ class BusinessCalendar:
         return result.astimezone(UTC)
 
     def business_seconds(self, start: datetime, end: datetime) -> int:
-        """Working seconds in ``[start, end)``; 0 when end is not after start."""
+        """Whole working seconds in ``[start, end)``; 0 when end is not after start.
+
+        The first and last day are cut at the instants; the whole days between are summed per
+        year (`_whole_days`), so an item overdue for months costs what an item of a day costs
+        (a report lists hundreds of them). Summed in exact microseconds, then rounded down."""
         a, b = self.local(start), self.local(end)
         if b <= a:
             return 0
-        total = 0.0
-        for day in _dates(a.date(), b.date()):
-            for lo, hi in self.intervals(day):
-                overlap = (min(hi, b) - max(lo, a)).total_seconds()
-                if overlap > 0:
-                    total += overlap
-        return int(total)
+        first, last = a.date(), b.date()
+        total = self._overlap(first, a, b)
+        if last > first:
+            total += self._whole_days(first + timedelta(days=1), last) + self._overlap(last, a, b)
+        return total // _SECOND
 
     # --- internals --------------------------------------------------------------------------
+
+    def _overlap(self, day: date, a: datetime, b: datetime) -> timedelta:
+        total = timedelta()
+        for lo, hi in self.intervals(day):
+            if min(hi, b) > max(lo, a):
+                total += min(hi, b) - max(lo, a)
+        return total
+
+    def _whole_days(self, first: date, stop: date) -> timedelta:
+        """Working time of the days from `first` up to, not including, `stop` (first <= stop)."""
+        if first.year == stop.year:
+            prefix = self._year_prefix(first.year)
+            return prefix[_day_index(stop)] - prefix[_day_index(first)]
+        head = self._year_prefix(first.year)
+        total = head[-1] - head[_day_index(first)]
+        for year in range(first.year + 1, stop.year):
+            total += self._year_prefix(year)[-1]
+        return total + self._year_prefix(stop.year)[_day_index(stop)]
+
+    def _year_prefix(self, year: int) -> list[timedelta]:
+        """Working time of `year`'s days before each day of the year (index 0 = 1 January; the
+        last entry is the whole year). A day's working time is its intervals' wall-clock length,
+        as `_overlap` measures a day it covers whole."""
+        prefix = self._prefixes.get(year)
+        if prefix is None:
+            running = timedelta()
+            prefix = [running]
+            for day in _dates(date(year, 1, 1), date(year, 12, 31)):
+                for lo, hi in self.intervals(day):
+                    running += hi - lo
+                prefix.append(running)
+            self._prefixes[year] = prefix
+        return prefix
 
     def _at(self, day: date, clock: time) -> datetime:
         return datetime.combine(day, clock, tzinfo=self.zone)
@@ -309,6 +346,10 @@ class BusinessCalendar:
         schedule = self.schedule(day)
         clock = min(max(local.time(), schedule.opening), schedule.closing)
         return self._at(day, clock)
+
+
+def _day_index(day: date) -> int:
+    return day.timetuple().tm_yday - 1
 
 
 def _dates(first: date, last: date) -> Iterator[date]:

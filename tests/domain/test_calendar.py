@@ -220,3 +220,53 @@ def test_day_deadlines_fall_on_a_working_day_after_the_start(
         if cal.is_working_day(counted_from + timedelta(i + 1))
     )
     assert spanned == days
+
+
+def day_by_day(calendar: BusinessCalendar, start: datetime, end: datetime) -> int:
+    """Working seconds walked one day at a time in exact microseconds: what the per-year sums of
+    `business_seconds` must equal."""
+    a, b = calendar.local(start), calendar.local(end)
+    total = timedelta()
+    day = a.date()
+    while day <= b.date():
+        for lo, hi in calendar.intervals(day):
+            if min(hi, b) > max(lo, a):
+                total += min(hi, b) - max(lo, a)
+        day += timedelta(days=1)
+    return total // timedelta(seconds=1)
+
+
+instants = st.datetimes(
+    min_value=datetime(2025, 6, 1), max_value=datetime(2028, 6, 30), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(start=instants, end=instants)
+def test_business_time_over_months_and_years_equals_the_day_by_day_walk(
+    cal: BusinessCalendar, start: datetime, end: datetime
+) -> None:
+    """Across years, holidays and weekends, and at any microsecond, in WITA and in a zone with
+    daylight saving time (whose days are counted in wall-clock hours)."""
+    berlin = BusinessCalendar(ZoneInfo("Europe/Berlin"), WeekSchedule.bontang(), PackageDaysOff())
+    for calendar in (cal, berlin):
+        assert calendar.business_seconds(start, end) == day_by_day(calendar, start, end)
+
+
+def test_business_time_of_whole_years_and_of_an_item_overdue_for_months(cal: BusinessCalendar) -> None:
+    # 2026: 52 weeks of Mon-Thu 8.5 h + Fri 3.5 h = 37.5 h, from which the year's weekday days off
+    # are taken; checked against the walk, and the halves add up to the whole
+    year = cal.business_seconds(wita(2026, 1, 1, 0, 0), wita(2027, 1, 1, 0, 0))
+    assert year == day_by_day(cal, wita(2026, 1, 1, 0, 0), wita(2027, 1, 1, 0, 0))
+    assert 1700 * 3600 < year < 52 * 37.5 * 3600
+    half = wita(2026, 7, 1, 0, 0)
+    assert (
+        cal.business_seconds(wita(2026, 1, 1, 0, 0), half)
+        + cal.business_seconds(half, wita(2027, 1, 1, 0, 0))
+        == year
+    )
+    # Fri 27 Nov 2026 10:30 to Mon 30 Nov 08:00 across a weekend: 30 min + 30 min
+    assert cal.business_seconds(wita(2026, 11, 27, 10, 30), wita(2026, 11, 30, 8, 0)) == 3600
+    # a step due Mon 5 Jan 2026 09:00 still open at the end of 2027: across a whole year
+    late = cal.business_seconds(wita(2026, 1, 5, 9, 0), wita(2028, 1, 1, 0, 0))
+    assert late == day_by_day(cal, wita(2026, 1, 5, 9, 0), wita(2028, 1, 1, 0, 0)) > year
