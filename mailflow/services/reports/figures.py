@@ -660,9 +660,14 @@ def route_sums(where: Callable[[Any], ColumnElement[bool]]) -> Subquery:
 def refresh_route_sums(database: Database, *, at_least: int = REFRESH_FROM) -> int:
     """Fold the dirty log into `report_route_sums` and `report_case_sums` when it holds `at_least`
     marks; returns how many marks were folded. Exactness never depends on it (see `route_sums`):
-    it only keeps the part computed on each report small. Each mark taken is deleted in the
-    transaction that recomputes its case from the events and case committed by then, which
-    include the mark's own."""
+    it only keeps the part computed on each report small.
+
+    A case's marks are deleted by one statement that runs before the statements recomputing the
+    case, in the same transaction: every mark it deletes was committed before it started, so the
+    recomputation (a later statement) sees that mark's events and case, and a mark committed
+    after it stays for the next fold. Chunks are cases, not marks: a case marked by each of its
+    events was recomputed once per chunk holding one of its marks (a bulk load of 1 M cases left
+    12 M marks, and their fold took about 50 minutes instead of 4)."""
     with database.reader() as session:
         if session.execute(select(func.count()).select_from(ReportDirtyCase)).scalar_one() < at_least:
             return 0
@@ -671,11 +676,11 @@ def refresh_route_sums(database: Database, *, at_least: int = REFRESH_FROM) -> i
         if session.get_bind().dialect.name == "postgresql":
             # one refresher at a time: two recomputing the same case would collide on its key
             session.execute(text("SELECT pg_advisory_xact_lock(160009)"))
-        marks = session.execute(select(ReportDirtyCase.id, ReportDirtyCase.case_id)).all()
-        for start in range(0, len(marks), REFRESH_CHUNK):
-            chunk = marks[start : start + REFRESH_CHUNK]
-            ids = sorted({case_id for _mark, case_id in chunk})
-            session.execute(delete(ReportDirtyCase).where(ReportDirtyCase.id.in_([m for m, _c in chunk])))
+        marked = select(ReportDirtyCase.case_id).distinct().order_by(ReportDirtyCase.case_id)
+        cases = list(session.execute(marked).scalars())
+        for start in range(0, len(cases), REFRESH_CHUNK):
+            ids = cases[start : start + REFRESH_CHUNK]
+            taken = session.execute(delete(ReportDirtyCase).where(ReportDirtyCase.case_id.in_(ids)))
             session.execute(delete(ReportRouteSum).where(ReportRouteSum.case_id.in_(ids)))
             computed = computed_sums(ids)
             rows = select(*(computed.c[name] for name in SUM_COLUMNS))
@@ -683,9 +688,9 @@ def refresh_route_sums(database: Database, *, at_least: int = REFRESH_FROM) -> i
             # the case rows from the route sums just stored; a case without events gets 0 s,
             # ok 1, and a deleted case no row
             session.execute(delete(ReportCaseSum).where(ReportCaseSum.case_id.in_(ids)))
-            cases = case_sums_of(ids, ReportRouteSum.__table__)
-            session.execute(insert(ReportCaseSum).from_select(list(CASE_SUM_COLUMNS), cases))
-            folded += len(chunk)
+            sums = case_sums_of(ids, ReportRouteSum.__table__)
+            session.execute(insert(ReportCaseSum).from_select(list(CASE_SUM_COLUMNS), sums))
+            folded += int(taken.rowcount)  # type: ignore[attr-defined]
     return folded
 
 
