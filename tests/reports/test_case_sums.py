@@ -317,7 +317,7 @@ def test_downgrade_then_upgrade(history: Database, calendar: BusinessCalendar, s
 
 
 def test_a_fold_in_chunks_of_cases_takes_every_mark_once(
-    history: Database, monkeypatch: pytest.MonkeyPatch
+    history: Database,
 ) -> None:
     """Each case marked by every one of its events (13,000 marks for 1,300 cases), folded in
     chunks of 97 cases: every mark is counted and deleted once, and both stored tables equal the
@@ -326,7 +326,6 @@ def test_a_fold_in_chunks_of_cases_takes_every_mark_once(
     with history.reader() as session:
         cases = session.execute(select(func.count(ReportDirtyCase.case_id.distinct()))).scalar_one()
     assert pending > 5 * cases > 5 * 97
-    monkeypatch.setattr(new, "REFRESH_CHUNK", 97)  # several chunks out of the seeded history
     recomputed: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
@@ -335,7 +334,7 @@ def test_a_fold_in_chunks_of_cases_takes_every_mark_once(
 
     event.listen(history.engine, "before_cursor_execute", count)
     try:
-        assert refresh_route_sums(history, at_least=1) == pending
+        assert refresh_route_sums(history, at_least=1, chunk=97) == pending  # several chunks
     finally:
         event.remove(history.engine, "before_cursor_execute", count)
     assert len(recomputed) == -(-cases // 97)  # one recomputation per chunk of cases

@@ -657,10 +657,12 @@ def route_sums(where: Callable[[Any], ColumnElement[bool]]) -> Subquery:
     return union_all(fresh, changed).subquery("route_sums")
 
 
-def refresh_route_sums(database: Database, *, at_least: int = REFRESH_FROM) -> int:
+def refresh_route_sums(
+    database: Database, *, at_least: int = REFRESH_FROM, chunk: int = REFRESH_CHUNK
+) -> int:
     """Fold the dirty log into `report_route_sums` and `report_case_sums` when it holds `at_least`
-    marks; returns how many marks were folded. Exactness never depends on it (see `route_sums`):
-    it only keeps the part computed on each report small.
+    marks, `chunk` cases per statement; returns how many marks were folded. Exactness never
+    depends on it (see `route_sums`): it only keeps the part computed on each report small.
 
     A case's marks are deleted by one statement that runs before the statements recomputing the
     case, in the same transaction: every mark it deletes was committed before it started, so the
@@ -678,8 +680,8 @@ def refresh_route_sums(database: Database, *, at_least: int = REFRESH_FROM) -> i
             session.execute(text("SELECT pg_advisory_xact_lock(160009)"))
         marked = select(ReportDirtyCase.case_id).distinct().order_by(ReportDirtyCase.case_id)
         cases = list(session.execute(marked).scalars())
-        for start in range(0, len(cases), REFRESH_CHUNK):
-            ids = cases[start : start + REFRESH_CHUNK]
+        for start in range(0, len(cases), chunk):
+            ids = cases[start : start + chunk]
             taken = session.execute(delete(ReportDirtyCase).where(ReportDirtyCase.case_id.in_(ids)))
             session.execute(delete(ReportRouteSum).where(ReportRouteSum.case_id.in_(ids)))
             computed = computed_sums(ids)
@@ -798,8 +800,9 @@ def received_counts(session: Session, bounds: Bounds) -> tuple[tuple[Count, ...]
     for category, channel, count in session.execute(stmt):
         categories[category] += count
         channels[channel] += count
-    # the order of ORDER BY count DESC, name: ties by name, where SQLite sorts NULL first and
-    # PostgreSQL last, so that a report lists the same rows whichever function counted them
+    # the order of ORDER BY count DESC, name: ties by name in code-point order (SQLite's, and
+    # PostgreSQL's under the C collation), NULL first on SQLite and last on PostgreSQL as their
+    # ORDER BY puts it, so the top categories cut at the same row as the per-column queries did
     nulls_first = session.get_bind().dialect.name == "sqlite"
     return _largest_first(categories, nulls_first), _largest_first(channels, nulls_first)
 
