@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,10 +28,12 @@ from mailflow.bootstrap import build_calendar
 from mailflow.config.model import GeneralSection, Settings
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.sop import Sop
+from mailflow.domain.value_bins import bin_of
 from mailflow.services.reports import figures as new
 from mailflow.services.reports.day_counts import (
     FINISHED_KIND,
     STARTED_KIND,
+    VALUE_KIND,
     fixed_offset,
     local_day,
     read_day_counts,
@@ -71,7 +73,13 @@ def stored(database: Database) -> Counter[tuple[Any, ...]]:
             totals[(*key, "n")] += d.n
             totals[(*key, "ok")] += d.ok
             totals[(*key, "nulls")] += d.nulls
+            if d.bin is not None:  # a finished delta is its month's value-bin delta too
+                totals[(VALUE_KIND, month_of(d.at, offset), d.step, None, d.bin, "n")] += d.n
     return Counter({k: v for k, v in totals.items() if v})
+
+
+def month_of(instant: datetime, offset: int) -> date:
+    return local_day(instant, offset).replace(day=1)
 
 
 def from_events(database: Database, offset: int) -> Counter[tuple[Any, ...]]:
@@ -90,6 +98,9 @@ def from_events(database: Database, offset: int) -> Counter[tuple[Any, ...]]:
                 totals[(*key, "n")] += 1
                 totals[(*key, "ok")] += 1 if e.on_time else 0
                 totals[(*key, "nulls")] += 1 if e.business_seconds is None else 0
+                if e.business_seconds is not None:
+                    bin_key = (VALUE_KIND, month_of(e.finished_at, offset), e.step, None)
+                    totals[(*bin_key, bin_of(e.business_seconds), "n")] += 1
             first = int(e.route_key != 0 and e.attempt == 1)
             code = e.opd_code if first else None  # the OPD is kept for a route's first attempt only
             totals[(STARTED_KIND, local_day(e.started_at, offset), e.step, code, first, "n")] += 1
@@ -203,12 +214,6 @@ def test_updates_that_change_no_count_log_nothing(
             .where(StepEvent.finished_at.is_(None))
             .values(reminders_sent=3, escalated_at=datetime(2026, 12, 30, tzinfo=UTC))
         )
-        # business seconds changed but still set: no count changes either
-        session.execute(
-            update(StepEvent)
-            .where(StepEvent.business_seconds.is_not(None), StepEvent.step == 7)
-            .values(business_seconds=StepEvent.business_seconds + 1)
-        )
     assert deltas(history) == 0
     with history.transaction() as session:  # an open item finished: one +1 finished delta
         first_open = session.execute(
@@ -229,6 +234,31 @@ def test_updates_that_change_no_count_log_nothing(
     assert [tuple(row) for row in logged] == [(FINISHED_KIND, 1, 1)]
     assert stored(history) == from_events(history, WITA)
     same_as_raw(history, calendar, sop)
+
+
+def test_changed_business_seconds_move_items_between_value_bins_only(
+    history: Database, calendar: BusinessCalendar, sop: Sop
+) -> None:
+    """Business seconds changed but still set: the finished deltas log the value's old and new
+    bin (-1, +1); the finished counts themselves stay as they were once folded."""
+    refresh_day_counts(history, at_least=1)
+    counted = stored(history)
+    with history.transaction() as session:
+        changed = session.execute(
+            update(StepEvent)
+            .where(StepEvent.business_seconds >= 95, StepEvent.step == 7, StepEvent.finished_at.is_not(None))
+            .where(StepEvent.outcome.in_(("done", "rejected")))
+            .values(business_seconds=StepEvent.business_seconds * 11 // 10)  # every value leaves its bin
+        ).rowcount
+    assert changed > 100 and deltas(history) == 2 * changed
+    now = stored(history)
+    assert now == from_events(history, WITA) and now != counted
+    assert {k: v for k, v in now.items() if k[0] != VALUE_KIND} == {
+        k: v for k, v in counted.items() if k[0] != VALUE_KIND
+    }
+    same_as_raw(history, calendar, sop)
+    assert refresh_day_counts(history, at_least=1) == 2 * changed
+    assert deltas(history) == 0 and stored(history) == now
 
 
 def test_a_rolled_back_event_logs_nothing_and_changes_nothing(

@@ -285,8 +285,10 @@ class ReportDayCount(Base):
     from `report_day_deltas` by services/reports/day_counts.py). `kind` 1: items finished (done
     or rejected) that day, `flag` = on a route (route_key != 0), `ok` = on time, `nulls` =
     without business seconds; `kind` 2: items started that day, `flag` = a route's first attempt
-    (route_key != 0 and attempt 1), the only started rows that keep their OPD. The day is the
-    local date at `report_day_settings`' offset. Several rows may share a key only between
+    (route_key != 0 and attempt 1), the only started rows that keep their OPD; `kind` 3
+    (migration 0012): items finished in the local MONTH starting on `local_day` with business
+    seconds whose value bin (domain/value_bins.py) is `flag`, `n` of them. The day is
+    the local date at `report_day_settings`' offset. Several rows may share a key only between
     folds (`refresh_day_counts` merges them); readers sum them with the deltas."""
 
     __tablename__ = "report_day_counts"
@@ -310,7 +312,10 @@ class ReportDayDelta(Base):
     """One signed change of `report_day_counts` (+1 for a step row's new contribution, -1 for its
     old one), appended by triggers on step_events in the event's own transaction (migration
     0011). It holds the instant (`at`: finished_at or started_at), not the day, so the reports
-    filter it by the period's bounds exactly and a change of the day offset never mis-files it."""
+    filter it by the period's bounds exactly and a change of the day offset never mis-files it.
+    A finished row's delta also carries the value bin of its business seconds (`bin`, migration
+    0012; NULL without business seconds, and on the deltas logged before that migration, whose
+    binned counts its backfill took from the events themselves)."""
 
     __tablename__ = "report_day_deltas"
 
@@ -323,6 +328,7 @@ class ReportDayDelta(Base):
     n: Mapped[int] = mapped_column(Integer)
     ok: Mapped[int] = mapped_column(Integer)
     nulls: Mapped[int] = mapped_column(Integer)
+    bin: Mapped[int | None] = mapped_column(Integer)
 
 
 class ReportDaySetting(Base):

@@ -8,6 +8,11 @@ whenever the bounds fall on local midnights at the stored offset: then the rows 
 [start, end) are exactly those whose local day is in [start's day, end's day). It answers None
 otherwise (or when the offset changed under it), and the caller reads the raw events.
 
+Kind 3 (migration 0012) counts the finished items with business seconds per local MONTH, step and
+value bin (mailflow/domain/value_bins.py), the bin kept in `flag`; its deltas are the finished
+deltas themselves, which carry their bin. `read_value_bins` answers them for periods of whole local
+months; the long reports' step percentiles then read only the index entries of one bin each.
+
 `refresh_day_counts` folds the deltas into the counts (called by the reports when the log grew),
 and re-cuts the days at the report zone's offset when that zone has one fixed offset different
 from the stored one (a site configured for another zone), under one lock.
@@ -29,11 +34,22 @@ from mailflow.adapters.db.models import ReportDayCount, ReportDayDelta, ReportDa
 
 FINISHED_KIND = 1  # flag: on a route (route_key != 0); ok: on time; nulls: no business seconds
 STARTED_KIND = 2  # flag: a route's first attempt (route_key != 0 and attempt 1), the only rows with an OPD
+VALUE_KIND = 3  # per local month (local_day: its first day), flag: the value bin, n: finished items in it
 REFRESH_FROM = 5000  # deltas in the log from which a report folds them in first
 LOCK = 160010  # PostgreSQL advisory lock of the refresher (one fold or re-cut at a time)
 FINISHED = "('done', 'rejected')"
 Bounds = tuple[datetime, datetime]
 DayKey = tuple[int, int, str | None, int]  # (bucket index, step, opd_code, flag)
+
+
+def bin_sql(column: str) -> str:
+    """`value_bins.bin_of` in SQL both databases run (SQLite has no log() without its math
+    extension): digits and the first two of them, read from the integer's text."""
+    digits = f"CAST(CAST({column} AS INTEGER) AS TEXT)"
+    return (
+        f"CASE WHEN {column} IS NULL THEN NULL WHEN {column} < 0 THEN 0"
+        f" ELSE length({digits}) * 100 + CAST(substr({digits}, 1, 2) AS INTEGER) END"
+    )
 
 
 def local_day(instant: datetime, offset: int) -> date:
@@ -119,6 +135,50 @@ def read_day_counts(
     return {key: (n, ok, nulls) for key, (n, ok, nulls) in totals.items() if n or ok or nulls}
 
 
+def read_value_bins(session: Session, bounds: Bounds) -> dict[int, dict[int, int]] | None:
+    """{step: {value bin: finished items}} of the items with business seconds finished in
+    `bounds`, or None when a bound is not the first local midnight of a month at the stored
+    offset (the kind 3 counts are per month). One statement, as in `read_day_counts`."""
+    offset = session.execute(select(ReportDaySetting.offset_minutes).where(ReportDaySetting.id == 1)).scalar()
+    if offset is None:
+        return None
+    first, last = _midnight_day(bounds[0], offset), _midnight_day(bounds[1], offset)
+    if first is None or last is None or first.day != 1 or last.day != 1:
+        return None
+    counts, deltas = ReportDayCount.__table__.c, ReportDayDelta.__table__.c
+    settings = ReportDaySetting.__table__.c
+    folded = (
+        select(counts.step, counts.flag, func.sum(counts.n))
+        .where(
+            counts.kind == VALUE_KIND,
+            counts.local_day >= first,
+            counts.local_day < last,
+            select(settings.offset_minutes).where(settings.id == 1).scalar_subquery() == offset,
+        )
+        .group_by(counts.step, counts.flag)
+    )
+    logged = (
+        select(deltas.step, deltas.bin, func.sum(deltas.n))
+        .where(
+            deltas.kind == FINISHED_KIND,
+            deltas.bin.is_not(None),
+            deltas.at >= bounds[0],
+            deltas.at < bounds[1],
+        )
+        .group_by(deltas.step, deltas.bin)
+    )
+    marker = select(literal(-1), settings.offset_minutes, literal(0)).where(settings.id == 1)
+    totals: dict[int, dict[int, int]] = {}
+    for step, index, n in session.execute(union_all(folded, logged, marker)):
+        if step == -1:
+            if index != offset:
+                return None
+            continue
+        per_step = totals.setdefault(int(step), {})
+        per_step[int(index)] = per_step.get(int(index), 0) + int(n or 0)
+    return {step: {b: n for b, n in bins.items() if n} for step, bins in totals.items()}
+
+
 # --- the refresher -----------------------------------------------------------------------------
 
 
@@ -182,11 +242,14 @@ def _fold(session: Session, offset: int, postgres: bool) -> int:
     """Move every committed delta into the counts. On PostgreSQL the deltas are deleted and
     summed in one statement, so exactly the deleted ones are folded even while writers append;
     on SQLite this write transaction holds the only write lock, so none is appended meanwhile."""
-    day = _day_sql("at", offset, postgres)
+    day, month = _day_sql("at", offset, postgres), _month_sql("at", offset, postgres)
+    # a finished delta with a bin is also the kind 3 delta of its month (counted once, above)
     summed = (
         f"SELECT kind, {day} AS local_day, step, opd_code, flag, count(*) AS deltas,"  # noqa: S608
         " sum(n) AS n, sum(ok) AS ok, sum(nulls) AS nulls FROM {source}"
         " GROUP BY kind, local_day, step, opd_code, flag"
+        f" UNION ALL SELECT {VALUE_KIND}, {month}, step, NULL, bin, 0, sum(n), 0, 0 FROM {{source}}"
+        f" WHERE kind = {FINISHED_KIND} AND bin IS NOT NULL GROUP BY 2, 3, 5"
     )
     if postgres:
         stmt = "WITH moved AS (DELETE FROM report_day_deltas RETURNING *) " + summed.format(source="moved")  # noqa: S608
@@ -225,6 +288,13 @@ def _fold(session: Session, offset: int, postgres: bool) -> int:
     return sum(int(row.deltas) for row in rows)
 
 
+def _month_sql(column: str, offset: int, postgres: bool) -> str:
+    """The first day of the local month of `column` (kind 3 counts are per month)."""
+    if postgres:
+        return f"CAST(date_trunc('month', {column} + make_interval(mins => {int(offset)})) AS date)"
+    return f"date(substr({column}, 1, 19), '{int(offset):+d} minutes', 'start of month')"
+
+
 def _as_date(value: Any) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
@@ -245,7 +315,7 @@ def _recut(session: Session, offset: int, postgres: bool) -> None:
 
 
 def _backfill_sql(offset: int, postgres: bool) -> str:
-    """The counts of every stored event (the same SQL as migration 0011's backfill)."""
+    """The counts of every stored event (the same SQL as the backfills of migrations 0011 and 0012)."""
     finished_day, started_day = (
         _day_sql("finished_at", offset, postgres),
         _day_sql("started_at", offset, postgres),
@@ -260,4 +330,7 @@ def _backfill_sql(offset: int, postgres: bool) -> str:
         " CASE WHEN route_key <> 0 AND attempt = 1 THEN opd_code END,"
         " CASE WHEN route_key <> 0 AND attempt = 1 THEN 1 ELSE 0 END, count(*), 0, 0"
         " FROM step_events WHERE started_at IS NOT NULL GROUP BY 2, 3, 4, 5"
+        f" UNION ALL SELECT {VALUE_KIND}, {_month_sql('finished_at', offset, postgres)}, step, NULL,"
+        f" {bin_sql('business_seconds')}, count(*), 0, 0 FROM step_events WHERE outcome IN {FINISHED}"
+        " AND finished_at IS NOT NULL AND business_seconds IS NOT NULL GROUP BY 2, 3, 5"
     )

@@ -79,7 +79,14 @@ from mailflow.adapters.db.types import UTCDateTime
 from mailflow.domain.calendar import BusinessCalendar
 from mailflow.domain.periods import Period
 from mailflow.domain.sop import Sop
-from mailflow.services.reports.day_counts import FINISHED_KIND, STARTED_KIND, DayKey, read_day_counts
+from mailflow.domain.value_bins import bin_of, bin_range
+from mailflow.services.reports.day_counts import (
+    FINISHED_KIND,
+    STARTED_KIND,
+    DayKey,
+    read_day_counts,
+    read_value_bins,
+)
 
 FINISHED = ("done", "rejected")
 VOID = ("cancelled", "superseded")
@@ -313,9 +320,13 @@ def step_timing(
     """Finished step items per group (`by`: columns of step_events, e.g. step, opd_code);
     with `buckets`, the key starts with the bucket index of ``finished_at``. `counts`: the long
     period's `long_counts`, when the caller read them already."""
-    # PostgreSQL sorts a long period's rows itself faster than it walks the value index
-    if tuple(by) == ("step",) and buckets is None and is_long(bounds) and not ranks_in_sql(session):
-        return _step_timing_walked(session, bounds, counts)
+    if tuple(by) == ("step",) and buckets is None and is_long(bounds):
+        binned = _step_timing_binned(session, bounds, counts)
+        if binned is not None:
+            return binned
+        # PostgreSQL sorts a long period's rows itself faster than it walks the value index
+        if not ranks_in_sql(session):
+            return _step_timing_walked(session, bounds, counts)
     columns: list[Any] = [getattr(StepEvent, name).label(name) for name in by]
     names = list(by)
     if buckets is not None:
@@ -357,6 +368,74 @@ def _step_timing_walked(
             values.append(int(session.execute(walk, params).scalar_one()))
         result[(step,)] = Timing(n, on_time, values[0], values[1])
     return result
+
+
+def _step_timing_binned(
+    session: Session, bounds: Bounds, counts: LongCounts | None = None
+) -> dict[Key, Timing] | None:
+    """`step_timing` per step from the value bins (migration 0012), or None when the period is
+    not made of whole local months (or the counts disagree, see below).
+
+    The rank of each percentile is found in the bins' counts; the value is then the bin's only
+    value (a one-second bin) or read from the (step, business_seconds) index inside the bin
+    alone. A row without business seconds counts as 0 s (as ``coalesce`` does in `step_timing`):
+    those are added to the bin of 0, which holds no other value."""
+    bins = read_value_bins(session, bounds)
+    if bins is None:
+        return None
+    per_step = (counts or long_counts(session, bounds)).per_step()
+    walk = _bin_walk(session)
+    zero = bin_of(0)
+    result: dict[Key, Timing] = {}
+    for step, (finished, on_time, nulls) in sorted(per_step.items()):
+        counted = dict(bins.get(step, {}))
+        if sum(counted.values()) != finished - nulls:
+            return None  # read in another snapshot than the counts: the callers' other ways are exact
+        counted[zero] = counted.get(zero, 0) + nulls
+        ordered = sorted(counted.items())
+        values = []
+        for percent in PERCENTILES:
+            value = _kth_in_bins(session, walk, step, bounds, ordered, (percent * finished + 99) // 100)
+            if value is None:
+                return None
+            values.append(value)
+        result[(step,)] = Timing(finished, on_time, values[0], values[1])
+    return result
+
+
+def _kth_in_bins(
+    session: Session, walk: Any, step: int, bounds: Bounds, bins: Sequence[tuple[int, int]], rank: int
+) -> int | None:
+    """The `rank`-th smallest value of `step` in `bounds`, given its counts per bin in order."""
+    below = 0
+    for index, n in bins:
+        if below + n < rank:
+            below += n
+            continue
+        low, high = bin_range(index)
+        if low is not None and high - low == 1:
+            return low  # the bin holds one value: no need to read it
+        params = {"step": step, "low": -(2**63) if low is None else low, "high": high,
+                  "start": bounds[0], "end": bounds[1], "skip": rank - below - 1}  # fmt: skip
+        found = session.execute(walk, params).scalar()
+        return None if found is None else int(found)
+    return None
+
+
+def _bin_walk(session: Session) -> Any:
+    """The (``skip`` + 1)-th finished row of one step in the period among those with business
+    seconds in [low, high), in value order: the index range of one value bin."""
+    hint = f" INDEXED BY {STEP_VALUE_INDEX}" if session.get_bind().dialect.name == "sqlite" else ""
+    finished = ", ".join(f"'{outcome}'" for outcome in FINISHED)
+    sql = (
+        f"SELECT business_seconds FROM step_events{hint}"  # noqa: S608 - constants only
+        " WHERE step = :step AND business_seconds >= :low AND business_seconds < :high"
+        f" AND outcome IN ({finished}) AND finished_at >= :start AND finished_at < :end"
+        " ORDER BY business_seconds LIMIT 1 OFFSET :skip"
+    )
+    return text(sql).bindparams(
+        bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
+    )
 
 
 @dataclass(frozen=True)
