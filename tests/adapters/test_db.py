@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -152,6 +153,23 @@ def test_failed_transaction_leaves_nothing(database: Database) -> None:
     with database.reader() as session:
         assert session.execute(select(func.count()).select_from(Case)).scalar_one() == 0
         assert current_value(session, "case", "2026") == 0
+
+
+def test_a_reader_sees_one_snapshot_on_both_databases(database: Database) -> None:
+    """A report reads in several statements (counts, then the index inside one value bin): a
+    commit landing between them must not show in the later ones. SQLite's deferred read
+    transaction keeps its first snapshot; PostgreSQL's readers run in REPEATABLE READ for it."""
+
+    def cases(session: Any) -> int:
+        return int(session.execute(select(func.count()).select_from(Case)).scalar_one())
+
+    with database.reader() as session:
+        assert cases(session) == 0
+        with database.transaction() as writer:
+            make_case(writer)
+        assert cases(session) == 0  # still the snapshot of the first read
+    with database.reader() as session:
+        assert cases(session) == 1
 
 
 def test_counters_count_per_name_and_period(database: Database) -> None:

@@ -53,7 +53,9 @@ class Database:
                 self.read_engine = self._sqlite_engine(url, parsed.database, echo, immediate=False)
             else:
                 self.engine = create_engine(url, echo=echo, pool_pre_ping=True, future=True)
-                self.read_engine = self.engine
+                # one snapshot per reader, as SQLite's deferred read transaction has: a report's
+                # later statements (e.g. the walk inside a value bin) must see what its counts saw
+                self.read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
         except (NoSuchModuleError, ModuleNotFoundError) as exc:
             raise ConfigError(
                 f"no driver for {parsed.get_backend_name()} ({exc}); for PostgreSQL install "
@@ -97,14 +99,15 @@ class Database:
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
-        """A read-only session (never committed). Closing it ends the database transaction but
-        leaves loaded objects readable (a rollback would expire them)."""
+        """A read-only session (never committed) that reads one snapshot throughout. Closing it
+        ends the database transaction but leaves loaded objects readable (a rollback would expire
+        them)."""
         with self._reader() as session:
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.is_sqlite:  # PostgreSQL's reader is a view of the writer's engine, on its pool
             self.read_engine.dispose()
 
     def describe(self) -> str:
