@@ -9,6 +9,9 @@ Abbreviations: h = 3600 s, m = 60 s.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+from sqlalchemy import event
 
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import Case
@@ -26,6 +29,7 @@ from mailflow.services.reports.figures import (
     received_counts,
     routes_received,
     share_history,
+    started_counts,
     step_timing,
 )
 from tests.reports import legacy_figures as old
@@ -228,3 +232,31 @@ def test_category_and_channel_counts_read_in_one_pass_keep_the_order_of_one_quer
     assert sum(c.count for c in categories) == len(shape)
     assert [c.count for c in categories] == [2, 2, 2, 1]
     assert channels[0] == Count("email", 3)
+
+
+def test_the_figures_of_a_period_read_each_day_count_once(
+    seeded: Database, calendar: BusinessCalendar, sop: Sop
+) -> None:
+    """The started items per step and the routes received per OPD come from the same day counts:
+    one read serves both, and what it answers equals the raw events' counts."""
+    reads: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if "report_day_counts.opd_code" in statement:  # read_day_counts, not the value bins
+            reads.append(statement)
+
+    period = parse_period("yearly", "2026", TODAY)
+    bounds = period.bounds(calendar.zone)
+    event.listen(seeded.read_engine, "before_cursor_execute", seen)
+    try:
+        with seeded.reader() as session:
+            got = compute_figures(session, period, now=at("2026-12-28", "10:00"), calendar=calendar, sop=sop)
+            first = sop.route_steps()[0].number
+            assert started_counts(session, bounds, [s.number for s in sop.steps]) == old.started_counts(
+                session, bounds, [s.number for s in sop.steps]
+            )
+            assert routes_received(session, bounds, first) == old.routes_received(session, bounds, first)
+    finally:
+        event.remove(seeded.read_engine, "before_cursor_execute", seen)
+    assert got.steps and got.opds
+    assert len(reads) == 2 + 2  # finished and started once inside the figures, twice more outside them

@@ -21,7 +21,8 @@ from the stored one (a site configured for another zone), under one lock.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from typing import Any
@@ -62,6 +63,23 @@ def _midnight_day(instant: datetime, offset: int) -> date | None:
     return local.date() if local.time() == time(0) else None
 
 
+MEMO = "mailflow.day_counts"  # session.info key of the answers kept by `day_count_memo`
+
+
+@contextmanager
+def day_count_memo(session: Session) -> Iterator[None]:
+    """Within it, `read_day_counts` answers each (kind, buckets) once: the figures of one period
+    ask for the started items per step and for the routes received from the same counts. Only
+    for work that writes nothing meanwhile (a reader's one snapshot)."""
+    outer = MEMO in session.info
+    session.info.setdefault(MEMO, {})
+    try:
+        yield
+    finally:
+        if not outer:
+            session.info.pop(MEMO, None)
+
+
 def read_day_counts(
     session: Session, kind: int, buckets: Sequence[Bounds]
 ) -> dict[DayKey, tuple[int, int, int]] | None:
@@ -70,6 +88,19 @@ def read_day_counts(
     do not follow each other without gaps (the callers then read the raw events). Keys whose
     sums are all zero (every counted row deleted or moved away) are left out, as a GROUP BY over
     the raw rows would."""
+    memo = session.info.get(MEMO)
+    if memo is None:
+        return _read_day_counts(session, kind, buckets)
+    key = (kind, tuple(buckets))
+    if key not in memo:
+        memo[key] = _read_day_counts(session, kind, buckets)
+    answer: dict[DayKey, tuple[int, int, int]] | None = memo[key]
+    return None if answer is None else dict(answer)
+
+
+def _read_day_counts(
+    session: Session, kind: int, buckets: Sequence[Bounds]
+) -> dict[DayKey, tuple[int, int, int]] | None:
     if any(one[1] != two[0] for one, two in pairwise(buckets)):
         return None  # gaps: the raw reads keep what falls between buckets (under None), this would not
     offset = session.execute(select(ReportDaySetting.offset_minutes).where(ReportDaySetting.id == 1)).scalar()

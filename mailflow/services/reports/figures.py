@@ -84,6 +84,7 @@ from mailflow.services.reports.day_counts import (
     FINISHED_KIND,
     STARTED_KIND,
     DayKey,
+    day_count_memo,
     read_day_counts,
     read_value_bins,
 )
@@ -207,6 +208,26 @@ def compute_figures(
     end, or `now` while the period is still running). `cases_timing`: the period's finished
     cases' timing when the caller computed it already (see case_timing_and_buckets);
     `counts`: a long period's `long_counts`, read here when not given."""
+    with day_count_memo(session):
+        return _compute_figures(
+            session, period, now=now, calendar=calendar, sop=sop, as_of=as_of, overdue_limit=overdue_limit,
+            top_categories=top_categories, cases_timing=cases_timing, counts=counts,
+        )  # fmt: skip
+
+
+def _compute_figures(
+    session: Session,
+    period: Period,
+    *,
+    now: datetime,
+    calendar: BusinessCalendar,
+    sop: Sop,
+    as_of: datetime | None,
+    overdue_limit: int,
+    top_categories: int,
+    cases_timing: Timing | None,
+    counts: LongCounts | None,
+) -> Figures:
     start, end = period.bounds(calendar.zone)
     moment = as_of or min(now, end)
     route_steps = [s.number for s in sop.route_steps()]
