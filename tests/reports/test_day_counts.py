@@ -32,6 +32,7 @@ from mailflow.domain.value_bins import bin_of
 from mailflow.services.reports import figures as new
 from mailflow.services.reports.day_counts import (
     FINISHED_KIND,
+    MONTHLY,
     STARTED_KIND,
     VALUE_KIND,
     fixed_offset,
@@ -75,6 +76,10 @@ def stored(database: Database) -> Counter[tuple[Any, ...]]:
             totals[(*key, "nulls")] += d.nulls
             if d.bin is not None:  # a finished delta is its month's value-bin delta too
                 totals[(VALUE_KIND, month_of(d.at, offset), d.step, None, d.bin, "n")] += d.n
+            month = (MONTHLY[d.kind], month_of(d.at, offset), d.step, d.opd_code, d.flag)
+            totals[(*month, "n")] += d.n  # and its month row's delta
+            totals[(*month, "ok")] += d.ok
+            totals[(*month, "nulls")] += d.nulls
     return Counter({k: v for k, v in totals.items() if v})
 
 
@@ -104,6 +109,9 @@ def from_events(database: Database, offset: int) -> Counter[tuple[Any, ...]]:
             first = int(e.route_key != 0 and e.attempt == 1)
             code = e.opd_code if first else None  # the OPD is kept for a route's first attempt only
             totals[(STARTED_KIND, local_day(e.started_at, offset), e.step, code, first, "n")] += 1
+    for (kind, day, *rest), value in list(totals.items()):
+        if kind in MONTHLY:  # kinds 1 and 2 once more per month
+            totals[(MONTHLY[kind], day.replace(day=1), *rest)] += value
     return Counter({k: v for k, v in totals.items() if v})
 
 

@@ -287,7 +287,8 @@ class ReportDayCount(Base):
     without business seconds; `kind` 2: items started that day, `flag` = a route's first attempt
     (route_key != 0 and attempt 1), the only started rows that keep their OPD; `kind` 3
     (migration 0012): items finished in the local MONTH starting on `local_day` with business
-    seconds whose value bin (domain/value_bins.py) is `flag`, `n` of them. The day is
+    seconds whose value bin (domain/value_bins.py) is `flag`, `n` of them; `kind` 4 and 5: kinds 1
+    and 2 per local month (`local_day` its first day), read for periods of whole months. The day is
     the local date at `report_day_settings`' offset. Several rows may share a key only between
     folds (`refresh_day_counts` merges them); readers sum them with the deltas."""
 

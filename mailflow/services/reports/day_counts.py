@@ -36,6 +36,9 @@ from mailflow.adapters.db.models import ReportDayCount, ReportDayDelta, ReportDa
 FINISHED_KIND = 1  # flag: on a route (route_key != 0); ok: on time; nulls: no business seconds
 STARTED_KIND = 2  # flag: a route's first attempt (route_key != 0 and attempt 1), the only rows with an OPD
 VALUE_KIND = 3  # per local month (local_day: its first day), flag: the value bin, n: finished items in it
+# kinds 1 and 2 once more per local month (local_day: its first day): a year reads 12 rows per key
+# instead of 365; the same deltas fold into both
+MONTHLY = {FINISHED_KIND: 4, STARTED_KIND: 5}
 REFRESH_FROM = 5000  # deltas in the log from which a report folds them in first
 LOCK = 160010  # PostgreSQL advisory lock of the refresher (one fold or re-cut at a time)
 FINISHED = "('done', 'rejected')"
@@ -120,7 +123,7 @@ def _read_day_counts(
             *[(and_(column >= a, column < b), literal(i)) for i, (a, b) in enumerate(ranges)], else_=None
         )
 
-    def grouped(columns: Any, day: Any, ranges: Sequence[tuple[Any, Any]], *where: Any) -> Any:
+    def grouped(columns: Any, day: Any, ranges: Sequence[tuple[Any, Any]], kind: int, *where: Any) -> Any:
         """One half's sums per (bucket, step, opd_code, flag). With one bucket the bucket is no
         group key, so the day counts are summed in the order of their index, without a sort."""
         keys = [columns.step, columns.opd_code, columns.flag]
@@ -129,10 +132,13 @@ def _read_day_counts(
         stmt = select(index.label("bucket"), *keys, *sums).where(columns.kind == kind, *where)
         return stmt.group_by(*keys, index) if len(ranges) > 1 else stmt.group_by(*keys)
 
+    # buckets of whole months read the month rows: each holds its month's days exactly
+    months = all(first.day == 1 and last.day == 1 for first, last in days)
     folded = grouped(
         counts,
         counts.local_day,
         days,
+        MONTHLY[kind] if months else kind,
         counts.local_day >= min(a for a, _b in days),
         counts.local_day < max(b for _a, b in days),
         # the days were cut at the offset read above: a re-cut committed since yields no row
@@ -143,6 +149,7 @@ def _read_day_counts(
         deltas,
         deltas.at,
         buckets,
+        kind,
         deltas.at >= min(a for a, _b in buckets),
         deltas.at < max(b for _a, b in buckets),
     )
@@ -281,6 +288,8 @@ def _fold(session: Session, offset: int, postgres: bool) -> int:
         " GROUP BY kind, local_day, step, opd_code, flag"
         f" UNION ALL SELECT {VALUE_KIND}, {month}, step, NULL, bin, 0, sum(n), 0, 0 FROM {{source}}"
         f" WHERE kind = {FINISHED_KIND} AND bin IS NOT NULL GROUP BY 2, 3, 5"
+        f" UNION ALL SELECT {_monthly_kind('kind')}, {month}, step, opd_code, flag, 0, sum(n), sum(ok),"
+        f" sum(nulls) FROM {{source}} WHERE kind IN ({FINISHED_KIND}, {STARTED_KIND}) GROUP BY 1, 2, 3, 4, 5"
     )
     if postgres:
         stmt = "WITH moved AS (DELETE FROM report_day_deltas RETURNING *) " + summed.format(source="moved")  # noqa: S608
@@ -319,6 +328,10 @@ def _fold(session: Session, offset: int, postgres: bool) -> int:
     return sum(int(row.deltas) for row in rows)
 
 
+def _monthly_kind(column: str) -> str:
+    return f"CASE {column} " + " ".join(f"WHEN {day} THEN {month}" for day, month in MONTHLY.items()) + " END"
+
+
 def _month_sql(column: str, offset: int, postgres: bool) -> str:
     """The first day of the local month of `column` (kind 3 counts are per month)."""
     if postgres:
@@ -343,6 +356,19 @@ def _recut(session: Session, offset: int, postgres: bool) -> None:
     else:
         session.execute(delete(ReportDayDelta))
         session.execute(text(fill))
+    session.execute(text(months_from_days_sql(postgres)))
+
+
+def months_from_days_sql(postgres: bool) -> str:
+    """The month rows of kinds 1 and 2 summed from their day rows (after a backfill or re-cut)."""
+    month = "date(local_day, 'start of month')"
+    if postgres:
+        month = "CAST(date_trunc('month', local_day) AS date)"
+    return (
+        "INSERT INTO report_day_counts (kind, local_day, step, opd_code, flag, n, ok, nulls)"  # noqa: S608
+        f" SELECT {_monthly_kind('kind')}, {month}, step, opd_code, flag, sum(n), sum(ok), sum(nulls)"
+        f" FROM report_day_counts WHERE kind IN ({FINISHED_KIND}, {STARTED_KIND}) GROUP BY 1, 2, 3, 4, 5"
+    )
 
 
 def _backfill_sql(offset: int, postgres: bool) -> str:

@@ -1,4 +1,4 @@
-"""finished items counted per local month, step and value bin of their business seconds
+"""finished items counted per local month, step and value bin of their business seconds; month rows
 
 Revision ID: 0011_value_bins
 Revises: 0010_day_counts
@@ -17,6 +17,11 @@ own: the triggers give every finished delta the bin of its business seconds (`bi
 of `report_day_deltas`), and a fold adds each such delta to its month's bin as well. Because a bin
 depends on the value, an update that changes business seconds (not only whether they are set)
 now logs its -1/+1 pair; kinds 1 and 2 are unchanged by it (the pair cancels out in them).
+
+Kinds 4 and 5 hold kinds 1 and 2 (finished and started items per day, OPD, step and flag) once
+more per local month: a year's finished counts were 38,000 day rows at 100,000 cases, twelve
+rows per key now. A fold adds each finished or started delta to its month row as well, and the
+upgrade sums the month rows from the day rows.
 
 The deltas logged before this upgrade carry no bin; the backfill reads the bins of every stored
 event instead, which already includes what those deltas say (the column is added before the
@@ -111,6 +116,23 @@ def upgrade() -> None:
     stored = offset.scalar()
     if stored is not None:
         op.execute(backfill_sql(dialect, int(stored)))
+    op.execute(months_from_days_sql(dialect))
+
+
+def months_from_days_sql(dialect: str) -> str:
+    """Kinds 4 and 5: kinds 1 and 2 once more per local month, summed from their day rows (the
+    same SQL as services/reports/day_counts.months_from_days_sql). The deltas not folded yet stay
+    in the log and are folded into both."""
+    month = (
+        "CAST(date_trunc('month', local_day) AS date)"
+        if dialect == "postgresql"
+        else ("date(local_day, 'start of month')")
+    )
+    return (
+        "INSERT INTO report_day_counts (kind, local_day, step, opd_code, flag, n, ok, nulls)"  # noqa: S608
+        f" SELECT CASE kind WHEN 1 THEN 4 WHEN 2 THEN 5 END, {month}, step, opd_code, flag, sum(n),"
+        " sum(ok), sum(nulls) FROM report_day_counts WHERE kind IN (1, 2) GROUP BY 1, 2, 3, 4, 5"
+    )
 
 
 def _drop_triggers(dialect: str) -> None:
@@ -193,4 +215,4 @@ def downgrade() -> None:
         previous._postgres_triggers()
     else:
         previous._sqlite_triggers()
-    op.execute(f"DELETE FROM report_day_counts WHERE kind = {VALUE_KIND}")  # noqa: S608
+    op.execute("DELETE FROM report_day_counts WHERE kind IN (3, 4, 5)")
