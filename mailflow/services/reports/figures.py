@@ -239,7 +239,7 @@ def _compute_figures(
         start=start,
         end=end,
         as_of=moment,
-        cases=case_figures(session, (start, end), moment, cases_timing),
+        cases=case_figures(session, (start, end), moment, cases_timing, sum(c.count for c in categories)),
         steps=step_figures(session, (start, end), moment, [s.number for s in sop.steps], counts),
         opds=opd_figures(session, (start, end), moment, route_steps, counts) if route_steps else (),
         overdue=overdue_items(session, moment, calendar, limit=overdue_limit),
@@ -930,11 +930,18 @@ def cases_by_bucket(session: Session, column: Any, buckets: Sequence[Bounds]) ->
 
 
 def case_figures(
-    session: Session, bounds: Bounds, moment: datetime, timing: Timing | None = None
+    session: Session,
+    bounds: Bounds,
+    moment: datetime,
+    timing: Timing | None = None,
+    received: int | None = None,
 ) -> CaseFigures:
-    received = session.execute(
-        select(func.count()).select_from(Case).where(in_bounds(Case.received_at, bounds))
-    ).scalar_one()
+    """`received`: the cases received in the period, when the caller counted them (the
+    category counts of `received_counts` add up to it)."""
+    if received is None:
+        received = session.execute(
+            select(func.count()).select_from(Case).where(in_bounds(Case.received_at, bounds))
+        ).scalar_one()
     by_status = dict(
         session.execute(
             select(Case.status, func.count())
