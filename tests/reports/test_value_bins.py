@@ -206,27 +206,33 @@ def test_the_upgrade_bins_the_stored_events_beside_deltas_logged_without_bins(
     assert sevens and sevens > 20  # the values changed while downgraded were binned anew
 
 
-def test_periods_off_whole_months_are_ranked_the_other_ways(
+def raw_ranks(session: Any, bounds: tuple[datetime, datetime]) -> dict[int, tuple[int, int]]:
+    """(P50, P90) per step of the items finished in `bounds`, from every row."""
+    values: dict[int, list[int]] = {3: [], 4: []}
+    for step, value in session.execute(
+        select(StepEvent.step, StepEvent.business_seconds).where(
+            StepEvent.outcome.in_(("done", "rejected")),
+            StepEvent.finished_at >= bounds[0],
+            StepEvent.finished_at < bounds[1],
+        )
+    ):
+        values[step].append(0 if value is None else value)
+    return {step: (nearest_rank(seen, 50), nearest_rank(seen, 90)) for step, seen in values.items()}
+
+
+def test_periods_off_whole_months_are_ranked_the_other_ways_and_one_month_takes_the_bins(
     valued: tuple[Database, dict[int, list[int]]], calendar: BusinessCalendar
 ) -> None:
     database, _expected = valued
     start, end = parse_period("semester", "2026-S1", TODAY).bounds(calendar.zone)
     shifted = (start + timedelta(days=3), end + timedelta(days=3))  # local midnights, not months
+    march = parse_period("monthly", "2026-03", TODAY).bounds(calendar.zone)
     with database.reader() as session:
         assert read_value_bins(session, shifted) is None
         assert figures._step_timing_binned(session, shifted) is None
-        values: dict[int, list[int]] = {3: [], 4: []}
-        for step, value in session.execute(
-            select(StepEvent.step, StepEvent.business_seconds).where(
-                StepEvent.outcome.in_(("done", "rejected")),
-                StepEvent.finished_at >= shifted[0],
-                StepEvent.finished_at < shifted[1],
+        for bounds in (shifted, march):
+            got = figures.step_timing(session, bounds)
+            assert {step: (t.median_seconds, t.p90_seconds) for (step,), t in got.items()} == raw_ranks(
+                session, bounds
             )
-        ):
-            values[step].append(0 if value is None else value)
-        got = figures.step_timing(session, shifted)
-    for step, seen in values.items():
-        assert (got[(step,)].median_seconds, got[(step,)].p90_seconds) == (
-            nearest_rank(seen, 50),
-            nearest_rank(seen, 90),
-        )
+        assert figures._step_timing_binned(session, march) == figures.step_timing(session, march)

@@ -341,12 +341,12 @@ def step_timing(
     """Finished step items per group (`by`: columns of step_events, e.g. step, opd_code);
     with `buckets`, the key starts with the bucket index of ``finished_at``. `counts`: the long
     period's `long_counts`, when the caller read them already."""
-    if tuple(by) == ("step",) and buckets is None and is_long(bounds):
-        binned = _step_timing_binned(session, bounds, counts)
+    if tuple(by) == ("step",) and buckets is None:
+        binned = _step_timing_binned(session, bounds, counts)  # None unless whole months
         if binned is not None:
             return binned
         # PostgreSQL sorts a long period's rows itself faster than it walks the value index
-        if not ranks_in_sql(session):
+        if is_long(bounds) and not ranks_in_sql(session):
             return _step_timing_walked(session, bounds, counts)
     columns: list[Any] = [getattr(StepEvent, name).label(name) for name in by]
     names = list(by)
