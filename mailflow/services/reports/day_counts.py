@@ -138,7 +138,7 @@ def _read_day_counts(
         counts,
         counts.local_day,
         days,
-        MONTHLY[kind] if months else kind,
+        MONTHLY.get(kind, kind) if months else kind,
         counts.local_day >= min(a for a, _b in days),
         counts.local_day < max(b for _a, b in days),
         # the days were cut at the offset read above: a re-cut committed since yields no row
