@@ -36,18 +36,21 @@ class Engine:
         self, session: Session, case: Case, event: StepEvent, command: Command, now: datetime, act: Act
     ) -> Transition | Refusal | Info:
         """An authorised actor of `event` answered `command`: decide, and carry out a transition."""
-        decision = self.workflow.on_command(self.records.state(session, case), open_step(event), command)
+        rows = self.records.rows(session, case)  # referenced until the transition is carried out
+        state = self.records.state(session, case, rows)
+        decision = self.workflow.on_command(state, open_step(event), command)
         if isinstance(decision, Transition):
-            self.transitions.apply(session, case, decision, now, act)
+            self.transitions.apply(session, case, decision, now, act, rows)
         return decision
 
     def after_close(
         self, session: Session, case: Case, command: Command, now: datetime, act: Act
     ) -> Transition | Refusal:
         """An after-close actor answered a closed case: tell the complainant, or reopen it."""
-        decision = self.workflow.on_after_close(self.records.state(session, case), command)
+        rows = self.records.rows(session, case)
+        decision = self.workflow.on_after_close(self.records.state(session, case, rows), command)
         if isinstance(decision, Transition):
-            self.transitions.apply(session, case, decision, now, act)
+            self.transitions.apply(session, case, decision, now, act, rows)
         return decision
 
     def letter_signed(
@@ -60,10 +63,18 @@ class Engine:
         by: str,
         signed_document_id: int | None = None,
         message_id: int | None = None,
+        locked_case: Case | None = None,
     ) -> Transition | Refusal:
-        """A validly signed copy of `letter` came back for its route."""
-        case = self.records.lock(session, letter.case_id)
-        state = self.records.state(session, case)
+        """A validly signed copy of `letter` came back for its route. `locked_case`: the letter's
+        case row when the caller already locked it in this transaction (not locked again)."""
+        if locked_case is not None and locked_case.id == letter.case_id:
+            case = locked_case
+        else:
+            case = self.records.lock(session, letter.case_id)
+        # the rows stay referenced until the transition is carried out: it finishes the open
+        # event and mails the complainant's case view without reading either again
+        rows = self.records.rows(session, case)
+        state = self.records.state(session, case, rows)
         signature_steps = {s.number for s in self.sop.signature_steps()}
         waiting = [s for s in state.open_steps if s.step in signature_steps and s.route_id == letter.route_id]
         if not waiting:
@@ -71,5 +82,5 @@ class Engine:
         decision = self.workflow.on_letter_signed(state, waiting[0], signer)
         if isinstance(decision, Transition):
             act = Act(by=by, command="TTD", message_id=message_id, document_id=signed_document_id)
-            self.transitions.apply(session, case, decision, now, act)
+            self.transitions.apply(session, case, decision, now, act, rows)
         return decision

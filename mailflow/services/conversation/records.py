@@ -8,6 +8,7 @@ instead of building their own queries.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,15 @@ from mailflow.services.audit import audit
 SYSTEM = "system"
 
 
+@dataclass(frozen=True)
+class CaseRows:
+    """A case's step events, routes (in id order) and complainant, as read in one transaction."""
+
+    events: list[StepEvent]
+    routes: list[CaseRoute]
+    complainant: Complainant | None
+
+
 class CaseRecords:
     """Reads and writes of the case aggregate, inside the caller's transaction."""
 
@@ -35,6 +45,12 @@ class CaseRecords:
         return session.execute(select(Case).where(Case.id == case_id).with_for_update()).scalar_one()
 
     @staticmethod
+    def lock_or_none(session: Session, case_id: int | None) -> Case | None:
+        """`lock`, or None when there is no such case."""
+        query = select(Case).where(Case.id == case_id).with_for_update()
+        return session.execute(query).scalar_one_or_none()
+
+    @staticmethod
     def by_number(session: Session, number: str) -> Case | None:
         return session.execute(select(Case).where(Case.number == number)).scalar_one_or_none()
 
@@ -42,10 +58,17 @@ class CaseRecords:
     def complainant(session: Session, case: Case) -> Complainant | None:
         return session.get(Complainant, case.complainant_id) if case.complainant_id else None
 
-    def state(self, session: Session, case: Case) -> CaseState:
-        """The case as the pure workflow sees it."""
-        events = self.events(session, case)
-        routes = self.routes(session, case)
+    def rows(self, session: Session, case: Case) -> CaseRows:
+        """The rows `state` is built from. A caller that keeps them referenced while it carries a
+        decision out finds them again in the session (SQLAlchemy's identity map holds rows only
+        weakly: dropped, a later `session.get` of the same event or complainant queries again)."""
+        complainant = self.complainant(session, case)
+        return CaseRows(self.events(session, case), self.routes(session, case), complainant)
+
+    def state(self, session: Session, case: Case, rows: CaseRows | None = None) -> CaseState:
+        """The case as the pure workflow sees it (from `rows`, when the caller read them)."""
+        rows = rows if rows is not None else self.rows(session, case)
+        events, routes, complainant = rows.events, rows.routes, rows.complainant
         finished: dict[int, set[int]] = {}
         rounds: dict[int, list[tuple[int, int, datetime]]] = {}
         for event in events:
@@ -57,7 +80,6 @@ class CaseRecords:
                 and event.outcome == StepOutcome.DONE
             ):
                 finished.setdefault(event.route_id, set()).add(event.step)
-        complainant = self.complainant(session, case)
         return CaseState(
             case_id=case.id,
             number=case.number,
@@ -161,10 +183,16 @@ class CaseRecords:
         return list(session.execute(query.order_by(Document.id.desc())).scalars())
 
     def letter_for(
-        self, session: Session, case: Case, route: CaseRoute | None, kind: DocumentKind
+        self,
+        session: Session,
+        case: Case,
+        route: CaseRoute | None,
+        kind: DocumentKind,
+        routes: Sequence[CaseRoute] | None = None,
     ) -> list[Document]:
         """The letters of `kind` a step of `route` (or of the whole case) carries: every signed
-        response of the case, else the newest letter of the route, else the newest case-wide one."""
+        response of the case, else the newest letter of the route, else the newest case-wide one.
+        `routes`: every route of the case, when the caller holds them (not read again then)."""
         rows = self.letters(session, case, kind)
         if kind is DocumentKind.SIGNED_RESPONSE:
             # the newest signed version per route: a letter revised and signed again replaces
@@ -172,11 +200,12 @@ class CaseRecords:
             newest: dict[int | None, Document] = {}
             for row in rows:
                 newest.setdefault(row.route_id, row)
-            routes = {r.id: r.status for r in self.routes(session, case)}
+            every = routes if routes is not None else self.routes(session, case)
+            status = {r.id: r.status for r in every}
             kept = [
                 d
                 for d in newest.values()
-                if d.route_id is None or routes.get(d.route_id) != RouteStatus.RETURNED
+                if d.route_id is None or status.get(d.route_id) != RouteStatus.RETURNED
             ]
             return sorted(kept, key=lambda d: d.id)
         if route is not None:

@@ -124,14 +124,20 @@ class StepLetters:
         return extra
 
     def attachments(
-        self, session: Session, case: Case, route: CaseRoute | None, kinds: Sequence[DocumentKind]
+        self,
+        session: Session,
+        case: Case,
+        route: CaseRoute | None,
+        kinds: Sequence[DocumentKind],
+        routes: Sequence[CaseRoute] | None = None,
     ) -> tuple[list[AttachmentRef], list[str]]:
         """The attachments of a step's mail (DOCX and PDF of each letter; the PDF of a signed one)
-        and their names as the mail lists them."""
+        and their names as the mail lists them. `routes`: every route of the case, when the
+        caller holds them."""
         refs: list[AttachmentRef] = []
         names: list[str] = []
         for kind in kinds:
-            for document in self.records.letter_for(session, case, route, kind):
+            for document in self.records.letter_for(session, case, route, kind, routes):
                 variant = "pdf" if kind is DocumentKind.SIGNED_RESPONSE else "both"
                 refs.append(AttachmentRef(document_id=document.id, variant=variant))
                 names.append(f"{KIND_LABELS.get(kind, kind.value)} {document.number or document.doc_uid}")

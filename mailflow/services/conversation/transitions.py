@@ -24,7 +24,7 @@ from mailflow.domain.statuses import CaseStatus, RouteStatus, StepOutcome
 from mailflow.domain.workflow import Finish, RouteRef, Start, SystemStep, Transition
 from mailflow.services.conversation.actors import Actors
 from mailflow.services.conversation.mails import ConversationMails
-from mailflow.services.conversation.records import SYSTEM, CaseRecords
+from mailflow.services.conversation.records import SYSTEM, CaseRecords, CaseRows
 from mailflow.services.conversation.step_letters import StepLetters
 
 
@@ -36,6 +36,23 @@ class Act:
     command: str = ""
     message_id: int | None = None
     document_id: int | None = None
+
+
+class Attempts:
+    """The next round number of each (route key, step) of one case, from every event of the case
+    read under its lock in this transaction, counting the events this transition adds: no max()
+    query per new event. The unique (case, route key, step, attempt) constraint still guards it."""
+
+    def __init__(self, events: Sequence[StepEvent]) -> None:
+        self._last: dict[tuple[int, int], int] = {}
+        for event in events:
+            key = (event.route_key, event.step)
+            self._last[key] = max(self._last.get(key, 0), event.attempt or 0)
+
+    def next(self, route_key: int, step: int) -> int:
+        attempt = self._last.get((route_key, step), 0) + 1
+        self._last[(route_key, step)] = attempt
+        return attempt
 
 
 def finish_event(
@@ -85,24 +102,35 @@ class Transitions:
         self.letters = letters
         self.mails = mails
 
-    def apply(self, session: Session, case: Case, transition: Transition, now: datetime, act: Act) -> None:
+    def apply(
+        self,
+        session: Session,
+        case: Case,
+        transition: Transition,
+        now: datetime,
+        act: Act,
+        rows: CaseRows | None = None,
+    ) -> None:
         """Carry out `transition` in order: finish, update, routes, letters, system steps, starts,
-        close, notices."""
+        close, notices. `rows`: the case's events and routes as read under its lock in this
+        transaction, when the caller holds them (the engine does, from the state it decided on):
+        the routes are not read again, nor each new event's round number."""
+        attempts = Attempts(rows.events) if rows is not None else None
         for finish in transition.finish:
             self._finish(session, finish, now, act)
         if transition.reopen:
             self._reopen(session, case, transition.reopen_reason, now, act)
         self._update_case(session, case, transition, now, act)
-        routes = self._routes(session, case, transition.new_routes, now)
+        routes = self._routes(session, case, transition.new_routes, now, rows.routes if rows else None)
         self._update_routes(session, transition, now)
         for letter in transition.letters:
             self.letters.make(
                 session, case, letter, _route_row(letter.route, routes, session), list(routes.values()), now
             )
         for system_step in transition.system_steps:
-            self._system_step(session, case, system_step, routes, now, act)
+            self._system_step(session, case, system_step, routes, now, act, attempts)
         for start in transition.start:
-            self.start_step(session, case, start, routes, now)
+            self.start_step(session, case, start, routes, now, attempts)
         if transition.close is not None:
             self._close(session, case, transition.close, transition.close_reason, now, act)
         if transition.notify_complainant:
@@ -166,15 +194,24 @@ class Transitions:
             event.reminders_sent = 0
 
     def _routes(
-        self, session: Session, case: Case, new: Sequence[str], now: datetime
+        self,
+        session: Session,
+        case: Case,
+        new: Sequence[str],
+        now: datetime,
+        known: Sequence[CaseRoute] | None = None,
     ) -> dict[str, CaseRoute]:
-        existing = {r.opd_code: r for r in self.records.routes(session, case)}
+        rows = known if known is not None else self.records.routes(session, case)
+        existing = {r.opd_code: r for r in rows}
+        added = False
         for code in new:
             if code not in existing:
                 route = CaseRoute(case_id=case.id, opd_code=code, status=RouteStatus.OPEN, created_at=now)
                 session.add(route)
                 existing[code] = route
-        session.flush()
+                added = True
+        if added:  # the new routes' ids are needed by the steps started on them
+            session.flush()
         return existing
 
     def _update_routes(self, session: Session, transition: Transition, now: datetime) -> None:
@@ -295,12 +332,15 @@ class Transitions:
         routes: dict[str, CaseRoute],
         now: datetime,
         act: Act,
+        attempts: Attempts | None = None,
     ) -> None:
         """Started and finished now; its source is what caused it (the reply, the signed letter)."""
         route = _route_row(system_step.route, routes, session)
         definition = self.sop.step(system_step.step)
         holder = self.actors.holders(definition.actor, route)[0]
-        event = self._new_event(session, case, system_step.step, route, definition.actor, holder, now)
+        event = self._new_event(
+            session, case, system_step.step, route, definition.actor, holder, now, attempts
+        )
         finish_event(
             self.calendar,
             event,
@@ -322,11 +362,17 @@ class Transitions:
         )
 
     def start_step(
-        self, session: Session, case: Case, start: Start, routes: dict[str, CaseRoute], now: datetime
+        self,
+        session: Session,
+        case: Case,
+        start: Start,
+        routes: dict[str, CaseRoute],
+        now: datetime,
+        attempts: Attempts | None = None,
     ) -> StepEvent:
         route = _route_row(start.route, routes, session)
         holders = self.actors.holders(start.role, route, start.bidang)
-        event = self._new_event(session, case, start.step, route, start.role, holders[0], now)
+        event = self._new_event(session, case, start.step, route, start.role, holders[0], now, attempts)
         self.records.audit(
             session,
             now,
@@ -340,9 +386,9 @@ class Transitions:
                 "due": event.due_at.isoformat(),
             },
         )
-        attachments, names = self.letters.attachments(session, case, route, start.attachments)
         # every route of the case is in `routes` (one per OPD, see _routes): no need to read them again
         every = sorted(routes.values(), key=lambda r: r.id)
+        attachments, names = self.letters.attachments(session, case, route, start.attachments, every)
         for person in holders:
             self.mails.action(session, case, event, route, person, attachments, names, now, every)
         return event
@@ -356,15 +402,20 @@ class Transitions:
         role: Role,
         holder: Person,
         now: datetime,
+        attempts: Attempts | None = None,
     ) -> StepEvent:
         track = Track(case.track)
         route_key = route.id if route else 0
+        if attempts is not None:
+            attempt = attempts.next(route_key, step)
+        else:
+            attempt = self.records.next_attempt(session, case.id, route_key, step)
         event = StepEvent(
             case_id=case.id,
             route_id=route.id if route else None,
             route_key=route_key,
             step=step,
-            attempt=self.records.next_attempt(session, case.id, route_key, step),
+            attempt=attempt,
             track=track.value,
             opd_code=route.opd_code if route else None,
             actor_role=role.value,

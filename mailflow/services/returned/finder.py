@@ -86,7 +86,9 @@ class LetterFinder:
         return list({d.id: d for d in found}.values())
 
     def _match(self, session: Session, document: Document) -> LetterMatch | None:
-        case = session.get(Case, document.case_id)
+        # locked here, before anything of the case is read, and held to the commit: `problem` and
+        # the engine's transition rely on this lock instead of taking it again
+        case = CaseRecords.lock_or_none(session, document.case_id)
         route = session.get(CaseRoute, document.route_id)
         if case is None or route is None:
             return None
@@ -124,7 +126,7 @@ class LetterFinder:
         draft exists, or its signature step is not open (already signed, or the case moved on)."""
         if route_id is not None and match.route.id != route_id:
             return sig.OTHER_LETTER
-        CaseRecords.lock(session, match.case.id)
+        # the case row was locked by `find` (see _match): the checks below hold until the commit
         latest = session.execute(
             select(func.max(Document.id)).where(
                 Document.route_id == match.route.id, Document.kind == DocumentKind.SURAT_TANGGAPAN.value

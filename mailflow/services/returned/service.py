@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.models import (
+    Case,
     Document,
     Message,
     QuarantineItem,
@@ -108,6 +109,7 @@ class SignedLetters(Protocol):
         by: str,
         signed_document_id: int | None = None,
         message_id: int | None = None,
+        locked_case: Case | None = None,
     ) -> Transition | Refusal: ...
 
 
@@ -341,6 +343,7 @@ class ReturnedLetterService:
             by=by,
             signed_document_id=document.id,
             message_id=source.message_id,
+            locked_case=letter.case,  # locked by the finder (LetterFinder._match)
         )
         if isinstance(result, Refusal):  # the checks above make this a race lost to another worker
             session.delete(document)
