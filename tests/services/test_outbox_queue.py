@@ -46,6 +46,22 @@ def test_same_dedup_key_is_queued_once(database: Database) -> None:
         assert row.message_id.endswith("@diskominfo.bontangkota.go.id>")
 
 
+def test_a_fresh_key_that_clashes_after_all_still_gets_the_first_row(database: Database) -> None:
+    """`fresh_key` skips the lookup (an action mail's key names a step event of this very
+    transaction); were the key queued after all, the savepoint answers with the first row and the
+    caller's transaction goes on."""
+    domain = "diskominfo.bontangkota.go.id"
+    with database.transaction() as session:
+        first = queue(session, mail(), now=NOW, domain=domain)
+    with database.transaction() as session:
+        again = queue(session, mail(), now=NOW, domain=domain, fresh_key=True)
+        assert again.id == first.id and again.message_id == first.message_id
+        other = queue(session, mail(dedup_key="ack:LPR-2026-00043"), now=NOW, domain=domain, fresh_key=True)
+    with database.reader() as session:
+        keys = session.execute(select(OutboxMail.dedup_key).order_by(OutboxMail.id)).scalars().all()
+    assert keys == ["ack:LPR-2026-00042", "ack:LPR-2026-00043"] and other.id != first.id
+
+
 def test_letter_attachment_waits_for_its_pdf_then_builds(database: Database, tmp_path: Path) -> None:
     docx = tmp_path / "nota.docx"
     docx.write_bytes(b"PK fake docx")

@@ -81,8 +81,8 @@ class ConversationMails:
 
     # --- basics -----------------------------------------------------------------------------------
 
-    def queue(self, session: Session, mail: OutgoingMail, now: datetime) -> None:
-        outbox.queue(session, mail, now=now, domain=self.mail_domain)
+    def queue(self, session: Session, mail: OutgoingMail, now: datetime, *, fresh_key: bool = False) -> None:
+        outbox.queue(session, mail, now=now, domain=self.mail_domain, fresh_key=fresh_key)
 
     def lang_for(self, person: Person | None) -> str:
         return self.composer.lang_for(person)
@@ -217,9 +217,13 @@ class ConversationMails:
         names: Sequence[str],
         now: datetime,
         routes: Sequence[CaseRoute] | None = None,
+        *,
+        new_event: bool = False,
     ) -> None:
         """The mail asking `person` to act on `event`. `routes`: all the case's routes in id order,
-        when the caller holds them (the transition does), so they are not read again per mail."""
+        when the caller holds them (the transition does), so they are not read again per mail.
+        `new_event`: `event` was created in this transaction, so no mail can be queued for it yet
+        (its dedup key is not looked up before the insert)."""
         lang = self.lang_for(person)
         step = self.sop.step(event.step)
         every = list(routes) if routes is not None else self.records.routes(session, case)
@@ -252,7 +256,7 @@ class ConversationMails:
             cc=cc,
             opd_code=route.opd_code if route else None,
         )
-        self.queue(session, mail, now)
+        self.queue(session, mail, now, fresh_key=new_event)
 
     def _ask_values(
         self, case: Case, route: CaseRoute | None, view: CaseView, every: Sequence[CaseRoute]

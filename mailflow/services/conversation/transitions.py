@@ -151,8 +151,10 @@ class Transitions:
             )
         if transition.confirm and act.by != SYSTEM:
             self.mails.confirm(session, case, transition.confirm, act.by, act.message_id, now)
-        case.updated_at = now
+        # the open steps are read first: setting updated_at before would flush the case row
+        # (and run its triggers) once for that query and again for current_step
         case.current_step = self._current_step(session, case)
+        case.updated_at = now
         session.flush()
 
     # --- the case and its routes --------------------------------------------------------------------
@@ -338,8 +340,9 @@ class Transitions:
         route = _route_row(system_step.route, routes, session)
         definition = self.sop.step(system_step.step)
         holder = self.actors.holders(definition.actor, route)[0]
+        # finished at once and named by no mail: its row goes with the next flush
         event = self._new_event(
-            session, case, system_step.step, route, definition.actor, holder, now, attempts
+            session, case, system_step.step, route, definition.actor, holder, now, attempts, flush=False
         )
         finish_event(
             self.calendar,
@@ -390,7 +393,9 @@ class Transitions:
         every = sorted(routes.values(), key=lambda r: r.id)
         attachments, names = self.letters.attachments(session, case, route, start.attachments, every)
         for person in holders:
-            self.mails.action(session, case, event, route, person, attachments, names, now, every)
+            self.mails.action(
+                session, case, event, route, person, attachments, names, now, every, new_event=True
+            )
         return event
 
     def _new_event(
@@ -403,6 +408,8 @@ class Transitions:
         holder: Person,
         now: datetime,
         attempts: Attempts | None = None,
+        *,
+        flush: bool = True,
     ) -> StepEvent:
         track = Track(case.track)
         route_key = route.id if route else 0
@@ -426,7 +433,8 @@ class Transitions:
             reminders_sent=0,
         )
         session.add(event)
-        session.flush()
+        if flush:  # its id names the action mail (dedup key, step_event_id)
+            session.flush()
         return event
 
 

@@ -52,10 +52,14 @@ def make_message_id(domain: str, prefix: str | None = None) -> str:
     return f"<{local}@{domain}>"
 
 
-def queue(session: Session, mail: OutgoingMail, *, now: datetime, domain: str) -> OutboxMail:
+def queue(
+    session: Session, mail: OutgoingMail, *, now: datetime, domain: str, fresh_key: bool = False
+) -> OutboxMail:
     """Add `mail` to the outbox in the caller's transaction; a repeated dedup_key returns the
-    row queued the first time instead of a second one."""
-    if mail.dedup_key:
+    row queued the first time instead of a second one. `fresh_key`: the key names something
+    created in this transaction (a step event's action mail), so it is not looked up first; a
+    clash is still caught by the savepoint below and answered with the row already queued."""
+    if mail.dedup_key and not fresh_key:
         existing = session.execute(
             select(OutboxMail).where(OutboxMail.dedup_key == mail.dedup_key)
         ).scalar_one_or_none()
