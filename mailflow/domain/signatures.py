@@ -227,7 +227,14 @@ def signature_problem(check: SignatureCheck) -> str | None:
 
 
 def is_scan_like(page_text: str) -> bool:
-    return sum(ch.isalnum() for ch in page_text) < SCAN_TEXT_LIMIT
+    # counting stops at the limit: a letter's text layer has thousands of letters and digits
+    count = 0
+    for ch in page_text:
+        if ch.isalnum():
+            count += 1
+            if count >= SCAN_TEXT_LIMIT:
+                return False
+    return True
 
 
 def missing_in_text(text: str, needles: Iterable[str]) -> tuple[str, ...]:

@@ -127,9 +127,13 @@ class LetterFinder:
         if route_id is not None and match.route.id != route_id:
             return sig.OTHER_LETTER
         # the case row was locked by `find` (see _match): the checks below hold until the commit
+        # by the case too: documents are indexed by case, not by route (without it SQLite walks
+        # back from the newest document until it meets one of this route)
         latest = session.execute(
             select(func.max(Document.id)).where(
-                Document.route_id == match.route.id, Document.kind == DocumentKind.SURAT_TANGGAPAN.value
+                Document.case_id == match.case.id,
+                Document.route_id == match.route.id,
+                Document.kind == DocumentKind.SURAT_TANGGAPAN.value,
             )
         ).scalar_one()
         if latest != match.document.id:
