@@ -90,9 +90,14 @@ class _Stream:
 
 def check_pdf_limits(data: bytes) -> None:
     """Raise QuarantineError when `data` would expand, branch or act beyond what a letter does."""
-    objects = len(_OBJECT.findall(data))
-    if objects > MAX_OBJECTS:
-        raise QuarantineError(f"{objects} objects (limit {MAX_OBJECTS})", code=sig.TOO_COMPLEX)
+    # Every object header holds the bytes `obj` (every `endobj` too): their count bounds the
+    # objects from above, in a fraction of the header pattern's time (about 10 % of a letter's
+    # pyHanko validation). The headers are counted only when the bound exceeds the limit.
+    bound = data.count(b"obj")
+    counted: int | None = None
+    if bound > MAX_OBJECTS:
+        counted = _count_objects(data)
+    packed = 0  # objects inside object streams
     streams: list[_Stream] = []
     total = 0
     for stream in _streams(data):
@@ -112,11 +117,21 @@ def check_pdf_limits(data: bytes) -> None:
             )
         if _OBJSTM.search(stream.header):
             count = _COUNT.search(stream.header)
-            objects += int(count.group(1)) if count else 0
+            packed += int(count.group(1)) if count else 0
             _refuse_active(_inflate(data[stream.start : stream.end], stream.filters), "an object stream")
+    if (bound if counted is None else counted) + packed > MAX_OBJECTS:
+        objects = (_count_objects(data) if counted is None else counted) + packed
+        if objects > MAX_OBJECTS:
+            raise QuarantineError(f"{objects} objects (limit {MAX_OBJECTS})", code=sig.TOO_COMPLEX)
+    _refuse_active(_outside_streams(data, streams), "the file")
+
+
+def _count_objects(data: bytes) -> int:
+    """The object headers written out (`12 0 obj`); raises QuarantineError above the limit."""
+    objects = len(_OBJECT.findall(data))
     if objects > MAX_OBJECTS:
         raise QuarantineError(f"{objects} objects (limit {MAX_OBJECTS})", code=sig.TOO_COMPLEX)
-    _refuse_active(_outside_streams(data, streams), "the file")
+    return objects
 
 
 def _streams(data: bytes) -> Iterator[_Stream]:

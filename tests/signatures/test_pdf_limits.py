@@ -113,6 +113,21 @@ def test_more_objects_than_any_letter_is_too_complex() -> None:
     assert refusal(pdf(objstm)) == sig.TOO_COMPLEX
 
 
+def test_objects_are_counted_by_their_headers_not_by_every_obj_in_the_file() -> None:
+    """The bytes `obj` (in `endobj` too, and anywhere in the data) only bound the count: a file
+    with more of them than the limit but fewer objects than the limit passes, also with an
+    object stream whose objects bring it just to the limit."""
+    half = MAX_OBJECTS // 2 + 10
+    many = b"".join(f"{n} 0 obj\n<< /N {n} >>\nendobj\n".encode() for n in range(1, half + 1))
+    assert many.count(b"obj") > MAX_OBJECTS
+    assert refusal(pdf(many)) is None
+    packed = MAX_OBJECTS - half - 1  # plus the object stream itself: exactly the limit
+    objstm = stream(half + 1, zlib.compress(b"1 0"), f"/Type /ObjStm /N {packed} /First 3".encode())
+    assert refusal(pdf(many, objstm)) is None
+    one_more = stream(half + 1, zlib.compress(b"1 0"), f"/Type /ObjStm /N {packed + 1} /First 3".encode())
+    assert refusal(pdf(many, one_more)) == sig.TOO_COMPLEX
+
+
 @pytest.mark.parametrize(
     "filler",
     [b"1" * (8 << 20), b"<<" * (4 << 20), b"stream\n" * (1 << 20), b"/" * (8 << 20), b"1 " * (4 << 20)],
