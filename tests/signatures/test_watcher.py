@@ -414,3 +414,56 @@ def test_a_burst_is_recorded_in_one_transaction_and_a_failing_file_alone(
     assert all(reasons[p.name].startswith(sig.CORRUPT) for p in second)
     assert all(reasons[p.name].startswith(sig.UNSIGNED) for p in first)
     assert {e.step: e for e in s.h.events(s.number)}[8].finished_at is None  # nothing half-done
+
+
+def test_a_burst_with_the_same_bytes_twice_decides_them_once_in_one_transaction(
+    s: Step8, folder: Path, pki: TestPki
+) -> None:
+    """The batch looks its hashes up once; a second copy of the same bytes within the batch is
+    still looked up on its own, so it is answered as a duplicate of the first instead of failing
+    the batch at the unique hash (which would send every file through one transaction each). A
+    corrupt and an unsigned file in the same batch are refused beside them."""
+    watcher = make_watcher(s)
+    inserting: list[int] = []
+    current = [0]
+
+    def begin(_conn: object) -> None:
+        current[0] += 1
+
+    def execute(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if (
+            statement.lstrip().upper().startswith("INSERT INTO RETURNED_FILES")
+            and current[0] not in inserting
+        ):
+            inserting.append(current[0])
+
+    signed = pki.sign(s.pdf, pki.hendra)
+    first, copy = folder / "ttd.pdf", folder / "ttd (1).pdf"
+    broken, unsigned = folder / "rusak.pdf", folder / "belum-ttd.pdf"
+    first.write_bytes(signed)
+    copy.write_bytes(signed)
+    broken.write_bytes(b"%PDF-1.7 rusak")
+    unsigned.write_bytes(s.pdf)
+    event.listen(s.database.engine, "begin", begin)
+    event.listen(s.database.engine, "before_cursor_execute", execute)
+    try:
+        done = watcher.process_many([first, copy, broken, unsigned])
+    finally:
+        event.remove(s.database.engine, "begin", begin)
+        event.remove(s.database.engine, "before_cursor_execute", execute)
+    assert len(inserting) == 1  # one transaction recorded the whole batch
+    decided = {d.source.name: d.disposition for d in done}
+    assert decided["ttd.pdf"].accepted and decided["ttd (1).pdf"].accepted
+    assert decided["ttd (1).pdf"].record_id == decided["ttd.pdf"].record_id  # the first decision stands
+    assert not decided["rusak.pdf"].accepted and not decided["belum-ttd.pdf"].accepted
+    with s.database.reader() as session:
+        found = session.execute(select(ReturnedFile.original_name, ReturnedFile.status, ReturnedFile.reason))
+        recorded = {name: (status, reason or "") for name, status, reason in found}
+    assert set(recorded) == {"ttd.pdf", "rusak.pdf", "belum-ttd.pdf"}
+    assert recorded["ttd.pdf"][0] == "accepted"
+    assert recorded["rusak.pdf"][1].startswith(sig.CORRUPT)
+    assert recorded["belum-ttd.pdf"][1].startswith(sig.UNSIGNED)
+    steps = [e.step for e in s.h.events(s.number)]
+    assert steps.count(9) == 1 and steps.count(10) == 1  # signed once, the next step started once
+    assert pdfs_in(folder / PROCESSED) == ["ttd (1).pdf", "ttd.pdf"]
+    assert pdfs_in(folder / REJECTED) == ["belum-ttd.pdf", "rusak.pdf"]

@@ -219,14 +219,20 @@ class ReturnedLetterService:
         data: bytes,
         now: datetime,
         round_: SyncRound | None = None,
+        *,
+        unknown: bool = False,
     ) -> ReturnedOutcome:
         """Decide about one inspected file and carry the decision out, in `session` (`round_`: the
-        signed copy is made durable by that round, which the caller runs before committing)."""
-        prior = session.execute(
-            select(ReturnedFile).where(ReturnedFile.sha256 == inspection.sha256)
-        ).scalar_one_or_none()
-        if prior is not None:
-            return self.duplicate(prior, source)
+        signed copy is made durable by that round, which the caller runs before committing).
+        `unknown`: the caller found no row of this hash in this transaction (a burst looks its
+        hashes up in one query); a row inserted by another process since still meets the unique
+        hash, and the caller's transaction fails instead of deciding the file twice."""
+        if not unknown:
+            prior = session.execute(
+                select(ReturnedFile).where(ReturnedFile.sha256 == inspection.sha256)
+            ).scalar_one_or_none()
+            if prior is not None:
+                return self.duplicate(prior, source)
         row = ReturnedFile(
             sha256=inspection.sha256,
             source=source.kind,

@@ -27,9 +27,8 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import QuarantineItem, ReturnedFile
@@ -46,6 +45,28 @@ from mailflow.services.returned.outcome import ReturnedOutcome
 from mailflow.services.returned.service import ReturnedLetterService, Source
 
 log = logging.getLogger("mailflow.returned")
+
+
+def _table(model: type[ReturnedFile] | type[QuarantineItem]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_FILES, _QUARANTINE = _table(ReturnedFile), _table(QuarantineItem)
+# a moved file's rows follow it, unless they already name another place (a newer decision's)
+_POINT_FILE = (
+    update(_FILES)
+    .where(_FILES.c.id == bindparam("row_id"), _FILES.c.stored_path == bindparam("moved_from"))
+    .values(stored_path=bindparam("moved_to"))
+)
+_POINT_QUARANTINE = (
+    update(_QUARANTINE)
+    .where(
+        _QUARANTINE.c.returned_file_id == bindparam("row_id"), _QUARANTINE.c.path == bindparam("moved_from")
+    )
+    .values(path=bindparam("moved_to"))
+)
 
 
 def watched_folders(settings: Settings) -> tuple[Path, ...]:
@@ -125,9 +146,21 @@ class ReturnedFolderHandler:
         decided: dict[int, Disposition | Exception] = {}
         try:
             with self.database.transaction() as session:
+                # the batch's hashes looked up once, in the writing transaction: each file's own
+                # lookup is left to the second copy of the same bytes within the batch
+                hashes = [inspection.sha256 for _i, _p, _d, inspection in todo]
+                known = set(
+                    session.execute(
+                        select(ReturnedFile.sha256).where(ReturnedFile.sha256.in_(hashes))
+                    ).scalars()
+                )
                 for index, path, data, inspection in todo:
                     source = Source("folder", path, path.name)
-                    outcome = self.service.record(session, source, inspection, data, self.clock.now(), round_)
+                    unknown = inspection.sha256 not in known
+                    known.add(inspection.sha256)
+                    outcome = self.service.record(
+                        session, source, inspection, data, self.clock.now(), round_, unknown=unknown
+                    )
                     decided[index] = _disposition(outcome)
                 round_.run()  # the kept copies are on disk before the rows naming them commit
         except Exception as exc:  # noqa: BLE001 - each file is recorded alone next, logged there
@@ -224,25 +257,14 @@ class ReturnedFolderHandler:
         moves = [move for move in moves if move[0].record_id is not None]
         if not moves:
             return
+        # one executemany per table for the whole burst instead of two statements per file
+        values = [
+            {"row_id": disposition.record_id, "moved_from": str(source), "moved_to": str(destination)}
+            for disposition, source, destination in moves
+        ]
         with self.database.transaction() as session:
-            for disposition, source, destination in moves:
-                self._point(session, disposition, source, destination)
-
-    @staticmethod
-    def _point(session: Session, disposition: Disposition, source: Path, destination: Path) -> None:
-        session.execute(
-            update(ReturnedFile)
-            .where(ReturnedFile.id == disposition.record_id, ReturnedFile.stored_path == str(source))
-            .values(stored_path=str(destination))
-        )
-        session.execute(
-            update(QuarantineItem)
-            .where(
-                QuarantineItem.returned_file_id == disposition.record_id,
-                QuarantineItem.path == str(source),
-            )
-            .values(path=str(destination))
-        )
+            session.execute(_POINT_FILE, values)
+            session.execute(_POINT_QUARANTINE, values)
 
     def _read(self, path: Path) -> tuple[bytes, Inspection]:
         """The file's bytes (or none, when over the size limit: then only its hash is computed)."""
