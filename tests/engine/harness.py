@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailflow.adapters.db.engine import Database
@@ -189,7 +189,25 @@ class Harness:
         with self.database.transaction() as session:
             row = self._message(session, inbound.message_id, inbound.from_addr, inbound.subject, "reply")
             _store_attachments(session, row, inbound.attachments)
-            return self.replies.handle(session, row, inbound, now)
+            outcome = self.replies.handle(session, row, inbound, now)
+        self.check_current_steps()
+        return outcome
+
+    def check_current_steps(self) -> None:
+        """Every open case's current_step is its lowest open step, and a closed case has none: the
+        engine derives it from the events it holds instead of reading them again, so the harness
+        checks it against the database after every reply."""
+        with self.database.reader() as session:
+            cases = session.execute(select(Case.id, Case.status, Case.current_step)).all()
+            query = (
+                select(StepEvent.case_id, func.min(StepEvent.step))
+                .where(StepEvent.finished_at.is_(None))
+                .group_by(StepEvent.case_id)
+            )
+            lowest: dict[int, int] = dict(session.execute(query).all())
+        for case_id, status, current in cases:
+            expected = lowest.get(case_id) if status == "open" else None
+            assert current == expected, (case_id, status, current, expected)
 
     def _message(
         self, session: Session, message_id: str, sender: str | None, subject: str, kind: str

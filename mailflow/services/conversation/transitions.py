@@ -39,11 +39,14 @@ class Act:
 
 
 class Attempts:
-    """The next round number of each (route key, step) of one case, from every event of the case
-    read under its lock in this transaction, counting the events this transition adds: no max()
-    query per new event. The unique (case, route key, step, attempt) constraint still guards it."""
+    """Every event of one case, as read under its lock in this transaction plus those this
+    transition adds: the next round number of each (route key, step) without a max() query per
+    new event (the unique (case, route key, step, attempt) constraint still guards it), and the
+    steps left open without reading the open events again. The rows are the session's own
+    objects, so the transition's finishes and cancellations show in them."""
 
     def __init__(self, events: Sequence[StepEvent]) -> None:
+        self._events = list(events)
         self._last: dict[tuple[int, int], int] = {}
         for event in events:
             key = (event.route_key, event.step)
@@ -53,6 +56,12 @@ class Attempts:
         attempt = self._last.get((route_key, step), 0) + 1
         self._last[(route_key, step)] = attempt
         return attempt
+
+    def added(self, event: StepEvent) -> None:
+        self._events.append(event)
+
+    def open_steps(self) -> list[int]:
+        return [e.step for e in self._events if e.finished_at is None]
 
 
 def finish_event(
@@ -153,7 +162,7 @@ class Transitions:
             self.mails.confirm(session, case, transition.confirm, act.by, act.message_id, now)
         # the open steps are read first: setting updated_at before would flush the case row
         # (and run its triggers) once for that query and again for current_step
-        case.current_step = self._current_step(session, case)
+        case.current_step = self._current_step(session, case, attempts)
         case.updated_at = now
         session.flush()
 
@@ -287,10 +296,13 @@ class Transitions:
             detail={"reason": reason},
         )
 
-    def _current_step(self, session: Session, case: Case) -> int | None:
+    def _current_step(self, session: Session, case: Case, known: Attempts | None = None) -> int | None:
         if case.status != CaseStatus.OPEN:
             return None
-        steps = [e.step for e in self.records.open_events(session, case.id)]
+        if known is not None:
+            steps = known.open_steps()
+        else:
+            steps = [e.step for e in self.records.open_events(session, case.id)]
         return min(steps) if steps else None
 
     # --- steps ----------------------------------------------------------------------------------------
@@ -414,7 +426,7 @@ class Transitions:
         track = Track(case.track)
         route_key = route.id if route else 0
         if attempts is not None:
-            attempt = attempts.next(route_key, step)
+            attempt = attempts.next(route_key, step)  # the event is added to them below
         else:
             attempt = self.records.next_attempt(session, case.id, route_key, step)
         event = StepEvent(
@@ -433,6 +445,8 @@ class Transitions:
             reminders_sent=0,
         )
         session.add(event)
+        if attempts is not None:
+            attempts.added(event)
         if flush:  # its id names the action mail (dedup key, step_event_id)
             session.flush()
         return event
