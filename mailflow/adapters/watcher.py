@@ -459,17 +459,20 @@ class FolderWatcher:
             for path, *_rest in moving:
                 self._release(path)
             return []
-        done: list[Done] = []
         moved: list[tuple[Disposition, Path, Path]] = []
+        placed: list[tuple[Path, Disposition, Signature, Path]] = []
         for (path, disposition, before, _folder), destination in zip(moving, destinations, strict=True):
             if isinstance(destination, Exception):
                 log.error("%s: %s; retried at the next rescan", path.name, destination)
                 self._release(path)
                 continue
             moved.append((disposition, path, destination))
-            done.append(self._moved(path, disposition, before, destination))
+            placed.append((path, disposition, before, destination))
         with contextlib.suppress(Exception):
             handler.moved_many(moved)
+        # counted once their rows name the new places, as `_finish` does for a single file: a
+        # caller that waits for the count (stats, wait_until) then reads rows that point there
+        done = [self._moved(path, disposition, before, dest) for path, disposition, before, dest in placed]
         for path, *_rest in moving:
             self._release(path)
         if self.on_done is not None:
