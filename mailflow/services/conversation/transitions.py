@@ -38,7 +38,7 @@ class Act:
     document_id: int | None = None
 
 
-class Attempts:
+class HeldEvents:
     """Every event of one case, as read under its lock in this transaction plus those this
     transition adds: the next round number of each (route key, step) without a max() query per
     new event (the unique (case, route key, step, attempt) constraint still guards it), and the
@@ -52,7 +52,7 @@ class Attempts:
             key = (event.route_key, event.step)
             self._last[key] = max(self._last.get(key, 0), event.attempt or 0)
 
-    def next(self, route_key: int, step: int) -> int:
+    def next_attempt(self, route_key: int, step: int) -> int:
         attempt = self._last.get((route_key, step), 0) + 1
         self._last[(route_key, step)] = attempt
         return attempt
@@ -124,7 +124,7 @@ class Transitions:
         close, notices. `rows`: the case's events and routes as read under its lock in this
         transaction, when the caller holds them (the engine does, from the state it decided on):
         the routes are not read again, nor each new event's round number."""
-        attempts = Attempts(rows.events) if rows is not None else None
+        held = HeldEvents(rows.events) if rows is not None else None
         for finish in transition.finish:
             self._finish(session, finish, now, act)
         if transition.reopen:
@@ -137,9 +137,9 @@ class Transitions:
                 session, case, letter, _route_row(letter.route, routes, session), list(routes.values()), now
             )
         for system_step in transition.system_steps:
-            self._system_step(session, case, system_step, routes, now, act, attempts)
+            self._system_step(session, case, system_step, routes, now, act, held)
         for start in transition.start:
-            self.start_step(session, case, start, routes, now, attempts)
+            self.start_step(session, case, start, routes, now, held)
         if transition.close is not None:
             self._close(session, case, transition.close, transition.close_reason, now, act)
         if transition.notify_complainant:
@@ -162,7 +162,7 @@ class Transitions:
             self.mails.confirm(session, case, transition.confirm, act.by, act.message_id, now)
         # the open steps are read first: setting updated_at before would flush the case row
         # (and run its triggers) once for that query and again for current_step
-        case.current_step = self._current_step(session, case, attempts)
+        case.current_step = self._current_step(session, case, held)
         case.updated_at = now
         session.flush()
 
@@ -296,7 +296,7 @@ class Transitions:
             detail={"reason": reason},
         )
 
-    def _current_step(self, session: Session, case: Case, known: Attempts | None = None) -> int | None:
+    def _current_step(self, session: Session, case: Case, known: HeldEvents | None = None) -> int | None:
         if case.status != CaseStatus.OPEN:
             return None
         if known is not None:
@@ -346,7 +346,7 @@ class Transitions:
         routes: dict[str, CaseRoute],
         now: datetime,
         act: Act,
-        attempts: Attempts | None = None,
+        held: HeldEvents | None = None,
     ) -> None:
         """Started and finished now; its source is what caused it (the reply, the signed letter)."""
         route = _route_row(system_step.route, routes, session)
@@ -354,7 +354,7 @@ class Transitions:
         holder = self.actors.holders(definition.actor, route)[0]
         # finished at once and named by no mail: its row goes with the next flush
         event = self._new_event(
-            session, case, system_step.step, route, definition.actor, holder, now, attempts, flush=False
+            session, case, system_step.step, route, definition.actor, holder, now, held, flush=False
         )
         finish_event(
             self.calendar,
@@ -383,11 +383,11 @@ class Transitions:
         start: Start,
         routes: dict[str, CaseRoute],
         now: datetime,
-        attempts: Attempts | None = None,
+        held: HeldEvents | None = None,
     ) -> StepEvent:
         route = _route_row(start.route, routes, session)
         holders = self.actors.holders(start.role, route, start.bidang)
-        event = self._new_event(session, case, start.step, route, start.role, holders[0], now, attempts)
+        event = self._new_event(session, case, start.step, route, start.role, holders[0], now, held)
         self.records.audit(
             session,
             now,
@@ -419,14 +419,14 @@ class Transitions:
         role: Role,
         holder: Person,
         now: datetime,
-        attempts: Attempts | None = None,
+        held: HeldEvents | None = None,
         *,
         flush: bool = True,
     ) -> StepEvent:
         track = Track(case.track)
         route_key = route.id if route else 0
-        if attempts is not None:
-            attempt = attempts.next(route_key, step)  # the event is added to them below
+        if held is not None:
+            attempt = held.next_attempt(route_key, step)  # the event joins them below
         else:
             attempt = self.records.next_attempt(session, case.id, route_key, step)
         event = StepEvent(
@@ -445,8 +445,8 @@ class Transitions:
             reminders_sent=0,
         )
         session.add(event)
-        if attempts is not None:
-            attempts.added(event)
+        if held is not None:
+            held.added(event)
         if flush:  # its id names the action mail (dedup key, step_event_id)
             session.flush()
         return event

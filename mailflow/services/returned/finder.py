@@ -126,9 +126,9 @@ class LetterFinder:
         draft exists, or its signature step is not open (already signed, or the case moved on)."""
         if route_id is not None and match.route.id != route_id:
             return sig.OTHER_LETTER
-        # the case row was locked by `find` (see _match): the checks below hold until the commit
-        # by the case too: documents are indexed by case, not by route (without it SQLite walks
-        # back from the newest document until it meets one of this route)
+        # the case row was locked by `find` (see _match): the checks below hold until the commit.
+        # The newest draft is looked up by the case too: documents are indexed by case, not by
+        # route (without it SQLite walks back from the newest document until it meets this route).
         latest = session.execute(
             select(func.max(Document.id)).where(
                 Document.case_id == match.case.id,
