@@ -25,7 +25,7 @@ The upgrade fills the counts from the events already stored (the backfill of an 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -47,6 +47,8 @@ COLUMNS = "kind, at, step, opd_code, flag, n, ok, nulls"
 # (flag: a route's first attempt; the OPD kept for those only).
 COUNTED_UPDATE_FINISHED = "outcome, finished_at, on_time, business_seconds, step, opd_code, route_key"
 COUNTED_UPDATE_STARTED = "started_at, step, opd_code, route_key, attempt"
+Rows = Callable[[str, int], str] | None  # (row, sign) -> the SQL appending its deltas
+Changed = Callable[[str, str], str] | None  # (columns, differ) -> the SQL test of an update
 ALL_COUNTED = (
     "outcome, finished_at, on_time, business_seconds, step, opd_code, route_key, started_at, attempt"
 )
@@ -153,19 +155,23 @@ def upgrade() -> None:
         _sqlite_triggers()
 
 
-def _sqlite_triggers() -> None:
+def _sqlite_triggers(finished: Rows = None, finished_changed: Changed = None) -> None:
+    """The triggers; `finished` and `finished_changed`: another finished-delta SQL and its update
+    test (migration 0012 gives its finished deltas a value bin), 0011's own by default."""
+    finished = finished or _finished
+    finished_changed = finished_changed or _changed
     op.execute(
         "CREATE TRIGGER report_day_insert AFTER INSERT ON step_events"
-        f" BEGIN {_finished('NEW', 1)}; {_started('NEW', 1)}; END"
+        f" BEGIN {finished('NEW', 1)}; {_started('NEW', 1)}; END"
     )
     op.execute(
         "CREATE TRIGGER report_day_delete AFTER DELETE ON step_events"
-        f" BEGIN {_finished('OLD', -1)}; {_started('OLD', -1)}; END"
+        f" BEGIN {finished('OLD', -1)}; {_started('OLD', -1)}; END"
     )
     op.execute(
         f"CREATE TRIGGER report_day_update_finished AFTER UPDATE OF {COUNTED_UPDATE_FINISHED}"
-        f" ON step_events WHEN {_changed(COUNTED_UPDATE_FINISHED, 'IS NOT')}"
-        f" BEGIN {_finished('OLD', -1)}; {_finished('NEW', 1)}; END"
+        f" ON step_events WHEN {finished_changed(COUNTED_UPDATE_FINISHED, 'IS NOT')}"
+        f" BEGIN {finished('OLD', -1)}; {finished('NEW', 1)}; END"
     )
     op.execute(
         f"CREATE TRIGGER report_day_update_started AFTER UPDATE OF {COUNTED_UPDATE_STARTED}"
@@ -174,21 +180,23 @@ def _sqlite_triggers() -> None:
     )
 
 
-def _postgres_triggers() -> None:
+def _postgres_triggers(finished: Rows = None, finished_changed: Changed = None) -> None:
+    finished = finished or _finished
+    finished_changed = finished_changed or _changed
     op.execute(
         f"""
         CREATE FUNCTION report_day_log() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF TG_OP = 'INSERT' THEN
-                {_finished("NEW", 1)};
+                {finished("NEW", 1)};
                 {_started("NEW", 1)};
             ELSIF TG_OP = 'DELETE' THEN
-                {_finished("OLD", -1)};
+                {finished("OLD", -1)};
                 {_started("OLD", -1)};
             ELSE
-                IF {_changed(COUNTED_UPDATE_FINISHED, "IS DISTINCT FROM")} THEN
-                    {_finished("OLD", -1)};
-                    {_finished("NEW", 1)};
+                IF {finished_changed(COUNTED_UPDATE_FINISHED, "IS DISTINCT FROM")} THEN
+                    {finished("OLD", -1)};
+                    {finished("NEW", 1)};
                 END IF;
                 IF {_changed(COUNTED_UPDATE_STARTED, "IS DISTINCT FROM")} THEN
                     {_started("OLD", -1)};

@@ -108,10 +108,11 @@ def upgrade() -> None:
     with op.batch_alter_table("report_day_deltas") as batch:
         batch.add_column(sa.Column("bin", sa.Integer(), nullable=True))
     _drop_triggers(dialect)
+    # 0011's triggers with this migration's finished deltas (a bin) and update test (by value)
     if dialect == "postgresql":
-        _postgres_triggers(previous)
+        previous._postgres_triggers(_finished, _changed)
     else:
-        _sqlite_triggers(previous)
+        previous._sqlite_triggers(_finished, _changed)
     offset = op.get_bind().execute(sa.text("SELECT offset_minutes FROM report_day_settings WHERE id = 1"))
     stored = offset.scalar()
     if stored is not None:
@@ -142,65 +143,6 @@ def _drop_triggers(dialect: str) -> None:
     else:
         for name in ("insert", "delete", "update_finished", "update_started"):
             op.execute(f"DROP TRIGGER report_day_{name}")
-
-
-def _sqlite_triggers(previous: ModuleType) -> None:
-    started, counted, changed = previous._started, previous.COUNTED_UPDATE_FINISHED, previous._changed
-    op.execute(
-        "CREATE TRIGGER report_day_insert AFTER INSERT ON step_events"
-        f" BEGIN {_finished('NEW', 1)}; {started('NEW', 1)}; END"
-    )
-    op.execute(
-        "CREATE TRIGGER report_day_delete AFTER DELETE ON step_events"
-        f" BEGIN {_finished('OLD', -1)}; {started('OLD', -1)}; END"
-    )
-    op.execute(
-        f"CREATE TRIGGER report_day_update_finished AFTER UPDATE OF {counted}"
-        f" ON step_events WHEN {_changed(counted, 'IS NOT')}"
-        f" BEGIN {_finished('OLD', -1)}; {_finished('NEW', 1)}; END"
-    )
-    updated = previous.COUNTED_UPDATE_STARTED
-    op.execute(
-        f"CREATE TRIGGER report_day_update_started AFTER UPDATE OF {updated}"
-        f" ON step_events WHEN {changed(updated, 'IS NOT')}"
-        f" BEGIN {started('OLD', -1)}; {started('NEW', 1)}; END"
-    )
-
-
-def _postgres_triggers(previous: ModuleType) -> None:
-    started, counted, updated = (
-        previous._started,
-        previous.COUNTED_UPDATE_FINISHED,
-        previous.COUNTED_UPDATE_STARTED,
-    )
-    op.execute(
-        f"""
-        CREATE FUNCTION report_day_log() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            IF TG_OP = 'INSERT' THEN
-                {_finished("NEW", 1)};
-                {started("NEW", 1)};
-            ELSIF TG_OP = 'DELETE' THEN
-                {_finished("OLD", -1)};
-                {started("OLD", -1)};
-            ELSE
-                IF {_changed(counted, "IS DISTINCT FROM")} THEN
-                    {_finished("OLD", -1)};
-                    {_finished("NEW", 1)};
-                END IF;
-                IF {previous._changed(updated, "IS DISTINCT FROM")} THEN
-                    {started("OLD", -1)};
-                    {started("NEW", 1)};
-                END IF;
-            END IF;
-            RETURN NULL;
-        END $$
-        """
-    )
-    op.execute(
-        f"CREATE TRIGGER report_day_change AFTER INSERT OR DELETE OR UPDATE OF {previous.ALL_COUNTED}"
-        " ON step_events FOR EACH ROW EXECUTE FUNCTION report_day_log()"
-    )
 
 
 def downgrade() -> None:
