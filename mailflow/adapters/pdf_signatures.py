@@ -65,6 +65,13 @@ class TrustStore:
             allow_fetching=allow_fetching,
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # to worker processes as DER bytes: an unpickled asn1crypto certificate fails its first
+        # parse ("'NoneType' object is not subscriptable"), which made a worker's first
+        # validation of a good signature fail
+        roots = tuple(c.dump() for c in self.roots)
+        return (_from_der, (roots, tuple(c.dump() for c in self.intermediates), self.allow_fetching))
+
     def context(self) -> ValidationContext:
         # A fresh context per file: pyHanko's contexts cache revocation data and are mutable.
         return ValidationContext(
@@ -72,6 +79,14 @@ class TrustStore:
             other_certs=list(self.intermediates),
             allow_fetching=self.allow_fetching,
         )
+
+
+def _from_der(roots: Sequence[bytes], intermediates: Sequence[bytes], allow_fetching: bool) -> TrustStore:
+    return TrustStore(
+        tuple(x509.Certificate.load(der) for der in roots),
+        tuple(x509.Certificate.load(der) for der in intermediates),
+        allow_fetching,
+    )
 
 
 def _load(paths: Sequence[Path], key: str) -> tuple[x509.Certificate, ...]:

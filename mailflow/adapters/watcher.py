@@ -199,6 +199,7 @@ class FolderWatcher:
     def start(self) -> None:
         for folder in self.folders:
             self._prepare(folder)
+        _optional(self.handler, "start")  # e.g. worker processes, warm before the first burst
         self._stop.clear()
         self._observer = (
             PollingObserver(timeout=min(1.0, self.stable_seconds)) if self.use_polling else Observer()
@@ -226,6 +227,7 @@ class FolderWatcher:
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
+        _optional(self.handler, "close")
         with self._lock:
             self._pending.clear()
             self._set_aside.clear()
@@ -636,6 +638,13 @@ class _Events(FileSystemEventHandler):
 
 def _folder_for(disposition: Disposition) -> str:
     return PROCESSED if disposition.accepted else REJECTED
+
+
+def _optional(handler: FileHandler, name: str) -> None:
+    """Call the handler's `start` or `close`, which a handler may have (FileHandler does not ask)."""
+    method = getattr(handler, name, None)
+    if callable(method):
+        method()
 
 
 def _batching(handler: FileHandler) -> TypeGuard[BatchHandler]:

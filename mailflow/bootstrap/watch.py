@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mailflow.adapters.watcher import Done, FolderWatcher
+from mailflow.adapters.worker_pool import default_workers
 from mailflow.bootstrap.app import App
 from mailflow.services.returned.service import ReturnedLetterService
 from mailflow.services.returned.watch import ReturnedFolderHandler, watched_folders
@@ -18,8 +19,14 @@ def build_watcher(
 ) -> FolderWatcher:
     """A FolderWatcher over <letters>/returned and watcher.folders, deciding with `service` (by
     default the App's signed-letter service)."""
-    handler = ReturnedFolderHandler(service or app.returned, app.database, app.clock)
     section = app.settings.watcher
+    handler = ReturnedFolderHandler(
+        service or app.returned,
+        app.database,
+        app.clock,
+        workers=default_workers(section.inspect_workers),
+        inspect_timeout=section.inspect_timeout_seconds,
+    )
     return FolderWatcher(
         watched_folders(app.settings),
         handler,

@@ -340,6 +340,12 @@ class WatcherSection(Section):
     stable_seconds: float = Field(2.0, gt=0, le=600)
     rescan_seconds: float = Field(300, gt=0, le=86400)
     use_polling: bool = False  # poll instead of inotify (network shares that send no events)
+    # processes reading returned PDFs while the watcher records the decisions (each one core and
+    # ~60 MB while busy); unset = one per core beyond the first, at most 4; 0 = the watcher reads
+    # every file itself
+    inspect_workers: int | None = Field(None, ge=0, le=16)
+    # a file whose reading takes longer is refused as unreadable (its worker is replaced)
+    inspect_timeout_seconds: float = Field(120, gt=0, le=3600)
 
 
 class ReportsSection(Section):

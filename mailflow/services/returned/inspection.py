@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from mailflow.adapters.pdf_qr import page_text, qr_payloads
 from mailflow.adapters.pdf_signatures import (
@@ -76,6 +77,22 @@ def inspect_pdf(data: bytes, trust: TrustStore, *, max_bytes: int | None = None)
         log.warning("unreadable PDF %s: %s: %s", digest[:12], type(exc).__name__, exc)
         detail = f"the PDF cannot be read: {type(exc).__name__}: {exc}"[:500]
         return Inspection(digest, size, error_code=sig.CORRUPT, error=detail)
+
+
+def inspect_path(job: tuple[str, str], trust: TrustStore, *, max_bytes: int) -> Inspection | None:
+    """`inspect_pdf` of the file at job[0] if it still holds the bytes whose hash is job[1]; None
+    when it does not (changed or gone since): the caller then inspects the bytes it holds.
+    For worker processes (services.returned.watch): a path and a hash cross the pipe, not the
+    file, so the caller never blocks on sending while a worker waits to send a long answer."""
+    path, digest = job
+    try:
+        with Path(path).open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != digest:
+        return None
+    return inspect_pdf(data, trust, max_bytes=max_bytes)
 
 
 def _signed(digest: str, size: int, signed: SignedPdf) -> Inspection:

@@ -27,6 +27,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -58,7 +59,7 @@ from mailflow.services.audit import audit
 from mailflow.services.conversation.answers import ReplyOutcome
 from mailflow.services.conversation.mails import ConversationMails
 from mailflow.services.returned.finder import EMPTY_VALUES, LetterFinder, LetterMatch, signature_detail
-from mailflow.services.returned.inspection import Inspection, inspect_pdf
+from mailflow.services.returned.inspection import Inspection, inspect_path, inspect_pdf
 from mailflow.services.returned.notices import RefusalNotices
 from mailflow.services.returned.outcome import ReturnedOutcome
 
@@ -149,6 +150,11 @@ class ReturnedLetterService:
     def inspect(self, data: bytes) -> Inspection:
         """Read a file's signatures and document id; no database (run it outside transactions)."""
         return inspect_pdf(data, self.trust, max_bytes=self.max_bytes)
+
+    def inspector(self) -> Callable[[tuple[str, str]], Inspection | None]:
+        """`inspect` of a file named by its path and hash, as a picklable function for worker
+        processes (services.returned.inspection.inspect_path)."""
+        return partial(inspect_path, trust=self.trust, max_bytes=self.max_bytes)
 
     def from_file(
         self,

@@ -18,13 +18,21 @@ transaction records every decision, the signed copies kept beside their cases ma
 one sync round before it commits; `moved_many` records the files' new places in one transaction.
 A file whose recording raises rolls the batch back, and the batch is recorded again one file per
 transaction, so the failing file counts its attempt alone and its neighbours are decided.
+
+With `workers` > 0 the files are inspected in that many worker processes (adapters.worker_pool)
+while this thread records the ones already inspected: a transaction then holds the decisions
+inspected by the time the previous one committed. Reading a PDF is CPU-bound Python, so this is
+what uses a second core; and a file that hangs or kills its reader is refused as unreadable
+(`inspect_timeout` seconds at most) instead of stopping the folder.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import Table, bindparam, select, update
@@ -34,6 +42,7 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.models import QuarantineItem, ReturnedFile
 from mailflow.adapters.durable import SyncRound
 from mailflow.adapters.watcher import Disposition
+from mailflow.adapters.worker_pool import WorkerFailure, WorkerPool
 from mailflow.clock import Clock
 from mailflow.config.model import Settings
 from mailflow.domain import signatures as sig
@@ -80,10 +89,35 @@ def watched_folders(settings: Settings) -> tuple[Path, ...]:
 class ReturnedFolderHandler:
     """adapters.watcher.FileHandler for returned letters."""
 
-    def __init__(self, service: ReturnedLetterService, database: Database, clock: Clock) -> None:
+    def __init__(
+        self,
+        service: ReturnedLetterService,
+        database: Database,
+        clock: Clock,
+        *,
+        workers: int = 0,
+        inspect_timeout: float = 120.0,
+    ) -> None:
         self.service = service
         self.database = database
         self.clock = clock
+        self._pool: WorkerPool[tuple[str, str], Inspection | None] | None = None
+        if workers > 0:
+            self._pool = WorkerPool(
+                service.inspector(), workers=workers, timeout=inspect_timeout, name="inspect", window=4
+            )
+        self._pool_started = False
+        self._pool_lock = threading.Lock()  # the watcher's thread and `run_once` callers
+
+    def start(self) -> None:
+        """Start the inspection workers before the first burst needs them."""
+        self._start_pool()
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None and self._pool_started:
+                self._pool.close()
+                self._pool_started = False
 
     def handle(self, path: Path) -> Disposition:
         data, inspection = self._read(path)
@@ -93,6 +127,11 @@ class ReturnedFolderHandler:
             ).scalar_one_or_none()
             if prior is not None:
                 return _disposition(self.service.duplicate(prior))
+        if self._pool_started and inspection.error_code != sig.TOO_LARGE:
+            # a running pool reads it: a file that hangs or kills its reader costs only itself
+            with self._pool_lock:
+                ((_index, result),) = [r for ready in self._stream([path], [inspection]) for r in ready]
+            return self._record(path, data, self._from_worker(data, inspection, result))
         return self._record(path, data, self._inspect(data, inspection))
 
     def _record(self, path: Path, data: bytes, inspection: Inspection) -> Disposition:
@@ -127,12 +166,60 @@ class ReturnedFolderHandler:
                 if inspection.sha256 in priors:
                     results[index] = _disposition(self.service.duplicate(priors[inspection.sha256]))
         todo = [
-            (index, path, data, self._inspect(data, inspection))
-            for index, path, data, inspection in read
-            if index not in results
+            (index, path, data, inspection) for index, path, data, inspection in read if index not in results
         ]
-        results.update(self._record_all(todo))
+        readable = [item for item in todo if item[3].error_code != sig.TOO_LARGE]
+        if len(readable) > 1 and self._start_pool():
+            results.update(self._record_all([item for item in todo if item[3].error_code == sig.TOO_LARGE]))
+            with self._pool_lock:
+                stream = self._stream([item[1] for item in readable], [item[3] for item in readable])
+                for ready in stream:
+                    group = []
+                    for position, result in ready:
+                        index, path, data, inspection = readable[position]
+                        group.append((index, path, data, self._from_worker(data, inspection, result)))
+                    results.update(self._record_all(group))  # the workers read the next files meanwhile
+        else:
+            inspected = [
+                (index, path, data, self._inspect(data, inspection)) for index, path, data, inspection in todo
+            ]
+            results.update(self._record_all(inspected))
         return [results[index] for index in range(len(paths))]
+
+    def _start_pool(self) -> bool:
+        """Whether inspection workers run (started now if need be); a pool that cannot start
+        (no processes allowed here) leaves the reading to this thread, as with `workers = 0`."""
+        with self._pool_lock:
+            if self._pool is None:
+                return False
+            if not self._pool_started:
+                try:
+                    self._pool.start()
+                except Exception:  # reading in this thread still decides every file
+                    log.exception("inspection workers cannot start; the watcher reads the files itself")
+                    self._pool = None
+                    return False
+                self._pool_started = True
+            return True
+
+    def _stream(
+        self, paths: Sequence[Path], read: Sequence[Inspection]
+    ) -> Iterator[list[tuple[int, Inspection | WorkerFailure | None]]]:
+        assert self._pool is not None
+        jobs = [(str(path), r.sha256) for path, r in zip(paths, read, strict=True)]
+        return self._pool.stream(jobs)
+
+    def _from_worker(
+        self, data: bytes, read: Inspection, result: Inspection | WorkerFailure | None
+    ) -> Inspection:
+        """A worker's answer about the bytes this thread read (`read`: their hash and size)."""
+        if isinstance(result, Inspection):
+            return result
+        if result is None:  # the file changed after this thread read it: inspect what was read
+            return self._inspect(data, read)  # (the watcher then sees the change and decides again)
+        detail = f"the PDF cannot be read: {result.detail} ({result.kind})"
+        log.warning("returned file %s: %s", read.sha256[:12], detail)
+        return replace(read, error_code=sig.CORRUPT, error=detail)
 
     def _inspect(self, data: bytes, inspection: Inspection) -> Inspection:
         return inspection if inspection.error_code == sig.TOO_LARGE else self.service.inspect(data)
