@@ -1,7 +1,7 @@
 """A function of one input run in worker processes, its results streamed back as they finish.
 
-    pool = WorkerPool(partial(inspect_pdf, trust=trust), workers=1, timeout=120, name="inspect")
-    for ready in pool.stream(inputs):       # lists of (index, result or WorkerFailure)
+    pool = WorkerPool(partial(inspect_path, trust=trust, max_bytes=n), workers=1, timeout=120)
+    for ready in pool.stream(jobs):         # lists of (index, result or WorkerFailure)
         record(ready)                        # the workers go on with the next inputs meanwhile
     pool.close()
 
@@ -13,10 +13,11 @@ queued behind it go to the replacement.
 
 Workers are spawned, never forked: the calling process runs threads (the poller, the watcher,
 the converter), and a fork would copy their locks in whatever state they were. The function and
-the inputs must therefore be picklable, the function importable by name. Each worker holds at
-most `window` inputs, so it never waits for the caller to hand it the next one, and the pipes
-never fill both ways. A worker blocked on its pipe ends when the caller's process ends, killed
-or not: its end of the pipe is then closed.
+the inputs must therefore be picklable, the function importable by name. Each worker is sent up to
+`window` inputs ahead, so it never waits for the caller between two of them; inputs must be small
+(a path and a hash, not the file), because the caller must never block on a send while a worker
+waits to send it a long answer. A worker blocked on its pipe ends when the caller's process ends,
+killed or not: its end of the pipe is then closed.
 """
 
 from __future__ import annotations
@@ -195,8 +196,8 @@ class WorkerPool(Generic[In, Out]):
 
     def _replace(self, slot: int, kind: str, detail: str, run: _Run[In]) -> list[tuple[int, WorkerFailure]]:
         """Kill the worker in `slot` and give its inputs to a new one. The input it was working on
-        is answered with a failure, except after a first crash: a worker may also die of
-        something else (the OOM killer), so a crashing input gets one more worker of its own."""
+        is answered with a failure, except after its first crash: a worker may also die of
+        something else (the OOM killer), so that input is tried once more, first on the new one."""
         worker = self._pool[slot]
         lost = worker.queue.popleft()
         worker.kill()

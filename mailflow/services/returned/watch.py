@@ -113,11 +113,18 @@ class ReturnedFolderHandler:
         """Start the inspection workers before the first burst needs them."""
         self._start_pool()
 
-    def close(self) -> None:
-        with self._pool_lock:
+    def close(self, timeout: float = 30.0) -> None:
+        """End the inspection workers (after the burst being decided, waiting `timeout` at most:
+        past it they are left to end with this process, which closes their pipes)."""
+        if not self._pool_lock.acquire(timeout=timeout):
+            log.warning("inspection workers still busy after %g s; left to end with the process", timeout)
+            return
+        try:
             if self._pool is not None and self._pool_started:
                 self._pool.close()
                 self._pool_started = False
+        finally:
+            self._pool_lock.release()
 
     def handle(self, path: Path) -> Disposition:
         data, inspection = self._read(path)
