@@ -79,7 +79,8 @@ def test_a_file_that_kills_its_reader_is_refused_and_the_burst_goes_on(
 ) -> None:
     s = step8(sqlite_db)
     service = s.service
-    # the real inspection, in a worker that dies on the marked file (module text)
+    # fault injection, not a mock: a PDF that crashes pyHanko's or pdfium's C code cannot be made
+    # on purpose, so the worker runs the real inspection and SIGKILLs itself on the marked file
     monkeypatch.setattr(
         service,
         "inspector",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -368,13 +369,9 @@ def test_watch_once_after_a_restart_reconsiders_a_refused_file_written_after_its
 # --- issue 16: a burst is decided with group commit ------------------------------------------------
 
 
-def test_a_burst_is_recorded_in_one_transaction_and_a_failing_file_alone(
-    s: Step8, folder: Path, pki: TestPki
-) -> None:
-    """Five files at once: one transaction records them all. Then a real fault in one file (its
-    case's letter folder is blocked by a plain file, so keeping the signed copy fails) rolls that
-    batch back; the others are decided one at a time and only the failing file is retried."""
-    watcher = make_watcher(s, max_attempts=2)
+@contextmanager
+def inserting_transactions(database: Database) -> Iterator[list[int]]:
+    """The transactions (numbered from 1 as they begin) that inserted a returned_files row."""
     inserting: list[int] = []
     current = [0]
 
@@ -388,9 +385,23 @@ def test_a_burst_is_recorded_in_one_transaction_and_a_failing_file_alone(
         ):
             inserting.append(current[0])
 
-    event.listen(s.database.engine, "begin", begin)
-    event.listen(s.database.engine, "before_cursor_execute", execute)
+    event.listen(database.engine, "begin", begin)
+    event.listen(database.engine, "before_cursor_execute", execute)
     try:
+        yield inserting
+    finally:
+        event.remove(database.engine, "begin", begin)
+        event.remove(database.engine, "before_cursor_execute", execute)
+
+
+def test_a_burst_is_recorded_in_one_transaction_and_a_failing_file_alone(
+    s: Step8, folder: Path, pki: TestPki
+) -> None:
+    """Five files at once: one transaction records them all. Then a real fault in one file (its
+    case's letter folder is blocked by a plain file, so keeping the signed copy fails) rolls that
+    batch back; the others are decided one at a time and only the failing file is retried."""
+    watcher = make_watcher(s, max_attempts=2)
+    with inserting_transactions(s.database) as inserting:
         first = [folder / f"bukan-ttd-{n}.pdf" for n in range(5)]
         for n, path in enumerate(first):
             path.write_bytes(s.pdf + f"%{n}\n".encode())  # unsigned copies: refused, nothing stored
@@ -411,9 +422,6 @@ def test_a_burst_is_recorded_in_one_transaction_and_a_failing_file_alone(
         assert len(inserting) == 1 + 1 + 3  # the batch, rolled back; then each file alone
         assert watcher.stats.failures == 1 and signed.exists()
         done = watcher.process_many([signed])  # the second attempt is the last: set aside
-    finally:
-        event.remove(s.database.engine, "begin", begin)
-        event.remove(s.database.engine, "before_cursor_execute", execute)
     assert [d.disposition.accepted for d in done] == [False] and watcher.stats.failures == 2
     with s.database.reader() as session:
         reasons = dict(session.execute(select(ReturnedFile.original_name, ReturnedFile.reason)).all())
@@ -431,19 +439,6 @@ def test_a_burst_with_the_same_bytes_twice_decides_them_once_in_one_transaction(
     the batch at the unique hash (which would send every file through one transaction each). A
     corrupt and an unsigned file in the same batch are refused beside them."""
     watcher = make_watcher(s)
-    inserting: list[int] = []
-    current = [0]
-
-    def begin(_conn: object) -> None:
-        current[0] += 1
-
-    def execute(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        if (
-            statement.lstrip().upper().startswith("INSERT INTO RETURNED_FILES")
-            and current[0] not in inserting
-        ):
-            inserting.append(current[0])
-
     signed = pki.sign(s.pdf, pki.hendra)
     first, copy = folder / "ttd.pdf", folder / "ttd (1).pdf"
     broken, unsigned = folder / "rusak.pdf", folder / "belum-ttd.pdf"
@@ -451,13 +446,8 @@ def test_a_burst_with_the_same_bytes_twice_decides_them_once_in_one_transaction(
     copy.write_bytes(signed)
     broken.write_bytes(b"%PDF-1.7 rusak")
     unsigned.write_bytes(s.pdf)
-    event.listen(s.database.engine, "begin", begin)
-    event.listen(s.database.engine, "before_cursor_execute", execute)
-    try:
+    with inserting_transactions(s.database) as inserting:
         done = watcher.process_many([first, copy, broken, unsigned])
-    finally:
-        event.remove(s.database.engine, "begin", begin)
-        event.remove(s.database.engine, "before_cursor_execute", execute)
     assert len(inserting) == 1  # one transaction recorded the whole batch
     decided = {d.source.name: d.disposition for d in done}
     assert decided["ttd.pdf"].accepted and decided["ttd (1).pdf"].accepted
