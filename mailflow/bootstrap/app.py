@@ -147,6 +147,7 @@ class App:
             place=settings.letters.place,
             instance_name=settings.general.instance_name,
             templates_dir=settings.paths.templates,
+            readers=settings.reports.readers,
         )
 
     def close(self) -> None:

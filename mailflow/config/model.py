@@ -357,6 +357,8 @@ class ReportsSection(Section):
     )
     weekly_time: str = "07:30"
     daily_time: str = "07:00"  # the previous day's report, ready when the office opens
+    # helper connections a semester or yearly report reads on beside its own (PostgreSQL only)
+    readers: int = Field(2, ge=0, le=8)
 
 
 class RunSection(Section):

@@ -25,6 +25,9 @@ class ReportContext:
     place: str = "Bontang"
     instance_name: str = "LAPOR Bontang"
     templates_dir: Path | None = None  # the site's templates/ (mail templates under email/)
+    # helper connections a semester or yearly report reads on beside its own (PostgreSQL only,
+    # mailflow.adapters.db.fanout); 0 reads everything on one connection
+    readers: int = 2
 
     @property
     def zone(self) -> tzinfo:

@@ -66,6 +66,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import Subquery
 
 from mailflow.adapters.db.engine import Database
+from mailflow.adapters.db.fanout import Fanout, Pending, inline
 from mailflow.adapters.db.models import (
     OPD_STEPS_INDEX,
     STEP_VALUE_INDEX,
@@ -201,17 +202,21 @@ def compute_figures(
     as_of: datetime | None = None,
     overdue_limit: int = 200,
     top_categories: int = 10,
-    cases_timing: Timing | None = None,
+    cases_timing: Timing | Pending[Timing] | None = None,
     counts: LongCounts | None = None,
+    fan: Fanout | None = None,
 ) -> Figures:
     """All figures of one period. Open/overdue items are taken at `as_of` (default: the period's
     end, or `now` while the period is still running). `cases_timing`: the period's finished
-    cases' timing when the caller computed it already (see case_timing_and_buckets);
-    `counts`: a long period's `long_counts`, read here when not given."""
+    cases' timing when the caller computed it already (see case_timing_and_buckets), or is
+    computing it in `fan`; `counts`: a long period's `long_counts`, read here when not given;
+    `fan`: helper connections on `session`'s snapshot (mailflow.adapters.db.fanout) that take
+    the slowest independent reads while this one reads the rest."""
     with day_count_memo(session):
         return _compute_figures(
             session, period, now=now, calendar=calendar, sop=sop, as_of=as_of, overdue_limit=overdue_limit,
             top_categories=top_categories, cases_timing=cases_timing, counts=counts,
+            fan=fan or inline(session),
         )  # fmt: skip
 
 
@@ -225,25 +230,45 @@ def _compute_figures(
     as_of: datetime | None,
     overdue_limit: int,
     top_categories: int,
-    cases_timing: Timing | None,
+    cases_timing: Timing | Pending[Timing] | None,
     counts: LongCounts | None,
+    fan: Fanout,
 ) -> Figures:
     start, end = period.bounds(calendar.zone)
     moment = as_of or min(now, end)
     route_steps = [s.number for s in sop.route_steps()]
+    # the slowest reads first, so that they run beside the rest (inline: in this order)
+    routes = fan.submit(lambda s: route_timing(s, (start, end), route_steps[-1])) if route_steps else None
+    received = fan.submit(lambda s: received_counts(s, (start, end)))
+    by_status = fan.submit(lambda s: closed_counts(s, (start, end)))
     if counts is None and is_long((start, end)):
         counts = long_counts(session, (start, end))
-    categories, channels = received_counts(session, (start, end))
+    steps = step_figures(session, (start, end), moment, [s.number for s in sop.steps], counts)
+    opds = (
+        opd_figures(session, (start, end), moment, route_steps, counts, routes=routes.result())
+        if routes is not None
+        else ()
+    )
+    overdue = overdue_items(session, moment, calendar, limit=overdue_limit)
+    overdue_total = count_overdue(session, moment)
+    still_open = count_open_cases(session, moment)
+    categories, channels = received.result()
+    if isinstance(cases_timing, Pending):
+        cases_timing = cases_timing.result()
+    cases = case_figures(
+        session, (start, end), moment, cases_timing, sum(c.count for c in categories),
+        by_status=by_status.result(), still_open=still_open,
+    )  # fmt: skip
     return Figures(
         period=period,
         start=start,
         end=end,
         as_of=moment,
-        cases=case_figures(session, (start, end), moment, cases_timing, sum(c.count for c in categories)),
-        steps=step_figures(session, (start, end), moment, [s.number for s in sop.steps], counts),
-        opds=opd_figures(session, (start, end), moment, route_steps, counts) if route_steps else (),
-        overdue=overdue_items(session, moment, calendar, limit=overdue_limit),
-        overdue_total=count_overdue(session, moment),
+        cases=cases,
+        steps=steps,
+        opds=opds,
+        overdue=overdue,
+        overdue_total=overdue_total,
         categories=categories[:top_categories],
         channels=channels,
     )
@@ -935,25 +960,21 @@ def case_figures(
     moment: datetime,
     timing: Timing | None = None,
     received: int | None = None,
+    *,
+    by_status: Mapping[str, int] | None = None,
+    still_open: int | None = None,
 ) -> CaseFigures:
-    """`received`: the cases received in the period, when the caller counted them (the
-    category counts of `received_counts` add up to it)."""
+    """`received`, `by_status`, `still_open`: the cases received in the period (the category
+    counts of `received_counts` add up to it), `closed_counts` and `count_open_cases`, when the
+    caller read them."""
     if received is None:
         received = session.execute(
             select(func.count()).select_from(Case).where(in_bounds(Case.received_at, bounds))
         ).scalar_one()
-    by_status = dict(
-        session.execute(
-            select(Case.status, func.count())
-            .where(Case.status != CASE_OPEN, in_bounds(Case.closed_at, bounds))
-            .group_by(Case.status)
-        ).all()
-    )
-    # Two index-friendly halves instead of one OR (see _open_rows).
-    unclosed = select(Case.id).where(Case.closed_at.is_(None), Case.received_at < moment)
-    closed_later = select(Case.id).where(Case.closed_at > moment, Case.received_at < moment)
-    halves = union_all(unclosed, closed_later).subquery("open_cases")
-    still_open = session.execute(select(func.count()).select_from(halves)).scalar_one()
+    if by_status is None:
+        by_status = closed_counts(session, bounds)
+    if still_open is None:
+        still_open = count_open_cases(session, moment)
     if timing is None:
         timing = case_timing(session, bounds).get((), Timing())
     return CaseFigures(
@@ -963,6 +984,25 @@ def case_figures(
         timing=timing,
         open_at_end=int(still_open),
     )
+
+
+def closed_counts(session: Session, bounds: Bounds) -> dict[str, int]:
+    """{status: cases finished (closed or rejected) in the period}."""
+    stmt = (
+        select(Case.status, func.count())
+        .where(Case.status != CASE_OPEN, in_bounds(Case.closed_at, bounds))
+        .group_by(Case.status)
+    )
+    return {str(status): int(n) for status, n in session.execute(stmt)}
+
+
+def count_open_cases(session: Session, moment: datetime) -> int:
+    """Cases received before `moment` and not finished by then."""
+    # Two index-friendly halves instead of one OR (see _open_rows).
+    unclosed = select(Case.id).where(Case.closed_at.is_(None), Case.received_at < moment)
+    closed_later = select(Case.id).where(Case.closed_at > moment, Case.received_at < moment)
+    halves = union_all(unclosed, closed_later).subquery("open_cases")
+    return int(session.execute(select(func.count()).select_from(halves)).scalar_one())
 
 
 def step_figures(
@@ -993,11 +1033,14 @@ def opd_figures(
     moment: datetime,
     route_steps: Sequence[int],
     counts: LongCounts | None = None,
+    *,
+    routes: dict[Key, Timing] | None = None,
 ) -> tuple[OpdFigures, ...]:
     """Every OPD with something in the period or open at `moment`, by code (`counts`: a long
-    period's `long_counts`, read already)."""
+    period's `long_counts`, read already; `routes`: `route_timing` of the period, likewise)."""
     received = routes_received(session, bounds, route_steps[0])
-    routes = route_timing(session, bounds, route_steps[-1])
+    if routes is None:
+        routes = route_timing(session, bounds, route_steps[-1])
     steps = counts.per_opd() if counts is not None else on_time_counts(session, bounds, ("opd_code",))
     opened = open_counts(session, moment, "opd_code")
     codes = {k[0] for k in received} | {k[0] for k in routes} | {k[0] for k in steps} | set(opened)

@@ -3,6 +3,7 @@ finished within limit, month by month, and the on-time share of each OPD step.""
 
 from __future__ import annotations
 
+from mailflow.adapters.db.fanout import fanout
 from mailflow.domain.periods import Period
 from mailflow.services.reports.branches import branch_tables, compute_branches
 from mailflow.services.reports.context import ReportContext
@@ -26,11 +27,11 @@ def build_semester(ctx: ReportContext, period: Period) -> Report:
     months = period.months()
     buckets = [m.bounds(ctx.zone) for m in months]
     route_steps = [s.number for s in ctx.sop.route_steps()]
-    with ctx.database.reader() as session:
+    with ctx.database.reader() as session, fanout(ctx.database, session, ctx.readers) as fan:
         counts = long_counts(session, period.bounds(ctx.zone))  # one pass for both
         per_step = counts.per_opd_step()
         figures = compute_figures(
-            session, period, now=ctx.now, calendar=ctx.calendar, sop=ctx.sop, counts=counts
+            session, period, now=ctx.now, calendar=ctx.calendar, sop=ctx.sop, counts=counts, fan=fan
         )
         received = routes_received(session, period.bounds(ctx.zone), route_steps[0], buckets=buckets)
     return Report(

@@ -3,6 +3,7 @@ category and channel, and what is still overdue at the end of the year."""
 
 from __future__ import annotations
 
+from mailflow.adapters.db.fanout import fanout
 from mailflow.adapters.db.models import Case
 from mailflow.domain.periods import Period
 from mailflow.services.reports.branches import branch_tables, compute_branches
@@ -25,12 +26,21 @@ def build_yearly(ctx: ReportContext, period: Period) -> Report:
     refresh_day_counts(ctx.database, ctx.zone, around=ctx.now)  # the same for the day counts
     months = period.months()
     buckets = [m.bounds(ctx.zone) for m in months]
-    with ctx.database.reader() as session:
-        year, finished = case_timing_and_buckets(session, period.bounds(ctx.zone), buckets)
+    bounds = period.bounds(ctx.zone)
+    with ctx.database.reader() as session, fanout(ctx.database, session, ctx.readers) as fan:
+        timing = fan.submit(lambda s: case_timing_and_buckets(s, bounds, buckets))
+        received = fan.submit(lambda s: cases_by_bucket(s, Case.received_at, buckets))
         figures = compute_figures(
-            session, period, now=ctx.now, calendar=ctx.calendar, sop=ctx.sop, cases_timing=year
+            session,
+            period,
+            now=ctx.now,
+            calendar=ctx.calendar,
+            sop=ctx.sop,
+            cases_timing=timing.then(lambda found: found[0]),
+            fan=fan,
         )
-        received = cases_by_bucket(session, Case.received_at, buckets)
+        finished = timing.result()[1]
+        received_per_month = received.result()
     summary, *rest = standard_tables(ctx, figures)
     return Report(
         kind="yearly",
@@ -41,7 +51,7 @@ def build_yearly(ctx: ReportContext, period: Period) -> Report:
         as_of=figures.as_of,
         tables=(
             summary,
-            months_table(ctx, months, received, finished),
+            months_table(ctx, months, received_per_month, finished),
             *rest,
             *branch_tables(ctx, compute_branches(ctx, period.bounds(ctx.zone))),
         ),
