@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +15,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailflow.errors import ConfigError, StorageError
+
+log = logging.getLogger(__name__)
+_TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction was chosen to give
 # way and may simply be run again.
@@ -104,6 +109,22 @@ class Database:
         them)."""
         with self._reader() as session:
             yield session
+
+    def vacuum(self, table: str) -> bool:
+        """Reclaim the dead rows of a queue-like `table` at once (PostgreSQL; False elsewhere or
+        when it could not run). After a fold has deleted a large log, a sequential read of it walks
+        every emptied page until autovacuum gets to it: 165 MB for the 2.2 M deltas of a bulk load,
+        45 ms on each report read. VACUUM takes no lock that stops readers or writers; it runs
+        outside a transaction, on a connection of its own."""
+        if not self.is_postgres or not _TABLE_NAME.fullmatch(table):
+            return False
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(f"VACUUM {table}")
+        except DBAPIError as exc:  # housekeeping only: autovacuum does it later anyway
+            log.warning("VACUUM %s did not run: %s", table, exc.orig)
+            return False
+        return True
 
     def dispose(self) -> None:
         self.engine.dispose()

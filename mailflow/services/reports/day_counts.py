@@ -40,6 +40,7 @@ VALUE_KIND = 3  # per local month (local_day: its first day), flag: the value bi
 # instead of 365; the same deltas fold into both
 MONTHLY = {FINISHED_KIND: 4, STARTED_KIND: 5}
 REFRESH_FROM = 5000  # deltas in the log from which a report folds them in first
+VACUUM_FROM = 100_000  # deltas folded at once from which the emptied log is vacuumed right away
 LOCK = 160010  # PostgreSQL advisory lock of the refresher (one fold or re-cut at a time)
 FINISHED = "('done', 'rejected')"
 Bounds = tuple[datetime, datetime]
@@ -245,12 +246,14 @@ def refresh_day_counts(
     *,
     at_least: int = REFRESH_FROM,
     around: datetime | None = None,
+    vacuum_from: int = VACUUM_FROM,
 ) -> int:
     """Fold the delta log into `report_day_counts` when it holds about `at_least` rows, and re-cut
     the days at `zone`'s offset when the zone has one fixed offset that differs from the stored
     one. Returns how many deltas were folded (-1 after a re-cut). Exactness never depends on it
     (see `read_day_counts`): it keeps the log the reports read small, and the days at the
-    offset the reports' bounds fall on."""
+    offset the reports' bounds fall on. A fold of `vacuum_from` deltas or more (a bulk load's)
+    and a re-cut vacuum the log at once (`Database.vacuum`)."""
     wanted = fixed_offset(zone, around or datetime.now(UTC)) if zone is not None else None
     with database.reader() as session:
         stored = session.execute(select(ReportDaySetting.offset_minutes)).scalar()
@@ -265,8 +268,12 @@ def refresh_day_counts(
         stored = session.execute(select(ReportDaySetting.offset_minutes)).scalar_one()
         if wanted is not None and wanted != stored:
             _recut(session, wanted, postgres)
-            return -1
-        return _fold(session, stored, postgres)
+            folded = -1
+        else:
+            folded = _fold(session, stored, postgres)
+    if folded < 0 or folded >= vacuum_from:  # after the commit: VACUUM runs outside a transaction
+        database.vacuum("report_day_deltas")
+    return folded
 
 
 def _day_sql(column: str, offset: int, postgres: bool) -> str:

@@ -733,6 +733,7 @@ SUM_COLUMNS = ("case_id", "route_key", "opd_code", "seconds", "ok", "last_step",
 CASE_SUM_COLUMNS = ("case_id", "closed_at", "seconds", "ok")
 REFRESH_FROM = 2000  # marks in the dirty log from which a long report folds them in first
 REFRESH_CHUNK = 2000  # cases recomputed per statement
+VACUUM_FROM = 100_000  # marks folded at once from which the emptied log is vacuumed right away
 
 
 def computed_sums(cases: Any) -> Subquery:
@@ -783,7 +784,11 @@ def route_sums(where: Callable[[Any], ColumnElement[bool]]) -> Subquery:
 
 
 def refresh_route_sums(
-    database: Database, *, at_least: int = REFRESH_FROM, chunk: int = REFRESH_CHUNK
+    database: Database,
+    *,
+    at_least: int = REFRESH_FROM,
+    chunk: int = REFRESH_CHUNK,
+    vacuum_from: int = VACUUM_FROM,
 ) -> int:
     """Fold the dirty log into `report_route_sums` and `report_case_sums` when it holds `at_least`
     marks, `chunk` cases per statement; returns how many marks were folded. Exactness never
@@ -794,7 +799,8 @@ def refresh_route_sums(
     recomputation (a later statement) sees that mark's events and case, and a mark committed
     after it stays for the next fold. Chunks are cases, not marks: a case marked by each of its
     events was recomputed once per chunk holding one of its marks (a bulk load of 1 M cases left
-    12 M marks, and their fold took about 50 minutes instead of 4)."""
+    12 M marks, and their fold took about 50 minutes instead of 4). A fold of `vacuum_from` marks
+    or more vacuums the emptied log at once (`Database.vacuum`)."""
     with database.reader() as session:
         if session.execute(select(func.count()).select_from(ReportDirtyCase)).scalar_one() < at_least:
             return 0
@@ -818,6 +824,8 @@ def refresh_route_sums(
             sums = case_sums_of(ids, ReportRouteSum.__table__)
             session.execute(insert(ReportCaseSum).from_select(list(CASE_SUM_COLUMNS), sums))
             folded += int(taken.rowcount)  # type: ignore[attr-defined]
+    if folded >= vacuum_from:  # after the commit: VACUUM runs outside a transaction
+        database.vacuum("report_dirty_cases")
     return folded
 
 
