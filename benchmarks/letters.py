@@ -4,10 +4,12 @@
 
 1. For each template, N renders with bare docxtpl (template bytes in memory, a ready context, no
    image, saved to memory) against N `LetterService.create` calls (context, redaction check,
-   gapless number, document id, QR code, render, fsynced file, database row) on SQLite.
+   gapless number, document id, QR code, render, fsynced file, database row) on SQLite, the two
+   alternating in 4 rounds; the last line is the ratio over all three templates.
 2. M letters converted to PDF by a cold `soffice --convert-to pdf` per letter (profile already
-   initialised) against the warm converter, and against the full conversion worker (warm
-   conversion, metadata stamp, PDFium text check, database update).
+   initialised) against the warm converter; then the full conversion worker (warm conversion,
+   metadata stamp, PDFium text check, database update) against bare conversion of the same
+   letters by the same warm converter, alternating in 3 rounds.
 3. A batch of letters converted by the worker with `converter.workers` = 1, 2, 4 (warm converters
    side by side, each started before the clock runs): letters per second and the speed-up over
    one worker. On a machine with C cores, more than C workers cannot help.
@@ -80,6 +82,11 @@ def bare_docxtpl(template: Path, context: dict[str, str], n: int) -> float:
         document.render(values, autoescape=True)
         document.save(io.BytesIO())
     return time.perf_counter() - start
+
+
+def _split(n: int, parts: int) -> list[int]:
+    """`n` in `parts` near-equal positive parts (fewer when n < parts)."""
+    return [n // parts + (1 if i < n % parts else 0) for i in range(parts) if n // parts or i < n % parts]
 
 
 def full_generation(db: Database, svc: LetterService, kind: DocumentKind, n: int) -> tuple[float, list[int]]:
@@ -167,13 +174,23 @@ def main() -> None:
         print(f"Rendering, {args.n} letters per template (rate = letters/s)")
         print(f"{'template':<18}{'bare docxtpl':>14}{'mailflow full':>15}{'ratio':>8}")
         all_ids: list[int] = []
+        bare_sum = full_sum = 0.0
         for kind, name in TEMPLATE_FILES.items():
-            bare = bare_docxtpl(settings.paths.templates / name, sample_context(kind), args.n)
-            full, ids = full_generation(db, svc, kind, args.n)
-            all_ids += ids
+            # bare and full alternate in 4 rounds, so that a slower minute of a shared machine
+            # falls on both sides rather than on one
+            bare = full = 0.0
+            for part in _split(args.n, 4):
+                bare += bare_docxtpl(settings.paths.templates / name, sample_context(kind), part)
+                seconds, ids = full_generation(db, svc, kind, part)
+                full += seconds
+                all_ids += ids
+            bare_sum, full_sum = bare_sum + bare, full_sum + full
             print(f"{kind.value:<18}{args.n / bare:>14.1f}{args.n / full:>15.1f}{full / bare:>7.2f}x")
+        print(f"{'all three':<18}{'':>14}{'':>15}{full_sum / bare_sum:>7.2f}x")
         with db.reader() as session:
-            docs = [Path(session.get(Document, i).docx_path) for i in all_ids[-args.pdfs :]]
+            # the letters the worker converts below (it takes the oldest first): the same
+            # templates on both sides (the last ones are another template than the first)
+            docs = [Path(session.get(Document, i).docx_path) for i in all_ids[: args.pdfs]]
         out = base / "pdf"
         out.mkdir()
         cold = cold_soffice(docs, out, base / "cold-profile")
@@ -190,12 +207,30 @@ def main() -> None:
         worker = ConversionService(db, single)
         worker.converter.start()
         worker.converter.convert(docs[0], out / "warmup-worker.pdf")
-        begin = time.perf_counter()
-        summary = worker.run_once(limit=args.pdfs)
-        each = (time.perf_counter() - begin) / summary.total
+        # bare and worker alternate in rounds on the SAME warm converter and the same letters:
+        # two soffice processes differed by up to 25 % on identical work, more than the worker's
+        # own cost (stamp, text check, database) that this ratio is about
+        rounds, bare_total, worker_total, converted = 3, 0.0, 0.0, 0
+        size = max(1, len(docs) // rounds)
+        ratios = []
+        for start in range(0, size * rounds, size):
+            batch = docs[start : start + size]  # the letters run_once converts next (oldest first)
+            begin = time.perf_counter()
+            for index, doc in enumerate(batch):
+                worker.converter.convert(doc, out / f"bare-{start + index}.pdf")
+            bare_round = time.perf_counter() - begin
+            begin = time.perf_counter()
+            summary = worker.run_once(limit=len(batch))
+            worker_round = time.perf_counter() - begin
+            bare_total, worker_total = bare_total + bare_round, worker_total + worker_round
+            converted += summary.total
+            ratios.append(worker_round / bare_round)
         worker.close()
+        each = worker_total / converted
         print(f"mailflow worker (convert+stamp+check) {1 / each:6.2f}/s  ({each:.2f} s each)")
-        print(f"worker vs bare warm conversion        {each / each_warm:6.2f}x the time")
+        each_round = ", ".join(f"{r:.2f}" for r in ratios)
+        print(f"worker vs bare conversion, same converter, {rounds} rounds of {size}: "
+              f"{worker_total / bare_total:.2f}x the time (rounds: {each_round})")  # fmt: skip
         if args.workers:
             parallel(db, svc, settings, args.workers, args.batch)
     finally:
