@@ -104,10 +104,13 @@ def test_leaving_on_an_error_waits_for_the_jobs_and_closes_the_helpers(postgres:
         finished.set()
         return 1
 
-    with pytest.raises(RuntimeError, match="report failed"):
-        with postgres.reader() as session, fanout(postgres, session, workers=2) as fan:
-            fan.submit(slow)
-            raise RuntimeError("report failed")
+    with (
+        pytest.raises(RuntimeError, match="report failed"),
+        postgres.reader() as session,
+        fanout(postgres, session, workers=2) as fan,
+    ):
+        fan.submit(slow)
+        raise RuntimeError("report failed")
     assert finished.is_set()
     assert _idle_in_transaction(postgres) == 0
 

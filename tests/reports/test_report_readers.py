@@ -15,7 +15,9 @@ from tests.reports.conftest import MakeContext
 from tests.reports.history import NOW, TODAY, late_events
 
 
-@pytest.mark.parametrize(("kind", "name"), [("yearly", "2026"), ("semester", "2026-S2"), ("semester", "2026-S1")])
+@pytest.mark.parametrize(
+    ("kind", "name"), [("yearly", "2026"), ("semester", "2026-S2"), ("semester", "2026-S1")]
+)
 def test_helper_connections_change_no_figure(
     history: Database, make_context: MakeContext, kind: str, name: str
 ) -> None:
