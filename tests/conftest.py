@@ -6,6 +6,7 @@ database (a copy of a migrated template on PostgreSQL, a new file on SQLite).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from collections.abc import Iterator
@@ -58,6 +59,16 @@ def new_pg_database(cluster: PostgresCluster, template: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {template}'))
     admin.dispose()
     return cluster.url(name)
+
+
+@contextlib.contextmanager
+def copied_pg_database(cluster: PostgresCluster, template: str) -> Iterator[Database]:
+    """A fresh PostgreSQL database copied from `template`, disposed of on leaving."""
+    db = Database(new_pg_database(cluster, template))
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -16,18 +16,15 @@ from mailflow.adapters.db.engine import Database
 from mailflow.adapters.db.fanout import fanout
 from mailflow.adapters.db.models import Case
 from tests.adapters.test_db import make_case
-from tests.conftest import new_pg_database
+from tests.conftest import copied_pg_database
 from tests.fixtures.postgres import PostgresCluster
 
 
 @pytest.fixture
 def postgres(pg_cluster: PostgresCluster, pg_template: str) -> Iterator[Database]:
     """A fresh migrated PostgreSQL database: what the helper connections exist for."""
-    db = Database(new_pg_database(pg_cluster, pg_template))
-    try:
+    with copied_pg_database(pg_cluster, pg_template) as db:
         yield db
-    finally:
-        db.dispose()
 
 
 def _cases(session: Session) -> int:

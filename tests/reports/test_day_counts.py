@@ -40,7 +40,7 @@ from mailflow.services.reports.day_counts import (
     read_day_counts,
     refresh_day_counts,
 )
-from tests.conftest import new_pg_database
+from tests.conftest import copied_pg_database
 from tests.fixtures.postgres import PostgresCluster
 from tests.reports import legacy_figures as old
 from tests.reports.history import (
@@ -413,11 +413,8 @@ def test_the_upgrade_backfills_and_a_downgrade_and_upgrade_rebuild(
 
 @pytest.fixture
 def pg_history_copy(pg_cluster: PostgresCluster, pg_history: str) -> Iterator[Database]:
-    database = Database(new_pg_database(pg_cluster, pg_history))
-    try:
+    with copied_pg_database(pg_cluster, pg_history) as database:
         yield database
-    finally:
-        database.dispose()
 
 
 @pytest.mark.postgres
